@@ -1,0 +1,97 @@
+"""Small helpers shared by every engine module: randomness, group encoding, validation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal, Union
+
+import numpy as np
+
+RandomState = Union[int, np.random.Generator, None]
+Weights = Union[Literal["empirical", "uniform"], "np.typing.ArrayLike"]
+
+
+def check_random_state(random_state: RandomState) -> np.random.Generator:
+    """Normalise ``random_state`` (int seed, Generator or None) to a ``numpy.random.Generator``.
+
+    An int gives a fresh, reproducible generator; a Generator is returned as is (so callers can
+    share one stream); None gives an unseeded generator.
+    """
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(None if random_state is None else int(random_state))
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    raise ValueError(
+        f"random_state must be an int, a numpy Generator or None, got {type(random_state).__name__}"
+    )
+
+
+def seed_from(random_state: RandomState) -> int:
+    """Draw a 32-bit integer seed from ``random_state`` (for libraries that want an int, e.g. torch)."""
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    return int(check_random_state(random_state).integers(0, 2**31 - 1))
+
+
+def encode_groups(z: "np.typing.ArrayLike") -> tuple[np.ndarray, np.ndarray]:
+    """Map group labels to integer codes 0..K-1.
+
+    Returns
+    -------
+    codes : (n,) int64 array with values in 0..K-1
+    labels : (K,) array of the distinct labels, sorted, so ``labels[codes]`` recovers ``z``.
+    """
+    z_arr = np.asarray(z)
+    if z_arr.ndim != 1:
+        raise ValueError(f"z must be one-dimensional (one group label per row), got shape {z_arr.shape}")
+    if z_arr.size == 0:
+        raise ValueError("z is empty: at least one row per group is needed")
+    labels, codes = np.unique(z_arr, return_inverse=True)
+    return codes.astype(np.int64), labels
+
+
+def group_weights(codes: np.ndarray, n_groups: int, weights: Weights = "empirical") -> np.ndarray:
+    """Group weights w_z used in the barycenter objective sum_z w_z W2^2(mu_z, nu).
+
+    ``"empirical"`` gives the proportions P(Z = z); ``"uniform"`` gives 1/K; an array is checked to be
+    non-negative with K entries and renormalised to sum to 1.
+    """
+    if isinstance(weights, str):
+        if weights == "empirical":
+            w = np.bincount(codes, minlength=n_groups).astype(float)
+        elif weights == "uniform":
+            w = np.ones(n_groups)
+        else:
+            raise ValueError(f"weights must be 'empirical', 'uniform' or an array, got {weights!r}")
+    else:
+        w = np.asarray(weights, dtype=float).ravel()
+        if w.shape != (n_groups,):
+            raise ValueError(f"weights must have one entry per group ({n_groups}), got shape {w.shape}")
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError(f"weights must be finite, non-negative and not all zero, got {w}")
+    return w / w.sum()
+
+
+def as_2d_float(X: "np.typing.ArrayLike", name: str = "X") -> np.ndarray:
+    """Return ``X`` as a C-contiguous float64 (n, d) array, checking it is finite."""
+    arr = np.asarray(X, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values; impute or drop them first")
+    return np.ascontiguousarray(arr)
+
+
+@contextmanager
+def timer() -> Iterator[list[float]]:
+    """Context manager measuring wall time: ``with timer() as t: ...; seconds = t[0]``."""
+    out = [0.0]
+    start = time.perf_counter()
+    try:
+        yield out
+    finally:
+        out[0] = time.perf_counter() - start
