@@ -1,0 +1,396 @@
+"""The regularised training loop on arrays: stratified batches, optimiser, objective, :func:`fit`.
+
+Objective (DESIGN.md section 3.3; Xu & Strohmer 2025, arXiv 2502.05684):
+
+.. math::
+
+    \\min_\\theta \\; \\frac1{|B|} \\sum_{i \\in B} \\ell(f_\\theta(x_i), y_i)
+    \\; + \\; \\lambda \\, \\hat I\\big(S'_B; Z_B\\big)
+
+where B is a minibatch holding every group of Z, ell the cross-entropy (classification) or squared
+error (regression, on standardised targets), S' the model output (softmax probabilities, or the (n, 1)
+prediction for regression) and I_hat a differentiable estimator from
+:data:`unlearn_core.leakage.differentiable.PENALTIES`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .._utils import RandomState, as_2d_float, seed_from
+from ..models import make_model, to_tensor
+from ._types import ModelSpec, Scaler, TrainResult
+
+Progress = Callable[[int, int, Mapping[str, float]], None]
+ShouldStop = Callable[[], bool]
+
+TASKS = ("classification", "regression")
+# Rows of the evaluation set on which the regulariser is recomputed each epoch: kernel and transport
+# penalties are O(n^2) in memory, so the full held-out split would not fit for Adult-sized data.
+_EVAL_REG_ROWS = 2048
+
+
+def stratified_batches(
+    codes: np.ndarray, batch_size: int, rng: np.random.Generator, *, n_groups: int | None = None
+) -> list[np.ndarray]:
+    """One epoch of minibatch row indices, each batch holding every group of ``codes``.
+
+    Each group's rows are shuffled and dealt into ``ceil(n / batch_size)`` nearly equal chunks; batch b
+    takes chunk b of every group, so each batch keeps the groups' proportions (to within one row). A
+    group with fewer rows than there are batches is resampled (its shuffled rows are repeated) so that
+    it still appears in every batch: the regulariser I_hat(S'_B; Z_B) is only defined when all groups
+    are present.
+
+    Parameters
+    ----------
+    codes : (n,) integer group codes in 0..K-1.
+    batch_size : target rows per batch (batches may differ by a few rows).
+    rng : numpy Generator driving the shuffles.
+    n_groups : K (default ``codes.max() + 1``); every code in 0..K-1 must occur.
+
+    Returns
+    -------
+    list of int64 index arrays, in random order, covering every row at least once.
+    """
+    codes = np.asarray(codes)
+    n = codes.size
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    k = int(codes.max()) + 1 if n_groups is None else int(n_groups)
+    counts = np.bincount(codes, minlength=k)
+    if np.any(counts == 0):
+        raise ValueError(
+            f"every group must have at least one row to be present in every batch; group counts are {counts.tolist()}"
+        )
+    n_batches = max(1, math.ceil(n / batch_size))
+    chunks_per_group = []
+    for g in range(k):
+        rows = np.flatnonzero(codes == g)
+        perm = rng.permutation(rows)
+        if perm.size < n_batches:  # a tiny group: repeat it so that every batch sees it
+            reps = math.ceil(n_batches / perm.size)
+            perm = np.concatenate([perm] + [rng.permutation(rows) for _ in range(reps - 1)])[:n_batches]
+        chunks_per_group.append(np.array_split(perm, n_batches))
+    batches = [np.concatenate([chunks[b] for chunks in chunks_per_group]) for b in range(n_batches)]
+    # Shuffle rows inside each batch (order is irrelevant to the loss, but keeps batches unsorted by group).
+    return [rng.permutation(b).astype(np.int64) for b in batches]
+
+
+def make_optimizer(model: nn.Module, *, lr: float = 1e-3, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """Adam (Kingma & Ba 2015) on all parameters; AdamW-style decoupled decay when ``weight_decay > 0``."""
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    if weight_decay > 0:
+        return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=lr)
+
+
+def task_loss(logits: torch.Tensor, target: torch.Tensor, task: str) -> torch.Tensor:
+    """Mean cross-entropy (``target`` = class codes) or mean squared error (``target`` = floats)."""
+    if task == "classification":
+        return F.cross_entropy(logits, target)
+    return F.mse_loss(logits.squeeze(-1), target)
+
+
+def model_outputs(logits: torch.Tensor, task: str) -> torch.Tensor:
+    """S' as the penalty sees it: softmax probabilities (n, C), or the (n, 1) prediction for regression."""
+    return torch.softmax(logits, dim=1) if task == "classification" else logits
+
+
+def get_penalty(estimator: str, task: str):
+    """The differentiable estimator ``estimator`` from the registry, checked against ``task``."""
+    from ..leakage.differentiable import NEEDS_PROBABILITIES, PENALTIES
+
+    if estimator not in PENALTIES:
+        raise ValueError(f"unknown estimator {estimator!r}; choose one of {', '.join(PENALTIES)}")
+    if task == "regression" and estimator in NEEDS_PROBABILITIES:
+        usable = [name for name in PENALTIES if name not in NEEDS_PROBABILITIES]
+        raise ValueError(
+            f"estimator {estimator!r} needs class probabilities and cannot regularise a regression model; "
+            f"choose one of {', '.join(usable) or '(none registered yet)'}"
+        )
+    return PENALTIES[estimator]
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Temporarily set torch's intra-op thread count (restored on exit); None leaves it alone."""
+    if n is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def _codes(values: np.ndarray, labels: np.ndarray, what: str) -> np.ndarray:
+    values = np.asarray(values)
+    pos = np.searchsorted(labels, values)
+    pos = np.clip(pos, 0, labels.size - 1)
+    if not np.all(labels[pos] == values):
+        bad = values[labels[pos] != values][:3]
+        raise ValueError(f"{what} has labels {bad.tolist()} not seen in training; known labels are {labels.tolist()}")
+    return pos.astype(np.int64)
+
+
+def _init_state(init: Any) -> Mapping[str, torch.Tensor] | None:
+    if init is None:
+        return None
+    if isinstance(init, TrainResult):
+        return init.state_dict
+    if isinstance(init, Mapping):
+        return init
+    raise ValueError(f"init must be a TrainResult, a state dict or None, got {type(init).__name__}")
+
+
+def _validate(lam: float, epochs: int, batch_size: int, eval_every: int, task: str) -> None:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if not (np.isfinite(lam) and lam >= 0):
+        raise ValueError(f"lam must be a finite number >= 0, got {lam}")
+    if int(epochs) < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if int(batch_size) < 2:
+        raise ValueError(f"batch_size must be at least 2 (the regulariser needs several rows), got {batch_size}")
+    if int(eval_every) < 0:
+        raise ValueError(f"eval_every must be >= 0 (0 = evaluate only at the end), got {eval_every}")
+
+
+def fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    z: np.ndarray,
+    *,
+    task: str = "classification",
+    lam: float = 0.0,
+    estimator: str = "softmax-averaging",
+    model: str = "mlp",
+    hidden: tuple[int, ...] = (64, 32),
+    epochs: int = 20,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    random_state: RandomState = 0,
+    init: TrainResult | Mapping[str, torch.Tensor] | None = None,
+    eval_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    eval_every: int = 1,
+    classes: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    step_offset: int = 0,
+    total_steps: int | None = None,
+    num_threads: int | None = None,
+) -> TrainResult:
+    """Train a torch model on raw arrays with task loss + lam * I_hat(S'; Z) (see the module docstring).
+
+    Parameters
+    ----------
+    X : (n, d) raw features; standardised inside with statistics of these rows (``result.scaler``).
+    y : (n,) class labels (classification) or real targets (regression, standardised inside).
+    z : (n,) labels of the attribute to forget.
+    task : "classification" or "regression".
+    lam : weight of the regulariser (>= 0). lam = 0 is plain training: the penalty is then only logged,
+        never differentiated, so the weights equal those of an unregularised loop with the same seed.
+    estimator : name in ``leakage.differentiable.PENALTIES``.
+    model, hidden : a name in ``models.MODELS`` and (for "mlp") the hidden widths.
+    epochs, batch_size, lr, weight_decay : optimisation (Adam; AdamW when weight_decay > 0).
+    random_state : seeds the initialisation and the batches (a private torch/numpy generator; no
+        global seeding).
+    init : a previous TrainResult or a state dict to start from (warm start); its scaler is reused when
+        it is a TrainResult, so warm starts along a lam sweep see identical inputs.
+    eval_set : optional raw (X, y, z) held-out arrays for the per-epoch history.
+    eval_every : evaluate the held-out history every this many epochs (0: only after the last epoch).
+    classes, groups : label orders for y and z (default: sorted distinct values of ``y`` / ``z``).
+    progress : called as ``progress(step, total, metrics)`` after each epoch.
+    should_stop : polled before every step; when it returns True training stops cleanly
+        (``stopped=True``, weights usable).
+    step_offset, total_steps : let a sweep report one progress bar across several runs.
+    num_threads : torch intra-op threads during this call (restored afterwards); None leaves it alone.
+
+    Returns
+    -------
+    TrainResult with ``metrics`` holding the last training epoch's ``task_loss`` and ``reg`` and the
+    last held-out evaluation (``test_*``) when ``eval_set`` is given.
+    """
+    _validate(lam, epochs, batch_size, eval_every, task)
+    start = time.perf_counter()
+    X = as_2d_float(X, "X")
+    y = np.asarray(y)
+    z = np.asarray(z)
+    if not (len(y) == len(z) == len(X)):
+        raise ValueError(f"X, y and z must have the same number of rows, got {len(X)}, {len(y)} and {len(z)}")
+    penalty = get_penalty(estimator, task)
+    groups = np.unique(z) if groups is None else np.asarray(groups)
+    z_codes = _codes(z, groups, "z")
+    n_groups = groups.size
+    if n_groups < 2:
+        raise ValueError(f"z must have at least two groups to regularise I(S'; Z), got {groups.tolist()}")
+
+    if task == "classification":
+        classes = np.unique(y) if classes is None else np.asarray(classes)
+        if classes.size < 2:
+            raise ValueError(f"classification needs at least two classes in y, got {classes.tolist()}")
+        y_codes = _codes(y, classes, "y")
+        y_t = torch.as_tensor(y_codes)
+        n_outputs = classes.size
+        t_mean, t_std = 0.0, 1.0
+    else:
+        y_f = np.asarray(y, dtype=float)
+        if not np.all(np.isfinite(y_f)):
+            raise ValueError("y contains NaN or infinite values; drop or impute those rows first")
+        classes = None
+        t_mean, t_std = float(y_f.mean()), float(y_f.std()) or 1.0
+        y_t = to_tensor((y_f - t_mean) / t_std)
+        n_outputs = 1
+
+    init_state = _init_state(init)
+    scaler = init.scaler if isinstance(init, TrainResult) and init.scaler.mean.shape == (X.shape[1],) else Scaler.fit(X)
+    X_t = to_tensor(scaler.transform(X))
+    z_t = torch.as_tensor(z_codes)
+
+    seed = seed_from(random_state)
+    spec = ModelSpec(model, X.shape[1], n_outputs, tuple(int(h) for h in hidden) if model == "mlp" else ())
+    options = {"hidden": spec.hidden} if model == "mlp" else {}
+    net = make_model(model, X.shape[1], n_outputs, random_state=seed, **options)
+    if init_state is not None:
+        try:
+            net.load_state_dict(init_state)
+        except RuntimeError as exc:
+            raise ValueError(f"init does not fit a {model} with {X.shape[1]} inputs and {n_outputs} outputs: {exc}") from exc
+    optimizer = make_optimizer(net, lr=lr, weight_decay=weight_decay)
+    rng = np.random.default_rng([seed, 1])  # batches: a stream separate from the initialisation
+
+    ev = None
+    if eval_set is not None:
+        Xe, ye, ze = eval_set
+        Xe_s = scaler.transform(as_2d_float(Xe, "eval X"))
+        ze_codes = _codes(np.asarray(ze), groups, "eval z")
+        sub = np.sort(np.random.default_rng([seed, 2]).permutation(len(Xe_s))[:_EVAL_REG_ROWS])
+        ye_arr = _codes(np.asarray(ye), classes, "eval y") if task == "classification" else np.asarray(ye, float)
+        ev = dict(X=to_tensor(Xe_s), y=ye_arr, z=ze_codes, sub=torch.as_tensor(sub), z_sub=torch.as_tensor(ze_codes[sub]))
+
+    steps_per_epoch = max(1, math.ceil(len(X) / int(batch_size)))
+    total = total_steps if total_steps is not None else step_offset + int(epochs) * steps_per_epoch
+    rows: list[dict[str, float]] = []
+    step = 0
+    stopped = diverged = False
+    message = ""
+    last: dict[str, float] = {"task_loss": float("nan"), "reg": float("nan")}
+    epoch = 0
+    with torch_threads(num_threads):
+        net.train()
+        for epoch in range(1, int(epochs) + 1):
+            sums = torch.zeros(3, dtype=torch.float64)
+            n_b = 0
+            for idx in stratified_batches(z_codes, int(batch_size), rng, n_groups=n_groups):
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    message = f"stopped by request after {epoch - 1} full epochs and {step} steps"
+                    break
+                idx_t = torch.from_numpy(idx)
+                logits = net(X_t[idx_t])
+                loss = task_loss(logits, y_t[idx_t], task)
+                out = model_outputs(logits, task)
+                if lam > 0:
+                    reg = penalty(out, z_t[idx_t], n_groups)
+                    total_loss = loss + lam * reg
+                else:  # plain training: the penalty is logged, never differentiated
+                    with torch.no_grad():
+                        reg = penalty(out.detach(), z_t[idx_t], n_groups)
+                    total_loss = loss
+                if not torch.isfinite(total_loss):
+                    diverged = True
+                    message = (
+                        f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
+                        f"{float(total_loss)} (task {float(loss):.4g}, regulariser {float(reg):.4g}); "
+                        f"lower lr (now {lr:g}) or lam (now {lam:g}), or try another estimator"
+                    )
+                    break
+                optimizer.zero_grad(set_to_none=True)
+                total_loss.backward()
+                optimizer.step()
+                sums += torch.stack([loss.detach(), reg.detach(), total_loss.detach()]).double()
+                n_b += 1
+                step += 1
+            if n_b == 0:
+                break
+            means = (sums / n_b).tolist()
+            last = {"task_loss": means[0], "reg": means[1], "total": means[2]}
+            row = {"epoch": epoch, "step": step, **last}
+            is_last = epoch == int(epochs) or stopped or diverged
+            if ev is not None and ((eval_every and epoch % int(eval_every) == 0) or is_last):
+                row.update(_eval_light(net, ev, task, penalty, n_groups, t_mean, t_std))
+            row["seconds"] = time.perf_counter() - start
+            rows.append(row)
+            if progress is not None:
+                progress(step_offset + step, total, {"lam": float(lam), **row})
+            if stopped or diverged:
+                break
+    net.eval()
+    history = pd.DataFrame(rows)
+    metrics = dict(last)
+    if rows:
+        metrics.update({k: v for k, v in rows[-1].items() if k.startswith("test_")})
+    return TrainResult(
+        state_dict={k: v.detach().clone() for k, v in net.state_dict().items()},
+        spec=spec,
+        task=task,
+        scaler=scaler,
+        classes=classes,
+        target_mean=t_mean,
+        target_std=t_std,
+        groups=groups,
+        lam=float(lam),
+        estimator=estimator,
+        history=history,
+        metrics=metrics,
+        seconds=time.perf_counter() - start,
+        n_epochs=len(rows),
+        n_steps=step,
+        stopped=stopped,
+        diverged=diverged,
+        message=message,
+        config=dict(
+            task=task, lam=float(lam), estimator=estimator, model=model, hidden=spec.hidden, epochs=int(epochs),
+            batch_size=int(batch_size), lr=lr, weight_decay=weight_decay, random_state=seed,
+        ),
+    )
+
+
+@torch.no_grad()
+def _eval_light(net: nn.Module, ev: dict, task: str, penalty, n_groups: int, t_mean: float, t_std: float) -> dict[str, float]:
+    """Cheap per-epoch held-out figures: utility, DP gap and the training regulariser on a subsample."""
+    from .. import metrics as M
+
+    net.eval()
+    logits = net(ev["X"])
+    net.train()
+    out = model_outputs(logits, task)
+    reg = float(penalty(out[ev["sub"]], ev["z_sub"], n_groups))
+    if task == "classification":
+        P = out.double().numpy()
+        y = ev["y"]
+        res = {"test_accuracy": M.accuracy(y, P.argmax(axis=1)), "test_auc": M.auc(y, P)}
+        res["test_dp_gap"] = max(M.demographic_parity_gap(P[:, c], ev["z"]) for c in range(P.shape[1]))
+    else:
+        pred = out.squeeze(-1).double().numpy() * t_std + t_mean
+        res = {"test_mse": M.mse(ev["y"], pred), "test_r2": M.r2(ev["y"], pred)}
+        res["test_dp_gap"] = M.demographic_parity_gap(pred, ev["z"])
+    res["test_reg"] = reg
+    return res
