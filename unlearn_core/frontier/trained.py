@@ -1,0 +1,200 @@
+"""The trained frontier: a lam sweep of regularised training, evaluated held out (DESIGN.md 3.3)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._utils import RandomState, seed_from
+from ._types import Frontier
+
+# Softmax averaging compares the groups' mean output vectors; its values are hundredths of a nat, so
+# lam must reach the hundreds before the demographic-parity gap closes (toy-gaussians: dp gap 0.39 at
+# lam = 0, 0.08 at 10, 0.008 at 100; Adult: see benchmarks/results/training.md).
+DEFAULT_LAMBDAS: tuple[float, ...] = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)
+
+_ROW_COLUMNS = {
+    "classification": ("accuracy", "auc", "majority"),
+    "regression": ("mse", "r2", "ks_gap"),
+}
+_LEAK_COLUMNS = ("probe_acc", "probe_auc", "probe_mi", "knn_mi", "dp_gap", "discrimination")
+
+
+def _check_lambdas(lambdas: Sequence[float]) -> np.ndarray:
+    lams = np.asarray(list(lambdas), dtype=float)
+    if lams.ndim != 1 or lams.size == 0:
+        raise ValueError(f"lambdas must be a non-empty list of numbers, got {lambdas!r}")
+    if not np.all(np.isfinite(lams)) or np.any(lams < 0):
+        raise ValueError(f"lambdas must be finite and >= 0, got {lams.tolist()}")
+    if np.unique(lams).size != lams.size:
+        raise ValueError(f"lambdas must be distinct, got {lams.tolist()}")
+    # Ascending, so each warm start moves from a less to a more regularised solution.
+    return np.sort(lams)
+
+
+def trained_frontier(
+    dataset,
+    *,
+    lambdas: Sequence[float] = DEFAULT_LAMBDAS,
+    estimator: str = "softmax-averaging",
+    model: str = "mlp",
+    hidden: tuple[int, ...] = (64, 32),
+    epochs: int = 20,
+    warm_epochs: int | None = None,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    warm_start: bool = True,
+    eval_estimators: Sequence[str] = ("probe", "knn"),
+    test_size: float = 0.3,
+    random_state: RandomState = 0,
+    progress=None,
+    should_stop=None,
+    keep_results: bool = False,
+    num_threads: int | None = None,
+) -> Frontier:
+    """Sweep lam in task loss + lam * I_hat(S'; Z) and evaluate each trained model on held-out data.
+
+    For each lam (ascending) a model is trained with :func:`unlearn_core.training.fit` on the training
+    split of ``datasets.split(dataset, test_size=test_size, random_state=random_state)`` and scored on the
+    held-out split by :func:`unlearn_core.training.evaluate`: utility (accuracy / AUC, or MSE / R^2),
+    leakage by estimators **different** from the trained one (the cross-fitted probe attacker's
+    accuracy and AUC for Z, the k-NN MI in nats), the demographic-parity gap and the discrimination
+    ratio (DESIGN.md sections 3.3 and 4).
+
+    Parameters
+    ----------
+    dataset : a Dataset with a classification or regression target.
+    lambdas : the lam grid (distinct, >= 0; sorted ascending). The default suits softmax averaging.
+    estimator : the differentiable estimator trained against (``leakage.differentiable.PENALTIES``).
+    model, hidden, batch_size, lr, weight_decay : as in :func:`~unlearn_core.training.train`.
+    epochs : epochs of the first (or every, when cold) lam.
+    warm_epochs : epochs of each later lam when ``warm_start`` (default ``ceil(epochs / 2)``): starting
+        from the previous lam's solution, the model only has to move along the frontier.
+    warm_start : start each lam from the previous solution (fresh Adam state); False trains every lam
+        from the same seeded initialisation with ``epochs`` epochs.
+    eval_estimators : held-out leakage evaluators ("probe", "knn").
+    test_size, random_state : the split and all seeds (every lam uses the same batches' seed, so
+        differences between rows come from lam, not from sampling noise).
+    progress : ``progress(step, total, metrics)`` across the whole sweep (metrics carry ``lam``).
+    should_stop : polled before every step; when True the sweep ends cleanly with the rows finished so
+        far and ``meta["stopped"] = True``.
+    keep_results : put the per-lam :class:`~unlearn_core.training.TrainResult` objects in
+        ``meta["results"]`` (for showing a chosen model).
+    num_threads : torch threads during the sweep (restored afterwards).
+
+    Returns
+    -------
+    Frontier(kind="trained", param="lam", utility="auc" or "r2", leakage="probe_auc"). Table columns:
+    lam, accuracy, auc, majority (or mse, r2, ks_gap), probe_acc, probe_auc, probe_mi, knn_mi, dp_gap,
+    discrimination, softmax_mi (classification), reg (the training regulariser over the last epoch),
+    test_reg (the same estimator on held-out rows), task_loss, epochs, seconds (train + evaluate),
+    diverged, pareto.
+    """
+    from ..training import fit
+    from ..training._train import finish, train_test_arrays
+
+    start = time.perf_counter()
+    lams = _check_lambdas(lambdas)
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    w_epochs = math.ceil(int(epochs) / 2) if warm_epochs is None else int(warm_epochs)
+    if w_epochs < 1:
+        raise ValueError(f"warm_epochs must be >= 1, got {warm_epochs}")
+    seed = seed_from(random_state)
+    task = dataset.task
+    train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=test_size, random_state=seed)
+    steps_per_epoch = max(1, math.ceil(len(train_xyz[0]) / int(batch_size)))
+    epoch_plan = [int(epochs) if (i == 0 or not warm_start) else w_epochs for i in range(lams.size)]
+    total_steps = sum(epoch_plan) * steps_per_epoch
+
+    rows: list[dict] = []
+    results = []
+    messages: list[str] = []
+    stopped = False
+    prev = None
+    offset = 0
+    for lam, n_ep in zip(lams, epoch_plan):
+        t0 = time.perf_counter()
+        res = fit(
+            *train_xyz, task=task, lam=float(lam), estimator=estimator, model=model, hidden=hidden, epochs=n_ep,
+            batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed,
+            init=prev if warm_start else None, eval_set=None, classes=classes, groups=groups,
+            progress=progress, should_stop=should_stop, step_offset=offset, total_steps=total_steps,
+            num_threads=num_threads,
+        )
+        offset += n_ep * steps_per_epoch
+        if res.stopped:
+            stopped = True
+            messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
+            break
+        res = finish(res, test_xyz, eval_estimators=eval_estimators, random_state=seed)
+        if res.diverged:
+            messages.append(f"lam={lam:g}: {res.message}")
+        rows.append({
+            "lam": float(lam),
+            **{k: res.metrics.get(k, float("nan")) for k in _ROW_COLUMNS[task] + _LEAK_COLUMNS},
+            "softmax_mi": res.metrics.get("softmax_mi", float("nan")),
+            "reg": res.metrics["reg"],
+            "test_reg": _test_reg(res, test_xyz),
+            "task_loss": res.metrics["task_loss"],
+            "epochs": res.n_epochs,
+            "seconds": time.perf_counter() - t0,
+            "diverged": res.diverged,
+        })
+        results.append(res)
+        prev = res
+
+    columns = ["lam", *_ROW_COLUMNS[task], *_LEAK_COLUMNS, "softmax_mi", "reg", "test_reg", "task_loss",
+               "epochs", "seconds", "diverged"]
+    table = pd.DataFrame(rows, columns=columns)
+    meta = {
+        "dataset": dataset.name,
+        "fingerprint": dataset.fingerprint(),
+        "task": task,
+        "sensitive": dataset.sensitive,
+        "estimator": estimator,
+        "eval_estimators": tuple(eval_estimators),
+        "model": model,
+        "hidden": tuple(hidden) if model == "mlp" else (),
+        "epochs": int(epochs),
+        "warm_epochs": w_epochs if warm_start else None,
+        "warm_start": bool(warm_start),
+        "batch_size": int(batch_size),
+        "lr": lr,
+        "random_state": seed,
+        "test_size": test_size,
+        "n_train": len(train_xyz[0]),
+        "n_test": len(test_xyz[0]),
+        "stopped": stopped,
+        "messages": tuple(messages),
+    }
+    if keep_results:
+        meta["results"] = tuple(results)
+    return Frontier.build(
+        table, kind="trained", param="lam", utility="auc" if task == "classification" else "r2",
+        leakage="probe_auc", meta=meta, seconds=time.perf_counter() - start,
+    )
+
+
+def _test_reg(res, test_xyz) -> float:
+    """The trained-against estimator on (up to 2048) held-out rows: what the model was taught to minimise."""
+    import torch
+
+    from ..training import get_penalty
+
+    Xe, _, ze = test_xyz
+    n = min(len(Xe), 2048)
+    rows = np.sort(np.random.default_rng([res.config["random_state"], 2]).permutation(len(Xe))[:n])
+    S = res.predict_outputs(Xe[rows])
+    if res.task == "regression":
+        S = ((S - res.target_mean) / res.target_std)[:, None]
+    z_codes = np.searchsorted(res.groups, ze[rows])
+    with torch.no_grad():
+        val = get_penalty(res.estimator, res.task)(torch.as_tensor(S, dtype=torch.float32),
+                                                   torch.as_tensor(z_codes), res.groups.size)
+    return float(val)
