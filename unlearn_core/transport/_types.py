@@ -1,0 +1,164 @@
+"""The BarycenterMaps result type shared by every barycenter method."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .._utils import as_2d_float
+
+
+class _Mapper(Protocol):
+    """What a method stores to apply its maps: the displacement T_z(x) - x and the measured leakage."""
+
+    def displacement(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray: ...
+
+    def group_w2(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, eq=False)
+class BarycenterMaps:
+    """Maps T_z pushing each group's law mu_z = Law(X | Z = z) onto a W2 barycenter mu_bar.
+
+    Produced by :func:`unlearn_core.transport.fit_barycenter`. The McCann interpolation
+    X_t = (1 - t) X + t T_Z(X) (DESIGN.md section 3.1) is :meth:`transform`.
+
+    Attributes
+    ----------
+    method : registry name of the method that produced the maps.
+    groups : (K,) group labels, sorted; ``groups[k]`` is the group of ``weights[k]`` and ``group_costs[k]``.
+    weights : (K,) barycenter weights w_z (sum to 1).
+    total_cost : V = sum_z w_z W2^2(mu_z, mu_bar), the least distortion of a Z-independent outcome.
+    group_costs : (K,) W2^2(mu_z, mu_bar) of each group to the barycenter.
+    mean : (d,) barycenter mean.
+    cov : (d, d) barycenter covariance (for ``gaussian`` the Bures-Wasserstein barycenter itself; for the
+        other methods the moments of the barycenter they found, for display).
+    ridge : eps added to the group covariances (0 when none was needed or the method has none).
+    converged, n_iter, seconds : solver diagnostics (n_iter = 0 for closed forms).
+    exact : True when the maps are exact for the fitted data under the method's model (no subsampling,
+        no entropic blur, no ridge); False when approximate. ``notes`` says why.
+    notes : human-readable remarks ("ridge 1.2e-06 added", "subsampled to 1000 rows per group", ...).
+    columns : feature names when fitted on a DataFrame (transform then checks them), else None.
+    n_features : d.
+    options : the method options used (for reproducibility).
+    support : (k, d) support points of the barycenter for the OT methods (uniform weights), else None.
+    """
+
+    method: str
+    groups: np.ndarray
+    weights: np.ndarray
+    total_cost: float
+    group_costs: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+    ridge: float
+    converged: bool
+    n_iter: int
+    seconds: float
+    exact: bool
+    notes: str
+    columns: tuple[str, ...] | None
+    n_features: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+    support: np.ndarray | None = None
+    _mapper: _Mapper | None = field(default=None, repr=False)
+
+    # -- input handling -------------------------------------------------------------------------
+    def _codes(self, z: Any, n: int) -> np.ndarray:
+        z_arr = np.asarray(z)
+        if z_arr.ndim != 1 or z_arr.shape[0] != n:
+            raise ValueError(f"z must hold one group label per row of X ({n}), got shape {z_arr.shape}")
+        labels = self.groups
+        try:
+            idx = np.searchsorted(labels, z_arr)
+        except TypeError as exc:
+            raise ValueError(f"z labels are not comparable with the fitted groups {list(labels)}: {exc}") from exc
+        idx = np.clip(idx, 0, labels.size - 1)
+        ok = labels[idx] == z_arr
+        if not np.all(ok):
+            unknown = sorted({str(v) for v in z_arr[~ok]})[:5]
+            raise ValueError(
+                f"z contains group labels never seen in fitting: {unknown}; the maps know only "
+                f"{[str(g) for g in labels]} (refit on data that contains every group)"
+            )
+        return idx.astype(np.int64)
+
+    def _array(self, X: Any) -> np.ndarray:
+        if isinstance(X, pd.DataFrame) and self.columns is not None:
+            missing = [c for c in self.columns if c not in X.columns]
+            if missing:
+                raise ValueError(f"X lacks the fitted columns {missing[:5]}; pass the same features as in fitting")
+            X = X.loc[:, list(self.columns)]
+        arr = as_2d_float(X)
+        if arr.shape[1] != self.n_features:
+            raise ValueError(f"X has {arr.shape[1]} columns but the maps were fitted on {self.n_features}")
+        return arr
+
+    # -- the maps -------------------------------------------------------------------------------
+    def displacement(self, X: Any, z: Any) -> np.ndarray:
+        """T_Z(X) - X for every row (the direction each point moves along as t goes 0 -> 1).
+
+        Compute it once and form X_t = X + t * displacement for many t: this is the slider's fast path.
+        """
+        arr = self._array(X)
+        codes = self._codes(z, arr.shape[0])
+        return self._mapper.displacement(arr, codes)
+
+    def transform(self, X: Any, z: Any, t: float = 1.0) -> np.ndarray:
+        """McCann interpolation X_t = (1 - t) X + t T_Z(X) toward the barycenter.
+
+        Parameters
+        ----------
+        X : (n, d) array or DataFrame with the fitted columns; any points, seen in fitting or not.
+        z : (n,) group labels, each one of ``groups`` (an unknown label raises ValueError).
+        t : float in [0, 1]; 0 is the identity, 1 the barycenter map (full unlearning).
+
+        Returns
+        -------
+        (n, d) float array; the inputs are not modified.
+        """
+        t = float(t)
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"t must be in [0, 1] (0 keeps X, 1 maps onto the barycenter), got {t}")
+        arr = self._array(X)
+        if t == 0.0:
+            self._codes(z, arr.shape[0])
+            return arr.copy()
+        return arr + t * self.displacement(arr, z)
+
+    def group_leakage(self, X: Any, z: Any) -> np.ndarray:
+        """(K,) measured W2^2 of each group's points in ``X`` to the fitted barycenter.
+
+        The measure is the method's own: Gaussian (Bures) W2 on the groups' moments for ``gaussian``,
+        the sum over features of 1-D W2 for ``marginal``, exact OT to the barycenter support (on at most
+        1000 rows per group) for ``ot-exact`` / ``ot-sinkhorn``. A group absent from ``z`` gives NaN.
+        Weighted by ``weights`` and summed it is the W2 leakage L(t) = (1 - t)^2 V of DESIGN.md 3.1.
+        """
+        arr = self._array(X)
+        codes = self._codes(z, arr.shape[0])
+        return self._mapper.group_w2(arr, codes)
+
+    def w2_leakage(self, X: Any, z: Any) -> float:
+        """sum_z w_z W2^2(Law(X | z), mu_bar), measured as in :meth:`group_leakage`."""
+        g = self.group_leakage(X, z)
+        return float(np.nansum(self.weights * g))
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly diagnostics for display."""
+        return {
+            "method": self.method,
+            "groups": [str(g) for g in self.groups],
+            "weights": [float(w) for w in self.weights],
+            "total_cost": float(self.total_cost),
+            "group_costs": [float(c) for c in self.group_costs],
+            "ridge": float(self.ridge),
+            "converged": bool(self.converged),
+            "n_iter": int(self.n_iter),
+            "seconds": float(self.seconds),
+            "exact": bool(self.exact),
+            "notes": self.notes,
+        }
