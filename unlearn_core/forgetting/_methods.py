@@ -1,0 +1,378 @@
+"""MI-regularised unlearning (the paper's method), its baselines, and repeated trials."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .._utils import RandomState, check_random_state, seed_from
+from ..leakage.differentiable import PENALTIES
+from ..models import make_model, predict_outputs, torch_generator
+from ._problem import ForgetProblem
+from ._report import UnlearnReport, evaluate_probs, per_class_accuracy, summarize
+from ._train import ModelRun, Progress, ShouldStop, StepLoss, _check_common, _snapshot, fit_paired, fit_plain
+
+HISTORY_COLUMNS = ["epoch", "ua", "ra", "ta", "mi", "mia_loss_auc", "mia_entropy_auc", "forget_confidence",
+                   "loss", "batch_mi", "seconds"]
+
+
+def _check_inputs(original: ModelRun, problem: ForgetProblem, lam: float, epochs: int) -> None:
+    if not isinstance(original, ModelRun):
+        raise ValueError(f"original must be the ModelRun from train_original(), got {type(original).__name__}")
+    if not isinstance(problem, ForgetProblem):
+        raise ValueError(f"problem must be the ForgetProblem from prepare(), got {type(problem).__name__}")
+    if (original.n_features, original.n_classes) != (problem.n_features, problem.n_classes):
+        raise ValueError(
+            f"the original model has {original.n_features} inputs / {original.n_classes} classes but the problem "
+            f"has {problem.n_features} / {problem.n_classes}; train the original on this problem")
+    if not (isinstance(lam, (int, float, np.number)) and math.isfinite(lam) and lam >= 0):
+        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+    if int(epochs) != epochs or epochs < 0:
+        raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+
+
+def _run(
+    method: str,
+    problem: ForgetProblem,
+    model: nn.Module,
+    train: Callable[..., tuple[float, int, bool, bool]],
+    *,
+    lam: float,
+    epochs: int,
+    confidence_before: float,
+    reference: UnlearnReport | None,
+    options: dict,
+) -> UnlearnReport:
+    """Evaluate the starting model, run ``train`` with per-epoch evaluation, and build the report."""
+    rows: list[dict] = []
+    eval_time = [0.0]
+    last: dict[str, Any] = {}
+
+    def evaluate(m: nn.Module, epoch: int, secs: float, loss: float, batch_mi: float) -> None:
+        t0 = time.perf_counter()
+        P_tr, P_te = predict_outputs(m, problem.X_train), predict_outputs(m, problem.X_test)
+        mets = evaluate_probs(problem, P_tr, P_te)
+        rows.append({"epoch": epoch, **{k: mets[k] for k in HISTORY_COLUMNS[1:8]}, "loss": loss,
+                     "batch_mi": batch_mi, "seconds": secs})
+        last.update(mets=mets, P_tr=P_tr, P_te=P_te)
+        eval_time[0] += time.perf_counter() - t0
+
+    evaluate(model, 0, 0.0, float("nan"), float("nan"))
+    seconds, steps, stopped, finite = train(model, on_epoch=evaluate)
+    message, converged = "", finite and not stopped
+    if stopped:
+        message = f"stopped by the user after {len(rows) - 1} of {epochs} epochs"
+        if rows[-1]["seconds"] < seconds:  # evaluate the partial epoch too
+            evaluate(model, len(rows), seconds, float("nan"), float("nan"))
+    if not finite:
+        message = f"{method}: the loss became NaN/inf; lower lr or lam"
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    mets, P_tr, P_te = last["mets"], last["P_tr"], last["P_te"]
+    report = UnlearnReport(
+        method=method, lam=float(lam), epochs=int(epochs),
+        history=pd.DataFrame(rows, columns=HISTORY_COLUMNS),
+        **mets,
+        forget_confidence_before=float(confidence_before),
+        seconds=float(seconds), eval_seconds=eval_time[0], n_iter=int(steps),
+        per_class=per_class_accuracy(problem, P_tr, P_te),
+        forget_pred=P_tr[problem.forget_idx].argmax(1),
+        forget_proba=P_tr[problem.forget_idx],
+        state_dict=_snapshot(model), options=dict(options),
+        converged=converged, stopped=stopped, message=message,
+    )
+    return report.with_reference(reference)
+
+
+def _confidence(original: ModelRun, problem: ForgetProblem) -> float:
+    P = original.predict_proba(problem.X_forget)
+    return float(np.mean(P[np.arange(len(P)), problem.y_forget]))
+
+
+def _paired(
+    method: str, original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: float, epochs: int,
+    lr: float, retain_batch: int, forget_batch: int, random_state: RandomState, progress: Progress | None,
+    should_stop: ShouldStop | None, reference: UnlearnReport | None, y_forget: np.ndarray | None = None,
+    extra: dict | None = None,
+) -> UnlearnReport:
+    _check_inputs(original, problem, lam, epochs)
+    _check_common(epochs, lr, retain_batch, forget_batch)
+    gen = torch_generator(random_state)
+    opts = dict(lr=lr, retain_batch=retain_batch, forget_batch=forget_batch,
+                random_state=seed_from(random_state) if isinstance(random_state, (int, np.integer)) else None,
+                **(extra or {}))
+
+    def train(model: nn.Module, on_epoch) -> tuple[float, int, bool, bool]:
+        return fit_paired(model, problem, step, epochs=int(epochs), retain_batch=int(retain_batch),
+                          forget_batch=int(forget_batch), lr=lr, gen=gen, y_forget=y_forget, on_epoch=on_epoch,
+                          progress=progress, should_stop=should_stop, label=method)
+
+    return _run(method, problem, original.model(), train, lam=lam, epochs=epochs,
+                confidence_before=_confidence(original, problem), reference=reference, options=opts)
+
+
+def unlearn(
+    original: ModelRun,
+    problem: ForgetProblem,
+    *,
+    lam: float,
+    epochs: int = 5,
+    estimator: str = "softmax-averaging",
+    lr: float = 1e-3,
+    retain_batch: int = 64,
+    forget_batch: int = 16,
+    random_state: RandomState = 0,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    reference: UnlearnReport | None = None,
+) -> UnlearnReport:
+    """MI-regularised unlearning: fine-tune the original with CE on D_r + lam * I_hat(f(X); Z).
+
+    Each step draws a retained batch B_r (``retain_batch`` rows of D_r) and a forget batch B_u
+    (``forget_batch`` rows of D_u) and minimises
+
+    .. math::
+
+        \\mathcal L = \\mathrm{CE}(f(B_r), y_r) + \\lambda \\, \\hat I(f(X); Z), \\quad
+        X = [B_r ; B_u ; B_r], \\; Z = [0, \\dots, 0 ; 0, \\dots, 0 ; 1, \\dots, 1]
+
+    where [B_r ; B_u] (a sample of D) is labelled Z = 0, the *same* retained batch B_r is labelled Z = 1
+    (as in the authors' ``create_train_labels(remain_images, unlearn_images)``), and I_hat is
+    ``PENALTIES[estimator]`` on the softmax outputs (softmax averaging, DESIGN.md 3.2). Starts from the
+    original weights with a fresh Adam at ``lr`` (the authors: 1e-3, batches 64 / 16, lam = 4 for 5
+    epochs on MNIST). One forward pass over [B_r ; B_u] serves both terms: the model has no dropout or
+    batch norm, so the outputs of the repeated B_r are identical and the gradient equals the authors'.
+
+    Parameters
+    ----------
+    original : the model trained on all of D (:func:`train_original`).
+    problem : the prepared split and forget set (:func:`prepare`).
+    lam : weight of the leakage penalty (lam = 0 is plain fine-tuning on D_r, :func:`finetune`).
+    epochs : passes of the paired loop (each ``min(ceil(n_r/64), ceil(n_u/16))`` steps).
+    estimator : a key of ``unlearn_core.leakage.differentiable.PENALTIES``.
+    reference : the retrained model's report; fills gaps, time ratio and the over-unlearning flag.
+    progress, should_stop : ``progress(fraction, message)`` after each epoch; ``should_stop()`` is
+        polled before each step and ends the run early (the report says ``stopped=True``).
+    """
+    if estimator not in PENALTIES:
+        raise ValueError(f"unknown estimator {estimator!r}; choose one of {', '.join(PENALTIES)}")
+    penalty = PENALTIES[estimator]
+
+    def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
+        nr = len(Xr)
+        logits = model(torch.cat([Xr, Xu]))
+        ce = F.cross_entropy(logits[:nr], yr)
+        out = torch.softmax(logits, dim=1)  # PENALTIES take class probabilities for classifiers
+        S = torch.cat([out, out[:nr]])
+        z = torch.cat([torch.zeros(len(logits), dtype=torch.long), torch.ones(nr, dtype=torch.long)])
+        mi = penalty(S, z, 2)
+        return ce + lam * mi, float(mi.detach())
+
+    return _paired("mi", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
+                   forget_batch=forget_batch, random_state=random_state, progress=progress,
+                   should_stop=should_stop, reference=reference, extra={"estimator": estimator})
+
+
+def finetune(
+    original: ModelRun, problem: ForgetProblem, *, lam: float = 0.0, epochs: int = 5, lr: float = 1e-3,
+    retain_batch: int = 64, forget_batch: int = 16, random_state: RandomState = 0,
+    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    reference: UnlearnReport | None = None, **_ignored: Any,
+) -> UnlearnReport:
+    """Fine-tune the original on D_r only: CE(f(B_r), y_r) per step, same batches as :func:`unlearn`.
+
+    It runs the paired loop with the same random stream, so it is exactly ``unlearn(lam=0)`` (D_u is
+    drawn but unused); ``lam`` is ignored and recorded as 0.
+    """
+
+    def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
+        return F.cross_entropy(model(Xr), yr), float("nan")
+
+    return _paired("finetune", original, problem, step, lam=0.0, epochs=epochs, lr=lr, retain_batch=retain_batch,
+                   forget_batch=forget_batch, random_state=random_state, progress=progress,
+                   should_stop=should_stop, reference=reference)
+
+
+def neggrad(
+    original: ModelRun, problem: ForgetProblem, *, lam: float = 1.0, epochs: int = 5, lr: float = 1e-3,
+    retain_batch: int = 64, forget_batch: int = 16, random_state: RandomState = 0,
+    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    reference: UnlearnReport | None = None, **_ignored: Any,
+) -> UnlearnReport:
+    """Gradient ascent on D_u with a retain term (NegGrad+): minimise CE(f(B_r), y_r) - lam * CE(f(B_u), y_u).
+
+    The ascent term is unbounded: with large ``lam`` or many epochs forget accuracy collapses to 0
+    (far below retraining), which is the usual behaviour of this baseline.
+    """
+
+    def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
+        nr = len(Xr)
+        logits = model(torch.cat([Xr, Xu]))
+        return F.cross_entropy(logits[:nr], yr) - lam * F.cross_entropy(logits[nr:], yu), float("nan")
+
+    return _paired("neggrad", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
+                   forget_batch=forget_batch, random_state=random_state, progress=progress,
+                   should_stop=should_stop, reference=reference)
+
+
+def relabel(
+    original: ModelRun, problem: ForgetProblem, *, lam: float = 1.0, epochs: int = 5, lr: float = 1e-3,
+    retain_batch: int = 64, forget_batch: int = 16, random_state: RandomState = 0,
+    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    reference: UnlearnReport | None = None, **_ignored: Any,
+) -> UnlearnReport:
+    """Random relabelling of D_u: minimise CE(f(B_r), y_r) + lam * CE(f(B_u), y'_u).
+
+    y'_u is drawn once per run, uniformly among the classes other than the true one (seeded by
+    ``random_state``), so the model is trained to be wrong on D_u.
+    """
+    rng = check_random_state(seed_from(random_state) + 7919)
+    yu = problem.y_forget
+    shift = rng.integers(1, problem.n_classes, size=len(yu))
+    y_fake = (yu + shift) % problem.n_classes
+
+    def step(model: nn.Module, Xr, yr, Xu, yfake) -> tuple[torch.Tensor, float]:
+        nr = len(Xr)
+        logits = model(torch.cat([Xr, Xu]))
+        return F.cross_entropy(logits[:nr], yr) + lam * F.cross_entropy(logits[nr:], yfake), float("nan")
+
+    return _paired("relabel", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
+                   forget_batch=forget_batch, random_state=random_state, progress=progress,
+                   should_stop=should_stop, reference=reference, y_forget=y_fake)
+
+
+def retrain(
+    original: ModelRun, problem: ForgetProblem, *, lam: float = 0.0, epochs: int | None = None,
+    lr: float | None = None, batch_size: int | None = None, random_state: RandomState = 0,
+    progress: Progress | None = None, should_stop: ShouldStop | None = None,
+    reference: UnlearnReport | None = None, **_ignored: Any,
+) -> UnlearnReport:
+    """Retrain from scratch on D_r only: the reference every unlearning method is measured against.
+
+    Same architecture and training options as the original (``epochs``, ``lr``, ``batch_size`` default
+    to the original's), a fresh initialisation seeded by ``random_state``. History epoch 0 is the
+    untrained model; ``lam`` is ignored and recorded as 0.
+    """
+    epochs = original.epochs if epochs is None else epochs
+    lr = original.lr if lr is None else lr
+    batch_size = original.batch_size if batch_size is None else batch_size
+    _check_inputs(original, problem, 0.0, epochs)
+    _check_common(epochs, lr, batch_size)
+    seed = seed_from(random_state)
+    model = make_model("mlp", problem.n_features, problem.n_classes, hidden=original.hidden, random_state=seed)
+    gen = torch_generator(seed + 1)
+
+    def train(m: nn.Module, on_epoch) -> tuple[float, int, bool, bool]:
+        return fit_plain(m, problem.X_retain, problem.y_retain, epochs=int(epochs), batch_size=int(batch_size),
+                         lr=lr, gen=gen, on_epoch=on_epoch, progress=progress, should_stop=should_stop,
+                         label="retrain")
+
+    return _run("retrain", problem, model, train, lam=0.0, epochs=epochs,
+                confidence_before=_confidence(original, problem), reference=reference,
+                options=dict(lr=lr, batch_size=batch_size, random_state=seed))
+
+
+def original_report(original: ModelRun, problem: ForgetProblem, *, reference: UnlearnReport | None = None) -> UnlearnReport:
+    """The original model's metrics as a report (method ``"original"``, seconds = its training time)."""
+    _check_inputs(original, problem, 0.0, 0)
+    t0 = time.perf_counter()
+    model = original.model()
+    P_tr, P_te = predict_outputs(model, problem.X_train), predict_outputs(model, problem.X_test)
+    mets = evaluate_probs(problem, P_tr, P_te)
+    hist = pd.DataFrame([{"epoch": 0, **{k: mets[k] for k in HISTORY_COLUMNS[1:8]}, "loss": float("nan"),
+                          "batch_mi": float("nan"), "seconds": 0.0}], columns=HISTORY_COLUMNS)
+    report = UnlearnReport(
+        method="original", lam=0.0, epochs=original.epochs, history=hist, **mets,
+        forget_confidence_before=mets["forget_confidence"], seconds=original.seconds,
+        eval_seconds=time.perf_counter() - t0, n_iter=0, per_class=per_class_accuracy(problem, P_tr, P_te),
+        forget_pred=P_tr[problem.forget_idx].argmax(1), forget_proba=P_tr[problem.forget_idx],
+        state_dict=original.state_dict, options={}, converged=original.converged, stopped=original.stopped,
+        message=original.message,
+    )
+    return report.with_reference(reference)
+
+
+#: name -> method, all called as ``fn(original, problem, *, lam=..., epochs=..., random_state=...,
+#: progress=..., should_stop=..., reference=...) -> UnlearnReport``. The UI builds its picker from this.
+METHODS: dict[str, Callable[..., UnlearnReport]] = {
+    "mi": unlearn,
+    "retrain": retrain,
+    "finetune": finetune,
+    "neggrad": neggrad,
+    "relabel": relabel,
+}
+
+METHOD_TITLES: dict[str, str] = {
+    "mi": "MI-regularised fine-tune (the paper)",
+    "retrain": "Retrain from scratch on D_r (reference)",
+    "finetune": "Fine-tune on D_r only",
+    "neggrad": "Gradient ascent on D_u (NegGrad+)",
+    "relabel": "Random relabelling of D_u",
+}
+
+
+def time_to_utility(report: UnlearnReport, target_ta: float) -> float:
+    """Cumulative training seconds at the first epoch whose test accuracy reaches ``target_ta``.
+
+    Used to time retraining "to the same utility" as an unlearned model; NaN if never reached.
+    """
+    h = report.history
+    hit = h.index[(h["epoch"] > 0) & (h["ta"] >= target_ta)]
+    return float(h.loc[hit[0], "seconds"]) if len(hit) else float("nan")
+
+
+@dataclass(frozen=True, eq=False)
+class Trials:
+    """Repeated runs of one method with different seeds; ``summary()`` gives mean and SD per metric."""
+
+    method: str
+    reports: tuple[UnlearnReport, ...]
+    seeds: tuple[int, ...]
+
+    def summary(self) -> pd.DataFrame:
+        return summarize(self.reports)
+
+    def table(self) -> pd.DataFrame:
+        from ._report import compare
+
+        return compare(self.reports).assign(seed=list(self.seeds))
+
+
+def trial_seeds(random_state: RandomState, n_trials: int) -> tuple[int, ...]:
+    """``n_trials`` independent 31-bit seeds derived from ``random_state`` (SeedSequence spawning)."""
+    ss = np.random.SeedSequence(seed_from(random_state))
+    return tuple(int(c.generate_state(1)[0] % (2**31 - 1)) for c in ss.spawn(int(n_trials)))
+
+
+def repeat(
+    method: str, original: ModelRun, problem: ForgetProblem, *, n_trials: int = 5, random_state: RandomState = 0,
+    reference: UnlearnReport | None = None, progress: Progress | None = None,
+    should_stop: ShouldStop | None = None, **options: Any,
+) -> Trials:
+    """Run ``METHODS[method]`` ``n_trials`` times from the same original with independent seeds.
+
+    As in the authors' script, the original model and the forget set are fixed and the method's own
+    randomness (batch order, initialisation for retraining, fake labels) varies.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if int(n_trials) < 1:
+        raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+    seeds = trial_seeds(random_state, n_trials)
+    reports = []
+    for i, s in enumerate(seeds):
+        if should_stop is not None and should_stop():
+            break
+        sub = None if progress is None else (lambda f, m, i=i: progress((i + f) / len(seeds), f"trial {i + 1}: {m}"))
+        reports.append(METHODS[method](original, problem, random_state=s, reference=reference, progress=sub,
+                                       should_stop=should_stop, **options))
+    return Trials(method=method, reports=tuple(reports), seeds=seeds[: len(reports)])
