@@ -1,0 +1,284 @@
+"""The analytic frontier: a t-sweep along the McCann path toward the W2 barycenter (DESIGN.md 3.1).
+
+For t in [0, 1] every point moves to X_t = (1 - t) X + t T_Z(X), with the maps T_z fitted on the
+training split only. The distortion is D(t) = t^2 V and the W2 leakage L(t) = (1 - t)^2 V (exactly, on
+the fitted moments, for the Gaussian method); with the penalty D + lam L the optimum is
+t* = lam / (1 + lam), so each t is the answer for lam = t / (1 - t). What remains to measure is what the
+theory does not give: how well an attacker still recovers Z, how much a downstream model loses, and how
+fair its predictions are.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import metrics
+from .._utils import RandomState, Weights, seed_from
+from ._types import Frontier
+
+DEFAULT_TS: tuple[float, ...] = tuple(np.round(np.linspace(0.0, 1.0, 21), 10))
+
+#: Downstream model families: name -> (what it is for classification, for regression).
+DOWNSTREAM: dict[str, str] = {
+    "logistic": "standardised logistic regression (classification) / ridge regression (regression)",
+    "hgb": "histogram gradient boosting (scikit-learn), classification or regression",
+}
+
+
+def _make_model(name: str, task: str, seed: int):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if name == "logistic":
+        if task == "classification":
+            return LogisticRegression(max_iter=1000, warm_start=True)
+        return Ridge(alpha=1e-3)
+    if name == "hgb":
+        cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+        return cls(max_iter=100, random_state=seed)
+    raise ValueError(f"unknown downstream model {name!r}; choose one of {', '.join(DOWNSTREAM)}")
+
+
+def _standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mu = train.mean(axis=0)
+    sd = train.std(axis=0)
+    sd = np.where(sd > 1e-12, sd, 1.0)
+    return (train - mu) / sd, (test - mu) / sd
+
+
+def _z_columns(z: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    # Indicators of groups[1:], the usual one-hot with the first group as reference.
+    return (np.asarray(z)[:, None] == groups[None, 1:]).astype(float)
+
+
+def transform_split(maps, dataset, t: float, *, keep_z: bool = False) -> np.ndarray:
+    """X_t of a whole Dataset (the slider's path): ``maps.transform(dataset.X, dataset.z, t)``.
+
+    With ``keep_z`` the indicators of Z (all groups but the first) are appended, scaled by (1 - t),
+    as in the authors' experiments. For repeated calls at many t, compute ``maps.displacement`` once.
+    """
+    Xt = maps.transform(dataset.X, dataset.z.to_numpy(), t)
+    if keep_z:
+        Xt = np.hstack([Xt, (1.0 - float(t)) * _z_columns(dataset.z.to_numpy(), maps.groups)])
+    return Xt
+
+
+def _check_ts(ts: Sequence[float] | None) -> np.ndarray:
+    if ts is None:
+        return np.array(DEFAULT_TS)
+    arr = np.asarray(list(ts), dtype=float)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"ts must be a non-empty list of numbers in [0, 1], got {ts!r}")
+    if not np.all(np.isfinite(arr)) or arr.min() < 0 or arr.max() > 1:
+        raise ValueError(f"every t must be in [0, 1] (0: no unlearning, 1: the barycenter), got {arr.tolist()}")
+    if np.unique(arr).size != arr.size:
+        raise ValueError(f"ts must be distinct, got {arr.tolist()}")
+    return np.sort(arr)
+
+
+def analytic_frontier(
+    dataset,
+    *,
+    method: str = "gaussian",
+    ts: Sequence[float] | None = None,
+    downstream: str = "logistic",
+    keep_z: bool = False,
+    leakage_estimator: str | None = None,
+    test_size: float = 0.3,
+    weights: Weights = "empirical",
+    random_state: RandomState = 0,
+    progress: Callable[[float, str], None] | None = None,
+    method_options: Mapping[str, Any] | None = None,
+    maps=None,
+) -> Frontier:
+    """Sweep t along X_t = (1 - t) X + t T_Z(X) and measure distortion, leakage, utility and fairness.
+
+    The barycenter maps are fitted on the training split of
+    ``datasets.split(dataset, test_size=test_size, random_state=random_state)`` (never on test data);
+    every t transforms both splits. One row per t with the columns
+
+    - ``t``; ``lam`` = t / (1 - t) (inf at t = 1), the penalty weight for which t is optimal;
+    - ``distortion`` = mean ||X - X_t||^2 on the training split, ``distortion_pred`` = t^2 V;
+    - ``w2_leakage`` = sum_z w_z W2^2(Law(X_t | z), mu_bar) measured on the training split with the
+      method's own W2 (see :meth:`BarycenterMaps.group_leakage`), ``w2_leakage_pred`` = (1 - t)^2 V;
+    - ``probe_acc``, ``probe_auc``: a logistic-regression attacker predicting Z from X_t, trained on the
+      training split and scored on the test split (AUC one-vs-rest for K > 2);
+    - utility of the ``downstream`` model predicting y from X_t, on the test split: ``accuracy``, ``auc``
+      (classification) or ``mse``, ``r2`` (regression);
+    - fairness of its test predictions: ``dp_gap`` (max difference of the groups' mean predicted
+      probability, or mean prediction) and ``discrimination`` = max_{a,b} |1 - v_a / v_b|
+      (classification; the authors' measure, DESIGN.md section 4) or ``ks`` (regression: the largest
+      two-sample KS statistic between groups' predictions); for K > 2 classes the largest over classes;
+    - ``est_<name>`` (dashes become underscores): the value of ``leakage.estimate(X_t_test, z_test,
+      method=leakage_estimator)`` when an estimator is named.
+
+    Parameters
+    ----------
+    dataset : a :class:`~unlearn_core.datasets.Dataset` with a target.
+    method : barycenter method (``transport.methods()``).
+    ts : values of t in [0, 1] (default 21 evenly spaced).
+    downstream : "logistic" (default) or "hgb" (see ``DOWNSTREAM``).
+    keep_z : append Z's indicators scaled by (1 - t) to the features of the downstream model and of the
+        attacker, as in the authors' experiments (at t = 0 the model sees Z itself).
+    leakage_estimator : optional name from ``unlearn_core.leakage.methods()``.
+    test_size, weights, random_state : split share, barycenter weights, seed of everything.
+    progress : optional callback ``progress(fraction_done, message)``.
+    method_options : options of the barycenter method (e.g. ``{"ridge": 1e-4}``).
+    maps : already-fitted :class:`BarycenterMaps` for the training split (e.g. from the UI's cache);
+        fitted here when None.
+
+    Returns
+    -------
+    Frontier (kind "analytic", param "t", utility "auc" / "r2", leakage "probe_auc" or the estimator's
+    column), with ``meta`` holding V, the maps' summary, per-step timings and notes.
+    """
+    from .. import datasets
+    from ..transport import fit_barycenter
+
+    start = time.perf_counter()
+    if dataset.y is None or dataset.task not in ("classification", "regression"):
+        raise ValueError(
+            f"dataset {dataset.name!r} has no target (task={dataset.task!r}); the analytic frontier needs y "
+            "to measure utility"
+        )
+    if downstream not in DOWNSTREAM:
+        raise ValueError(f"unknown downstream model {downstream!r}; choose one of {', '.join(DOWNSTREAM)}")
+    ts_arr = _check_ts(ts)
+    task = dataset.task
+    estimate = None
+    est_col = None
+    if leakage_estimator is not None:
+        try:
+            from ..leakage import estimate  # noqa: F811
+        except ImportError as exc:  # the estimator registry is another module; say so plainly
+            raise ValueError(
+                f"leakage_estimator={leakage_estimator!r} needs unlearn_core.leakage.estimate, which is not "
+                f"available in this build ({exc}); pass leakage_estimator=None"
+            ) from exc
+        est_col = "est_" + str(leakage_estimator).replace("-", "_")
+    seed = seed_from(random_state)
+    timings = dict.fromkeys(("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "estimator"), 0.0)
+
+    t0 = time.perf_counter()
+    train, test = datasets.split(dataset, test_size=test_size, random_state=seed)
+    X_tr = train.X.to_numpy(dtype=float)
+    X_te = test.X.to_numpy(dtype=float)
+    z_tr = train.z.to_numpy()
+    z_te = test.z.to_numpy()
+    y_tr = train.y.to_numpy()
+    y_te = test.y.to_numpy()
+    timings["split"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    if maps is None:
+        maps = fit_barycenter(
+            train.X, z_tr, method=method, weights=weights, random_state=seed, **dict(method_options or {})
+        )
+    timings["fit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    disp_tr = maps.displacement(X_tr, z_tr)
+    disp_te = maps.displacement(X_te, z_te)
+    timings["displacement"] = time.perf_counter() - t0
+    V = float(maps.total_cost)
+    zc_tr = _z_columns(z_tr, maps.groups) if keep_z else None
+    zc_te = _z_columns(z_te, maps.groups) if keep_z else None
+    codes_tr = np.searchsorted(maps.groups, z_tr)
+    codes_te = np.searchsorted(maps.groups, z_te)
+    dist_per_row = np.sum(disp_tr**2, axis=1).mean()
+
+    model = _make_model(downstream, task, seed)
+    probe = _make_model("logistic", "classification", seed)
+    rows = []
+    for i, t in enumerate(ts_arr):
+        if progress is not None:
+            progress(i / ts_arr.size, f"t = {t:.2f}")
+        A_tr = X_tr + t * disp_tr
+        A_te = X_te + t * disp_te
+        t0 = time.perf_counter()
+        row: dict[str, Any] = {
+            "t": float(t),
+            "lam": float(t / (1.0 - t)) if t < 1 else float("inf"),
+            "distortion": float(t**2 * dist_per_row),
+            "distortion_pred": float(t**2 * V),
+            "w2_leakage": maps.w2_leakage(A_tr, z_tr),
+            "w2_leakage_pred": float((1.0 - t) ** 2 * V),
+        }
+        timings["distortion_w2"] += time.perf_counter() - t0
+        if keep_z:
+            A_tr = np.hstack([A_tr, (1.0 - t) * zc_tr])
+            A_te = np.hstack([A_te, (1.0 - t) * zc_te])
+        S_tr, S_te = _standardise(A_tr, A_te)
+
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # lbfgs iteration warnings on nearly separable steps
+            probe.fit(S_tr, codes_tr)
+        pz = probe.predict_proba(S_te)
+        row["probe_acc"] = metrics.accuracy(codes_te, pz.argmax(axis=1))
+        row["probe_auc"] = metrics.auc(codes_te, pz if pz.shape[1] > 2 else pz[:, 1])
+        timings["probe"] += time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(S_tr, y_tr)
+        if task == "classification":
+            proba = model.predict_proba(S_te)
+            classes = model.classes_
+            y_codes = np.searchsorted(classes, y_te)
+            row["accuracy"] = metrics.accuracy(y_te, classes[proba.argmax(axis=1)])
+            row["auc"] = metrics.auc(y_codes, proba if proba.shape[1] > 2 else proba[:, 1])
+            cols = [proba[:, 1]] if proba.shape[1] == 2 else [proba[:, c] for c in range(proba.shape[1])]
+            row["dp_gap"] = max(metrics.demographic_parity_gap(p, z_te) for p in cols)
+            row["discrimination"] = max(metrics.discrimination_ratio(p, z_te) for p in cols)
+        else:
+            pred = model.predict(S_te)
+            row["mse"] = metrics.mse(y_te, pred)
+            row["r2"] = metrics.r2(y_te, pred)
+            row["dp_gap"] = metrics.demographic_parity_gap(pred, z_te)
+            row["ks"] = metrics.ks_gap(pred, z_te)
+        timings["downstream"] += time.perf_counter() - t0
+
+        if estimate is not None:
+            t0 = time.perf_counter()
+            est = estimate(A_te, z_te, method=leakage_estimator, random_state=seed)
+            row[est_col] = float(est.value)
+            timings["estimator"] += time.perf_counter() - t0
+        rows.append(row)
+    if progress is not None:
+        progress(1.0, "done")
+    table = pd.DataFrame(rows)
+    utility = "auc" if task == "classification" else "r2"
+    leakage = est_col if est_col is not None else "probe_auc"
+    seconds = time.perf_counter() - start
+    meta = {
+        "dataset": dataset.name,
+        "fingerprint": dataset.fingerprint(),
+        "method": maps.method,
+        "downstream": downstream,
+        "keep_z": keep_z,
+        "leakage_estimator": leakage_estimator,
+        "test_size": test_size,
+        "random_state": seed,
+        "n_train": int(X_tr.shape[0]),
+        "n_test": int(X_te.shape[0]),
+        "V": V,
+        "maps": maps.summary(),
+        "timings": timings,
+        "notes": (
+            "distortion and w2_leakage are measured on the training split (where the maps were fitted); "
+            "attacker, utility and fairness on the test split"
+        ),
+    }
+    return Frontier.build(
+        table, kind="analytic", param="t", utility=utility, leakage=leakage, meta=meta, seconds=seconds
+    )
+
+
+__all__ = ["DEFAULT_TS", "DOWNSTREAM", "analytic_frontier", "transform_split"]
