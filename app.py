@@ -1,13 +1,39 @@
 """Streamlit entry point: the router and the shared frame of the unlearning explorer.
 
-Run with ``streamlit run app.py``.
+Run with ``streamlit run app.py``. Pages are registered explicitly in ``PAGES``; the sidebar, the
+session state and the URL mirror are shared (package ``ui``; its docstring says how to add a page).
 """
 
 import streamlit as st
 
+import ui
+from ui.nav import register_pages, start_page
+from ui.sidebar import render_sidebar, show_notices
+
 st.set_page_config(page_title="Unlearning explorer", page_icon=":material/blur_on:", layout="wide")
 
-pages = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+state = ui.init_state()
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/barycenter.py", title="Feature unlearning", icon=":material/join_inner:", url_path="barycenter"),
 ]
-st.navigation(pages).run()
+register_pages(PAGES)
+page = st.navigation(PAGES)
+
+# A shared link opens on its page: in a browser the path does it; ?page=<url_path> does it anywhere.
+_start = start_page()
+if _start and not st.session_state.get("_start_page_done"):
+    st.session_state["_start_page_done"] = True
+    target = next((p for p in PAGES if p.url_path == _start), None)  # the default page has url_path ""
+    if target is not None and target is not page:
+        st.switch_page(target)
+st.session_state["_start_page_done"] = True
+
+state.page = page.url_path
+render_sidebar()
+show_notices()
+try:
+    page.run()
+finally:
+    ui.sync_url()

@@ -1,24 +1,83 @@
-"""Home: what the explorer is, and a summary of the default dataset."""
+"""Home: the idea in a few formulas, a live mini-demo on the 2-D toy, and a way into every page."""
 
 import streamlit as st
 
-from unlearn_core import datasets
+import ui
+from ui.cache import DataKey
+from ui.nav import page_blurb, registered_pages
+from unlearn_core import datasets, plots
 
-
-@st.cache_data(show_spinner=False)
-def _summary(name: str) -> dict:
-    return datasets.load(name).summary()
-
+state = ui.state()
 
 st.title("Machine unlearning via information-theoretic regularisation")
 st.markdown(
-    "Forget a sensitive attribute Z (or a set of data points) while keeping as much utility as possible: "
-    "maximise utility minus λ · I(S'; Z)."
+    "We want a learning outcome S' (transformed data, or a model's outputs) that keeps what is useful "
+    "about the data but tells nothing about a sensitive attribute Z (sex, race, … or whether a record "
+    "was in the training set). One knob λ trades the two:"
 )
-s = _summary(datasets.names()[0])
-st.subheader(f"Dataset: {s['name']}")
-cols = st.columns(3)
-cols[0].metric("Rows", s["rows"])
+st.latex(r"\max_{S'}\; U(S;\,S') \;-\; \lambda\, I(S';\,Z)")
+st.markdown(
+    "For feature unlearning the optimum has a geometric answer (Xu & Strohmer, arXiv 2502.05684): move "
+    "every group's distribution μ_z to their **Wasserstein-2 barycenter**, with the optimal maps T_z. "
+    "The result is independent of Z and distorts the data as little as any Z-independent outcome can:"
+)
+st.latex(
+    r"\bar\mu = \arg\min_\nu \sum_z w_z\, W_2^2(\mu_z, \nu), \qquad \bar X = T_Z(X), \qquad "
+    r"I(\bar X; Z) = 0, \qquad \mathbb{E}\|X - \bar X\|^2 = V := \sum_z w_z W_2^2(\mu_z, \bar\mu)"
+)
+st.markdown("Partial unlearning walks the straight (McCann) path towards the barycenter:")
+st.latex(
+    r"X_t = (1-t)\,X + t\,T_Z(X),\qquad D(t) = t^2 V,\qquad L(t) = (1-t)^2 V,\qquad "
+    r"\sqrt{D} + \sqrt{L} = \sqrt{V},\qquad t^\ast = \frac{\lambda}{1+\lambda}"
+)
+st.caption(
+    "D is the distortion E‖X − X_t‖², L the W2 leakage Σ_z w_z W2²(Law(X_t | z), μ̄); t* minimises D + λL."
+)
+
+st.subheader("Try it: two Gaussian groups in 2-D")
+demo = st.container(border=True)
+with demo:
+    c1, c2 = st.columns([3, 1])
+    t = c2.slider("t (0 = original, 1 = barycenter)", 0.0, 1.0, 0.5, step=ui.T_STEP, key="home_t")
+    lam = ui.lam_of(t)
+    c2.metric("λ = t / (1 − t)", "∞" if lam == float("inf") else f"{lam:.2f}")
+    with ui.engine_errors("The mini-demo", stop=False):
+        key = DataKey("toy-gaussians", seed=state.seed)
+        fit = ui.cached_fit(key, "gaussian", state.seed)
+        pts = ui.cached_display(key, "gaussian", state.seed, None, 600)
+        c2.metric("V (cost of full unlearning)", f"{fit.maps.total_cost:.3f}")
+        c2.metric("D(t) = t²V", f"{t * t * fit.maps.total_cost:.3f}")
+        c2.caption("Drag the slider under the plot to preview, or press ▶.")
+        c1.plotly_chart(
+            plots.transport_figure(pts, t=t, height=430, title="Groups moving to their barycenter"),
+            key="home_demo", config={"displaylogo": False},
+        )
+
+st.subheader("Explore")
+pages = [p for p in registered_pages() if p.url_path]  # every page but Home itself
+for p in pages:
+    with st.container(border=True):
+        st.page_link(p, label=p.title, icon=p.icon or None)
+        source = getattr(p, "_page", None)  # the page file (st.Page keeps it privately)
+        blurb = page_blurb(str(source)) if source is not None and not callable(source) else ""
+        if blurb:
+            st.caption(blurb)
+
+st.subheader("Current dataset")
+data = ui.current_data()
+s = data.dataset.summary()
+cols = st.columns(4)
+cols[0].metric("Rows", f"{s['rows']:,}")
 cols[1].metric("Features", s["features"])
-cols[2].metric("Groups", len(s["groups"]))
-st.caption(f"Source: {s['source']}")
+cols[2].metric(f"Groups of {s['sensitive']}", len(s["groups"]))
+cols[3].metric("Task", s["task"] or "none")
+st.caption("Group sizes: " + ", ".join(f"{k}: {v:,}" for k, v in s["groups"].items()))
+ds = data.dataset
+if ds.description:
+    st.markdown(ds.description)
+st.markdown(f"**Source:** {s['source'] or 'n/a'}  \n**License:** {s['license'] or 'n/a'}")
+if ds.notes:
+    st.caption(" · ".join(ds.notes))
+spec = datasets.registry().get(data.key.name)
+if spec is not None and not spec.shipped:
+    st.caption("This dataset is downloaded once on first use and cached on your machine.")

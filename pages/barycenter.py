@@ -1,0 +1,179 @@
+"""Feature unlearning: move every group to the W2 barycenter along the McCann path and see what it costs."""
+
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+import ui
+from unlearn_core import plots
+
+state = ui.state()
+data = ui.current_data()
+ds = data.dataset
+
+from unlearn_core import transport  # noqa: E402  (after the dataset so a load error shows first)
+
+st.title("Feature unlearning: the barycenter explorer")
+st.caption(
+    f"Dataset **{ds.name}**: {ds.n_samples:,} rows, {ds.n_features} features; forgetting "
+    f"**Z = {ds.sensitive}** ({len(ds.groups)} groups)."
+)
+
+# -- controls that define the fit -------------------------------------------------------------------
+methods = transport.methods()
+if state.method not in methods:
+    if state.method:
+        state.notices.append(f"Unknown barycenter method {state.method!r}; using {methods[0]!r}.")
+    state.method = methods[0]
+lesson = ui.lesson_mode()
+top = st.columns([2, 2, 2] if not lesson else [2, 4])
+top[0].selectbox(
+    "Barycenter method", methods, key=ui.bound_key("method"), on_change=ui.commit, args=("method",),
+    help="\n\n".join(f"**{m}**: {transport.DESCRIPTIONS.get(m, '')}" for m in methods),
+)
+top[1].caption(transport.DESCRIPTIONS.get(state.method, ""))
+estimators = [ui.state().estimator]
+if not lesson:
+    try:
+        from unlearn_core import leakage
+
+        estimators = ["probe"] + [m for m in leakage.methods() if m != "probe"]
+    except (ImportError, AttributeError):
+        estimators = ["probe"]
+    if state.estimator not in estimators:
+        state.notices.append(f"Unknown leakage estimator {state.estimator!r}; using the probe.")
+        state.estimator = "probe"
+    top[2].selectbox(
+        "Leakage axis of the frontier", estimators, key=ui.bound_key("estimator"), on_change=ui.commit,
+        args=("estimator",),
+        format_func=lambda m: "probe AUC (attacker guessing Z)" if m == "probe" else f"estimator: {m}",
+        help="The frontier's x axis: how well an attacker recovers Z from X_t (probe), or an estimate of "
+        "I(X_t; Z) from the leakage lab.",
+    )
+else:
+    state.estimator = "probe"
+
+columns = [str(c) for c in ds.X.columns]
+d = len(columns)
+with st.expander("Display options", expanded=False):
+    o = st.columns(4)
+    if d == 2:
+        axes = (0, 1)
+        o[0].caption(f"Axes: {columns[0]} × {columns[1]}")
+    else:
+        proj = o[0].radio("Axes", ["PCA", "two features"], horizontal=True, key="bary_proj")
+        if proj == "PCA":
+            axes = None
+        else:
+            xi = o[1].selectbox("x feature", range(d), format_func=lambda j: columns[j], key="bary_x")
+            yi = o[1].selectbox("y feature", range(d), index=1, format_func=lambda j: columns[j], key="bary_y")
+            axes = (int(xi), int(yi)) if xi != yi else None
+    arrows = o[2].checkbox("Arrows to the barycenter", value=False, key="bary_arrows")
+    cap = 1000
+    if not lesson:
+        cap = int(o[2].number_input("Display cap (points)", 100, 5000, 1000, step=100, key="bary_cap"))
+    numeric = [c for c in columns if c in set(ds.numeric_columns)] or columns
+    feature = columns.index(
+        o[3].selectbox("Density of feature", numeric, key="bary_feature")
+    )
+
+with ui.engine_errors(f"Fitting the {state.method} barycenter"):
+    fit = ui.cached_fit(data.key, state.method, state.seed)
+    pts = ui.cached_display(data.key, state.method, state.seed, axes, cap)
+maps = fit.maps
+V = float(maps.total_cost)
+diag = f"V = {V:.4g} · fit {maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate")
+if not maps.converged:
+    st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
+st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
+
+
+def _pick_t(chart_key: str, ts: tuple[float, ...]) -> None:
+    """A click on a frontier point selects its t (customdata when present, else the row of curve 0)."""
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return
+    p = points[0]
+    t = None
+    cd = p.get("customdata")
+    if cd is not None:
+        t = cd[0] if isinstance(cd, (list, tuple)) else cd
+    elif p.get("curve_number", 0) == 0 and p.get("point_index") is not None and p["point_index"] < len(ts):
+        t = ts[p["point_index"]]
+    if t is not None:
+        state.set_t(float(t))
+
+
+@st.fragment
+def explorer() -> None:
+    """Everything that depends on t: reruns alone when t changes (slider or a click on the frontier)."""
+    c = st.columns([3, 1, 1, 1, 1])
+    c[0].slider(
+        "t: how far along the path to the barycenter (0 = original data, 1 = fully unlearned)",
+        0.0, 1.0, step=ui.T_STEP, key=ui.bound_key("t"), on_change=ui.commit, args=("t",),
+    )
+    t = state.t
+    lam = ui.lam_of(t)
+    view = ui.cached_view_at(data.key, state.method, state.seed, t, feature)
+    c[1].metric("λ = t/(1−t)", "∞" if np.isinf(lam) else f"{lam:.3g}")
+    c[2].metric("Distortion D(t)", f"{view.distortion:.4g}", help=f"E‖X − X_t‖² over all {ds.n_samples:,} rows; "
+                f"theory t²V = {t * t * V:.4g}")
+    c[3].metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}", help="(1 − t)² V, from the fitted barycenter")
+    frontier = None
+    with ui.engine_errors("Computing the frontier", stop=False):
+        frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
+    if frontier is not None:
+        row = frontier.table.iloc[int(np.argmin(np.abs(frontier.table["t"].to_numpy() - t)))]
+        c[4].metric(f"{frontier.utility} at t", f"{row[frontier.utility]:.3f}",
+                    help=f"downstream model on the test split; {frontier.leakage} = {row[frontier.leakage]:.3f}")
+
+    left, right = st.columns([1, 1])
+    with left:
+        st.plotly_chart(plots.transport_figure(pts, t=t, arrows=arrows), key="transport",
+                        config={"displaylogo": False})
+        st.caption(
+            f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap); every metric uses all rows. "
+            "The slider under the plot previews the path in your browser; the t slider above recomputes."
+        )
+    with right:
+        if frontier is not None:
+            ts = tuple(float(v) for v in frontier.table["t"])
+            st.plotly_chart(plots.frontier_figure(frontier, current=t), key="frontier_chart",
+                            on_select=partial(_pick_t, "frontier_chart", ts), selection_mode="points",
+                            config={"displaylogo": False})
+            st.caption("Click a point to move t there.")
+    a, b, c3 = st.columns(3)
+    with a:
+        st.plotly_chart(
+            plots.marginal_densities_figure(
+                fit.X[:, [feature]], view.column_t[:, None], fit.z, feature=0, feature_name=columns[feature],
+                t=t, random_state=state.seed),
+            key="densities", config={"displaylogo": False},
+        )
+    with b:
+        st.plotly_chart(plots.displacement_figure(view.displacement, fit.z, t=t), key="who_pays",
+                        config={"displaylogo": False})
+    with c3:
+        if frontier is not None and "distortion" in frontier.table:
+            V_fr = float(frontier.meta.get("V", frontier.meta.get("total_cost", V)))
+            ts = tuple(float(v) for v in frontier.table["t"])
+            st.plotly_chart(plots.distortion_leakage_figure(frontier, V=V_fr, t=t), key="dl_chart",
+                            on_select=partial(_pick_t, "dl_chart", ts), selection_mode="points",
+                            config={"displaylogo": False})
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button(
+        f"Transformed data at t = {t:.2f} (CSV)",
+        data=lambda: ui.cache.transformed_csv(data.key, state.method, state.seed, t),
+        file_name=f"{data.key.label}-{state.method}-t{t:.2f}.csv", mime="text/csv", on_click="ignore",
+        key="dl_data",
+    )
+    if frontier is not None:
+        d2.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-{state.method}"
+                           "-frontier.csv", mime="text/csv", on_click="ignore", key="dl_frontier")
+    st.session_state["_engine_seconds"] = view.seconds
+    ui.sync_url()
+
+
+explorer()

@@ -1,0 +1,93 @@
+"""The explorer's shared frame: one typed session state, URL sync, the sidebar, cached engine calls.
+
+Layers: ``app.py`` (router) -> ``pages/*.py`` (UI only) -> ``ui`` (this package: shared UI code) ->
+``unlearn_core`` (the engine, which never imports streamlit).
+
+How to add a page
+-----------------
+1. Write ``pages/<name>.py``. Its module docstring's first line is the blurb Home shows next to the
+   link. The page runs top to bottom on every rerun; the sidebar (dataset, Z, seed, lesson mode) has
+   already been drawn by ``app.py``. A page typically does::
+
+       import streamlit as st
+       import ui
+       from unlearn_core import plots
+
+       state = ui.state()                     # the typed session state (ui.state.AppState)
+       data = ui.current_data()               # ui.data.LoadedData (key + Dataset); shows errors and stops
+       with ui.engine_errors("Computing the frontier"):   # engine errors -> st.error, never a traceback
+           frontier = ui.cached_frontier(data.key, method=state.method, ...)
+       st.plotly_chart(plots.frontier_figure(frontier, current=state.t))
+
+   Rules: never compute mathematics in a page (read widgets, call one cached wrapper, hand the result
+   to one figure builder in ``unlearn_core.plots``, show it); build pickers from the engine
+   registries; hide advanced controls when ``ui.lesson_mode()`` is true.
+2. Knobs that define the view (dataset, sensitive, seed, method, estimator, t, lam, page) live on
+   :class:`ui.state.AppState` and are mirrored to the URL by ``app.py``. To draw a widget bound to one of
+   them use ``ui.bound_key("t")`` as the widget's key (it survives page switches and programmatic
+   changes, e.g. a click on a frontier point sets ``state.t``)::
+
+       st.slider("t", 0.0, 1.0, step=ui.T_STEP, key=ui.bound_key("t"), on_change=ui.commit, args=("t",))
+
+   Page-local knobs that need not be shared can be plain widgets with their own keys.
+3. Cache heavy work in a wrapper here (``ui/cache.py``) or in the page: ``st.cache_data`` with small
+   hashable arguments (a ``DataKey``, method names, the snapped t, the seed) and
+   ``st.cache_resource`` only for read-only heavy objects (datasets, fitted maps).
+4. Register the page in ``app.py``'s ``PAGES`` list (``st.Page(path, title=..., icon=..., url_path=...)``);
+   Home links to every registered page automatically.
+5. Test it with AppTest through ``app.py`` (see ``tests/test_app_barycenter.py`` and the helpers in
+   ``tests/app_helpers.py``) and add it to the browser smoke test's page list.
+"""
+
+from .cache import (
+    DataKey,
+    LoadedData,
+    cached_display,
+    cached_fit,
+    cached_frontier,
+    cached_view_at,
+    current_data,
+    data_key,
+    load_data,
+)
+from .errors import engine_errors, show_error
+from .state import (
+    T_GRID,
+    T_STEP,
+    UPLOAD,
+    AppState,
+    bound_key,
+    commit,
+    init_state,
+    lam_of,
+    lesson_mode,
+    snap_t,
+    state,
+    sync_url,
+)
+
+__all__ = [
+    "AppState",
+    "DataKey",
+    "LoadedData",
+    "T_GRID",
+    "T_STEP",
+    "UPLOAD",
+    "bound_key",
+    "cached_display",
+    "cached_fit",
+    "cached_frontier",
+    "cached_view_at",
+    "commit",
+    "current_data",
+    "data_key",
+    "engine_errors",
+    "init_state",
+    "lam_of",
+    "lesson_mode",
+    "load_data",
+    "show_error",
+    "snap_t",
+    "state",
+    "sync_url",
+]

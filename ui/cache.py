@@ -1,0 +1,192 @@
+"""Cached wrappers around the engine: the only place pages get data and results from.
+
+Keys are small and hashable (a :class:`DataKey`, method names, the seed, the snapped t), so reruns hit
+the caches. Read-only heavy objects (datasets, fitted maps with their endpoint arrays) use
+``st.cache_resource`` — no copy on every hit, which keeps a slider move on Adult cheap; small results
+(frontier tables, the per-t view) use ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from unlearn_core import datasets
+from unlearn_core.datasets import Dataset
+
+from .errors import engine_errors
+from .state import DEFAULT_ESTIMATOR, T_GRID, UPLOAD, UploadedCSV, state
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """What identifies a loaded dataset: a registry name and its options, or an uploaded file's hash."""
+
+    name: str
+    sensitive: str = ""
+    seed: int | None = None  # only for loaders that take random_state (synthetic data)
+    upload_sha: str = ""
+    target: str | None = None
+    features: tuple[str, ...] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"upload {self.upload_sha[:8]}" if self.name == UPLOAD else self.name
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedData:
+    key: DataKey
+    dataset: Dataset
+
+
+def _loader_params(name: str) -> set[str] | None:
+    """Keyword names the built-in loader accepts (None when it takes **options)."""
+    sig = inspect.signature(datasets.registry()[name].loader)
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    return set(sig.parameters)
+
+
+def data_key(name: str, *, sensitive: str = "", seed: int = 0, upload: UploadedCSV | None = None) -> DataKey:
+    """The cache key of the dataset the sidebar selects."""
+    if name == UPLOAD:
+        if upload is None:
+            raise ValueError("no CSV uploaded yet: choose a file in the sidebar")
+        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.target, upload.features)
+    params = _loader_params(name)
+    takes_seed = params is None or "random_state" in params
+    return DataKey(name, sensitive, seed if takes_seed else None)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the dataset…")
+def _load(key: DataKey, _data: bytes | None = None) -> Dataset:
+    if key.name == UPLOAD:
+        return datasets.from_csv(_data, target=key.target, sensitive=key.sensitive, features=key.features)
+    params = _loader_params(key.name)
+    opts: dict = {}
+    if key.sensitive and (params is None or "sensitive" in params):
+        opts["sensitive"] = key.sensitive
+    if key.seed is not None:
+        opts["random_state"] = key.seed
+    return datasets.load(key.name, **opts)
+
+
+def load_data(key: DataKey) -> Dataset:
+    """The dataset for ``key`` (cached; uploaded bytes come from the session state)."""
+    upload = state().upload
+    data = upload.data if (key.name == UPLOAD and upload is not None and upload.sha == key.upload_sha) else None
+    return _load(key, data)
+
+
+def current_data() -> LoadedData:
+    """The dataset selected in the sidebar; on an error shows the message and stops the page."""
+    s = state()
+    if s.dataset == UPLOAD and s.upload is None:
+        st.info("Upload a CSV file in the sidebar and pick its target and sensitive columns to start.",
+                icon=":material/upload_file:")
+        st.stop()
+    with engine_errors("Loading the dataset"):
+        key = data_key(s.dataset, sensitive=s.sensitive, seed=s.seed, upload=s.upload)
+        return LoadedData(key, load_data(key))
+
+
+# -- feature unlearning ------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """A barycenter fit on the whole dataset with the endpoints the explorer draws from.
+
+    ``X_end`` = T_Z(X) (t = 1): every point of the McCann path is an interpolation of X and X_end.
+    """
+
+    maps: object  # unlearn_core.transport.BarycenterMaps
+    X: np.ndarray
+    X_end: np.ndarray
+    z: np.ndarray  # group labels as strings
+    columns: tuple[str, ...]
+    move: np.ndarray  # ||T_Z(x) - x|| per row: the displacement at t is t * move
+    seconds: float  # fit + endpoint transform
+
+
+@st.cache_resource(max_entries=12, show_spinner="Fitting the barycenter…")
+def cached_fit(key: DataKey, method: str, seed: int) -> Fitted:
+    """Fit the W2 barycenter of the groups of ``key``'s data with ``method`` (cached per key/method/seed)."""
+    from unlearn_core import transport
+
+    ds = load_data(key)
+    start = time.perf_counter()
+    X = ds.X.to_numpy(dtype=float)
+    z = ds.z.to_numpy()
+    maps = transport.fit_barycenter(X, z, method=method, random_state=seed)
+    X_end = np.asarray(maps.transform(X, z, 1.0), dtype=float)
+    move = np.linalg.norm(X_end - X, axis=1)
+    for a in (X, X_end, move):
+        a.setflags(write=False)
+    return Fitted(maps, X, X_end, z.astype(str), tuple(map(str, ds.X.columns)), move, time.perf_counter() - start)
+
+
+@dataclass(frozen=True, eq=False)
+class ViewAt:
+    """What the t-dependent panels need at one t (all rows; display subsampling happens in plots)."""
+
+    t: float
+    feature: int
+    column_t: np.ndarray  # the shown feature at t
+    displacement: np.ndarray  # ||x - x_t|| per row
+    distortion: float  # E||X - X_t||^2 over all rows
+    seconds: float  # engine work for this t
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_view_at(key: DataKey, method: str, seed: int, t: float, feature: int) -> ViewAt:
+    """The McCann point X_t = (1 - t) X + t T_Z(X) on all rows, reduced to what the panels show."""
+    from unlearn_core.plots.transport import mccann
+
+    fit = cached_fit(key, method, seed)
+    start = time.perf_counter()
+    column_t = mccann(fit.X[:, feature], fit.X_end[:, feature], t)
+    disp = t * fit.move  # ||x - x_t|| = t ||x - T_z(x)|| on the McCann path
+    distortion = float(np.mean(disp**2))
+    return ViewAt(t, feature, column_t, disp, distortion, time.perf_counter() - start)
+
+
+@st.cache_data(max_entries=24, show_spinner="Computing the frontier (one fit and one downstream model per t)…")
+def cached_frontier(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR):
+    """The analytic frontier over the t grid (``unlearn_core.frontier.analytic.analytic_frontier``)."""
+    from unlearn_core.frontier.analytic import analytic_frontier
+
+    ds = load_data(key)
+    return analytic_frontier(
+        ds, method=method, ts=np.asarray(T_GRID), downstream="logistic",
+        leakage_estimator=None if estimator == DEFAULT_ESTIMATOR else estimator, random_state=seed,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def transformed_csv(key: DataKey, method: str, seed: int, t: float) -> bytes:
+    """The whole dataset at t (features X_t, then the target and Z columns) as CSV bytes."""
+    fit = cached_fit(key, method, seed)
+    ds = load_data(key)
+    from unlearn_core.plots.transport import mccann
+
+    import pandas as pd
+
+    out = pd.DataFrame(mccann(fit.X, fit.X_end, t), columns=ds.X.columns)
+    if ds.y is not None:
+        out[str(ds.y.name)] = ds.y.to_numpy()
+    out[ds.sensitive] = ds.z.to_numpy()
+    return out.to_csv(index=False).encode()
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def cached_display(key: DataKey, method: str, seed: int, features: tuple[int, int] | None, max_points: int):
+    """The capped 2-D view of the transport (``unlearn_core.plots.display_points``), PCA fitted once."""
+    from unlearn_core.plots import display_points
+
+    fit = cached_fit(key, method, seed)
+    return display_points(fit.X, fit.X_end, fit.z, features=features, columns=fit.columns,
+                          max_points=max_points, random_state=seed)

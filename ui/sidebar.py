@@ -1,0 +1,122 @@
+"""The shared sidebar: dataset (built-ins or an uploaded CSV), sensitive attribute Z, seed, lesson mode."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pandas as pd
+import streamlit as st
+
+from unlearn_core import datasets
+
+from .errors import show_error
+from .state import UPLOAD, UploadedCSV, bound_key, commit, state
+
+UPLOAD_LABEL = "Upload CSV…"
+MAX_UPLOAD_MB = 50
+
+
+def _dataset_label(name: str) -> str:
+    if name == UPLOAD:
+        return UPLOAD_LABEL
+    spec = datasets.registry().get(name)
+    return spec.title if spec is not None else name
+
+
+def _csv_columns(data: bytes) -> list[str]:
+    """Column names of an uploaded CSV (header only), for the pickers; from_csv does the real checks."""
+    from unlearn_core.datasets._files import maybe_gunzip
+
+    head = maybe_gunzip(data)[: 1 << 20]
+    frame = pd.read_csv(io.BytesIO(head), sep=None, engine="python", nrows=5)
+    return [str(c) for c in frame.columns]
+
+
+def _upload_flow() -> None:
+    s = state()
+    file = st.file_uploader(
+        "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "gz"], key="upload_file",
+        help=f"Up to {MAX_UPLOAD_MB} MB. Categorical columns are one-hot encoded; rows with missing values dropped.",
+    )
+    if file is None:
+        if s.upload is not None:
+            st.caption(f"Using **{s.upload.filename}** (Z = {s.upload.sensitive}).")
+        return
+    data = file.getvalue()
+    try:
+        columns = _csv_columns(data)
+    except Exception as exc:  # noqa: BLE001 - any parse error is the user's file, shown as a message
+        show_error("Reading the CSV header", ValueError(
+            f"{exc}. Check that {file.name!r} is a text CSV with a header row."))
+        return
+    if len(columns) < 2:
+        show_error("Reading the CSV header", ValueError(
+            f"{file.name!r} has {len(columns)} column(s); a target or sensitive column plus at least one feature "
+            "is needed. Check the delimiter (comma, semicolon or tab)."))
+        return
+    sha = hashlib.sha256(data).hexdigest()
+    with st.form("upload_columns", border=False):
+        target = st.selectbox("Target column (y)", ["(none)"] + columns, index=min(len(columns), 1 if
+                              len(columns) else 0), key="upload_target")
+        sensitive = st.selectbox("Sensitive column (Z, to forget)", columns, index=0, key="upload_sensitive")
+        features = st.multiselect("Feature columns (empty = all others)", columns, key="upload_features")
+        go = st.form_submit_button("Use this file", type="primary")
+    if not go:
+        return
+    target = None if target == "(none)" else target
+    try:
+        ds = datasets.from_csv(data, target=target, sensitive=sensitive, features=list(features) or None)
+    except Exception as exc:  # noqa: BLE001 - DatasetError carries the fix; anything else is shown too
+        show_error(f"Loading {file.name}", exc)
+        return
+    s.upload = UploadedCSV(file.name, sha, data, target, sensitive, tuple(features) or None)
+    s.sensitive = sensitive
+    st.success(f"Loaded {file.name}: {ds.n_samples} rows, {ds.n_features} features, Z = {ds.sensitive} "
+               f"with {len(ds.groups)} groups.")
+
+
+def render_sidebar() -> None:
+    """Draw the shared controls; they write into the session's AppState."""
+    s = state()
+    names = datasets.names()
+    options = names + [UPLOAD]
+    if s.dataset not in options:
+        s.dataset = names[0]
+    with st.sidebar:
+        st.selectbox("Dataset", options, format_func=_dataset_label, key=bound_key("dataset"),
+                     on_change=_dataset_changed, help="Built-in datasets, or your own CSV file.")
+        if s.dataset == UPLOAD:
+            _upload_flow()
+        else:
+            spec = datasets.registry()[s.dataset]
+            choices = list(spec.sensitive_choices)
+            if s.sensitive and s.sensitive not in choices and choices:
+                s.notices.append(f"{spec.title} has no sensitive attribute {s.sensitive!r}; using {choices[0]!r}.")
+                s.sensitive = ""
+            if not s.sensitive and choices:
+                s.sensitive = choices[0]
+            if len(choices) > 1:
+                st.selectbox("Sensitive attribute Z (to forget)", choices, key=bound_key("sensitive"),
+                             on_change=commit, args=("sensitive",))
+            elif choices:
+                st.caption(f"Sensitive attribute Z: **{choices[0]}**")
+            st.caption(spec.description)
+        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=bound_key("seed"),
+                        on_change=commit, args=("seed",), disabled=False,
+                        help="Seeds the synthetic data, the train/test split and every stochastic fit.")
+        st.toggle("Lesson mode", key=bound_key("lesson"), on_change=commit, args=("lesson",),
+                  help="Hide advanced controls: for teaching and demos.")
+
+
+def _dataset_changed() -> None:
+    commit("dataset")
+    state().sensitive = ""  # the new dataset's default Z
+
+
+def show_notices() -> None:
+    """Show (once) the messages about URL values that could not be used."""
+    s = state()
+    for msg in s.notices:
+        st.warning(msg, icon=":material/link_off:")
+    s.notices.clear()

@@ -1,0 +1,22 @@
+"""Shared look of the figures: one colour per group, in the same order everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Okabe-Ito: distinguishable for the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+HIGHLIGHT = "#D62728"
+MUTED = "#9E9E9E"
+TEMPLATE = "plotly_white"
+
+
+def group_colors(groups: Sequence[object]) -> dict[str, str]:
+    """Colour of each group label (as a string), cycling through the palette."""
+    return {str(g): PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
+
+
+def base_layout(**overrides) -> dict:
+    layout = dict(template=TEMPLATE, margin=dict(l=50, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.18))
+    layout.update(overrides)
+    return layout

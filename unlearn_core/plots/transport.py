@@ -1,0 +1,338 @@
+"""Figures of the barycenter transport: points moving along the McCann path, marginals, who pays.
+
+All builders take the original points X and their barycenter images T_Z(X) (t = 1). Because the
+McCann path is affine in t,
+
+.. math::
+
+    x_t = (1 - t)\\,x + t\\,T_z(x), \\qquad \\|x - x_t\\| = t\\,\\|x - T_z(x)\\|,
+
+every intermediate frame (and any linear 2-D projection of it) is an interpolation of the two
+endpoints, so one fit gives the whole animation (DESIGN.md section 3.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .._utils import RandomState, as_2d_float, check_random_state
+from ._style import MUTED, base_layout, group_colors
+
+DEFAULT_TS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
+
+
+def mccann(X: np.ndarray, X_end: np.ndarray, t: float) -> np.ndarray:
+    """Point on the McCann path: (1 - t) X + t T_Z(X), with ``X_end`` = T_Z(X)."""
+    return (1.0 - t) * X + t * X_end
+
+
+def displacements(X: "np.typing.ArrayLike", X_end: "np.typing.ArrayLike", t: float) -> np.ndarray:
+    """Per-row displacement ||x - x_t|| = t ||x - T_z(x)|| along the McCann path."""
+    X = as_2d_float(X)
+    X_end = as_2d_float(X_end, "X_end")
+    if X.shape != X_end.shape:
+        raise ValueError(f"X and X_end must have the same shape, got {X.shape} and {X_end.shape}")
+    return float(t) * np.linalg.norm(X - X_end, axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class DisplayPoints:
+    """A capped, 2-D view of the transport, ready to draw.
+
+    Attributes
+    ----------
+    start, end : (m, 2) projections of the original points and of their barycenter images.
+    groups : (m,) group labels as strings.
+    rows : (m,) positions of the displayed rows in the full data.
+    axis_labels : names of the two display axes.
+    projection : "features" (two chosen columns) or "pca" (first two principal axes of X).
+    n_total : number of rows in the full data (metrics use all of them).
+    explained : share of variance of X on each PCA axis, or None.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    groups: np.ndarray
+    rows: np.ndarray
+    axis_labels: tuple[str, str]
+    projection: str
+    n_total: int
+    explained: tuple[float, float] | None = None
+
+    @property
+    def n_shown(self) -> int:
+        return len(self.rows)
+
+
+def _capped_rows(codes: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
+    """Row positions of a group-stratified subsample of at most ``cap`` rows (every group kept)."""
+    n = codes.size
+    if n <= cap:
+        return np.arange(n)
+    counts = np.bincount(codes)
+    take = np.maximum(np.minimum(counts, 10), np.floor(cap * counts / n).astype(int))
+    rows = [rng.choice(np.flatnonzero(codes == g), size=k, replace=False) for g, k in enumerate(take) if k > 0]
+    return np.sort(np.concatenate(rows))
+
+
+def display_points(
+    X: "np.typing.ArrayLike",
+    X_end: "np.typing.ArrayLike",
+    z: "np.typing.ArrayLike",
+    *,
+    features: Sequence[int] | None = None,
+    columns: Sequence[str] | None = None,
+    max_points: int = 1000,
+    random_state: RandomState = 0,
+) -> DisplayPoints:
+    """Project the transport to 2-D and cap the number of points shown.
+
+    Parameters
+    ----------
+    X, X_end : (n, d) original points and their images T_Z(X).
+    z : (n,) group labels.
+    features : two column positions to show; None shows both columns when d = 2, else the first two
+        principal axes of X (the same linear map is applied to X_end, so paths stay straight).
+    columns : column names (for axis labels).
+    max_points : display cap; groups are subsampled proportionally, at least 10 rows each.
+    """
+    X = as_2d_float(X)
+    X_end = as_2d_float(X_end, "X_end")
+    if X.shape != X_end.shape:
+        raise ValueError(f"X and X_end must have the same shape, got {X.shape} and {X_end.shape}")
+    z = np.asarray(z)
+    if z.shape != (X.shape[0],):
+        raise ValueError(f"z must have one label per row of X ({X.shape[0]}), got shape {z.shape}")
+    if max_points < 10:
+        raise ValueError(f"max_points must be at least 10, got {max_points}")
+    n, d = X.shape
+    columns = list(columns) if columns is not None else [f"x{j + 1}" for j in range(d)]
+    explained = None
+    if features is None and d == 2:
+        features = (0, 1)
+    if features is not None:
+        i, j = (int(f) for f in features)
+        if not (0 <= i < d and 0 <= j < d) or i == j:
+            raise ValueError(f"features must be two different column positions in [0, {d}), got {features}")
+        P, Q = X[:, [i, j]], X_end[:, [i, j]]
+        labels, projection = (str(columns[i]), str(columns[j])), "features"
+    else:
+        # Principal axes of the original data, applied to both endpoints.
+        mean = X.mean(axis=0)
+        _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+        W = vt[:2].T
+        P, Q = (X - mean) @ W, (X_end - mean) @ W
+        var = s**2
+        explained = tuple(float(v) for v in var[:2] / var.sum()) if var.sum() > 0 else (0.0, 0.0)
+        labels, projection = ("PC 1", "PC 2"), "pca"
+    labels_z, codes = np.unique(z.astype(str), return_inverse=True)
+    rows = _capped_rows(codes, int(max_points), check_random_state(random_state))
+    return DisplayPoints(
+        start=P[rows], end=Q[rows], groups=labels_z[codes[rows]], rows=rows, axis_labels=labels,
+        projection=projection, n_total=n, explained=explained,
+    )
+
+
+def _nearest(ts: Sequence[float], t: float) -> int:
+    return int(np.argmin(np.abs(np.asarray(ts, dtype=float) - t)))
+
+
+def _padded_range(a: np.ndarray, b: np.ndarray) -> list[float]:
+    lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
+    pad = 0.05 * (hi - lo or 1.0)
+    return [lo - pad, hi + pad]
+
+
+def transport_figure(
+    points: DisplayPoints,
+    *,
+    t: float,
+    ts: Sequence[float] = DEFAULT_TS,
+    arrows: bool = False,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """Scatter of the points at ``t`` on the McCann path, with animation frames over ``ts``.
+
+    One marker trace per group (colour = group) shows x_t = (1 - t) x + t T_z(x). The frames hold the
+    same traces at every value of ``ts`` and a plotly slider scrubs through them in the browser, with
+    no round trip to the server; the server redraws at the exact ``t`` on release. With ``arrows``, a
+    faint segment joins each original point to its barycenter image. Axis ranges cover every frame so
+    the view does not jump while scrubbing.
+    """
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"t must be in [0, 1], got {t}")
+    ts = [float(v) for v in ts]
+    groups = list(dict.fromkeys(sorted(set(points.groups.tolist()))))
+    colors = group_colors(groups)
+    masks = {g: points.groups == g for g in groups}
+
+    def group_traces(tt: float) -> list[go.Scatter]:
+        P = mccann(points.start, points.end, tt).astype(np.float32)  # display only: halves the JSON
+        return [
+            go.Scatter(
+                x=P[m, 0], y=P[m, 1], mode="markers", name=f"group {g}",
+                marker=dict(color=colors[g], size=6, opacity=0.75, line=dict(width=0)),
+                hovertemplate=f"group {g}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+            )
+            for g, m in masks.items()
+        ]
+
+    data: list[go.Scatter] = []
+    if arrows:
+        seg = np.full((3 * points.n_shown, 2), np.nan)
+        seg[0::3], seg[1::3] = points.start, points.end
+        data.append(
+            go.Scatter(
+                x=seg[:, 0].astype(np.float32), y=seg[:, 1].astype(np.float32), mode="lines", name="path to barycenter",
+                line=dict(color=MUTED, width=0.6), opacity=0.45, hoverinfo="skip",
+            )
+        )
+    first = len(data)
+    data += group_traces(t)
+    frame_ids = list(range(first, first + len(groups)))
+    frames = [go.Frame(name=f"{tt:.2f}", data=group_traces(tt), traces=frame_ids) for tt in ts]
+    active = _nearest(ts, t)
+    slider = dict(
+        active=active, currentvalue=dict(prefix="preview t = "), pad=dict(t=35), len=0.9, x=0.1,
+        steps=[
+            dict(
+                label=f"{tt:.2f}", method="animate",
+                args=[[f"{tt:.2f}"], dict(mode="immediate", frame=dict(duration=0, redraw=False),
+                                           transition=dict(duration=0))],
+            )
+            for tt in ts
+        ],
+    )
+    play = dict(
+        type="buttons", showactive=False, x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=45),
+        buttons=[dict(label="▶", method="animate",
+                      args=[None, dict(frame=dict(duration=120, redraw=False), transition=dict(duration=0),
+                                       fromcurrent=True, mode="immediate")])],
+    )
+    sub = f"{points.n_shown} of {points.n_total} rows shown"
+    if points.explained is not None:
+        sub += f"; PCA axes explain {points.explained[0]:.0%} and {points.explained[1]:.0%} of the variance"
+    fig = go.Figure(data=data, frames=frames)
+    fig.update_layout(
+        **base_layout(
+            title=dict(text=(title or f"Transport to the barycenter at t = {t:.2f}") + f"<br><sup>{sub}</sup>"),
+            height=height, sliders=[slider], updatemenus=[play],
+            xaxis=dict(title=points.axis_labels[0], range=_padded_range(points.start[:, 0], points.end[:, 0])),
+            yaxis=dict(title=points.axis_labels[1], range=_padded_range(points.start[:, 1], points.end[:, 1])),
+            legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+        )
+    )
+    fig.layout.meta = dict(t=float(t), n_shown=points.n_shown, n_total=points.n_total)
+    return fig
+
+
+def _kde(values: np.ndarray, grid: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
+    """Gaussian kernel density on ``grid`` (Silverman bandwidth, floored so constants stay finite)."""
+    if values.size > cap:
+        values = rng.choice(values, size=cap, replace=False)
+    span = float(grid[-1] - grid[0]) or 1.0
+    bw = max(1.06 * float(values.std()) * values.size ** (-0.2), 0.01 * span)
+    u = (grid[None, :] - values[:, None]) / bw
+    return np.exp(-0.5 * u**2).sum(axis=0) / (values.size * bw * np.sqrt(2 * np.pi))
+
+
+def marginal_densities_figure(
+    X: "np.typing.ArrayLike",
+    X_t: "np.typing.ArrayLike",
+    z: "np.typing.ArrayLike",
+    *,
+    feature: int = 0,
+    feature_name: str | None = None,
+    t: float,
+    n_grid: int = 160,
+    max_rows_per_group: int = 3000,
+    random_state: RandomState = 0,
+    height: int = 340,
+) -> go.Figure:
+    """Per-group kernel densities of one feature before (t = 0) and at ``t``, side by side.
+
+    When the groups' curves coincide on the right, that feature's marginal no longer tells the groups
+    apart (exactly so at t = 1 for the ``marginal`` method, and for every method's barycenter when it
+    is exact).
+    """
+    X = as_2d_float(X)
+    X_t = as_2d_float(X_t, "X_t")
+    if X.shape != X_t.shape:
+        raise ValueError(f"X and X_t must have the same shape, got {X.shape} and {X_t.shape}")
+    if not 0 <= feature < X.shape[1]:
+        raise ValueError(f"feature must be a column position in [0, {X.shape[1]}), got {feature}")
+    z = np.asarray(z).astype(str)
+    rng = check_random_state(random_state)
+    a, b = X[:, feature], X_t[:, feature]
+    lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
+    pad = 0.1 * (hi - lo or 1.0)
+    grid = np.linspace(lo - pad, hi + pad, n_grid)
+    groups = sorted(set(z.tolist()))
+    colors = group_colors(groups)
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=("before (t = 0)", f"at t = {t:.2f}"))
+    for col, vals in ((1, a), (2, b)):
+        for g in groups:
+            dens = _kde(vals[z == g], grid, max_rows_per_group, rng)
+            fig.add_trace(
+                go.Scatter(
+                    x=np.round(grid, 5), y=np.round(dens, 6), mode="lines", name=f"group {g}",
+                    line=dict(color=colors[g], width=2), legendgroup=g, showlegend=col == 1,
+                ),
+                row=1, col=col,
+            )
+    name = feature_name or f"feature {feature}"
+    fig.update_layout(**base_layout(title=f"Per-group density of {name}", height=height))
+    fig.update_xaxes(title_text=name)
+    fig.update_yaxes(title_text="density", row=1, col=1)
+    return fig
+
+
+def displacement_figure(
+    displacement: "np.typing.ArrayLike",
+    z: "np.typing.ArrayLike",
+    *,
+    t: float,
+    height: int = 340,
+) -> go.Figure:
+    """"Who pays": the distribution of ||x - x_t|| in each group, with each group's mean squared cost.
+
+    Box statistics are computed here (quartiles, 1.5 IQR whiskers clipped to the data), so the figure
+    stays small whatever the number of rows. The text above each box is the group's mean squared
+    displacement E[||x - x_t||^2 | Z = z] = t^2 W2^2(mu_z, mu_bar) for an exact barycenter map.
+    """
+    d = np.asarray(displacement, dtype=float).ravel()
+    z = np.asarray(z).astype(str)
+    if d.shape != z.shape:
+        raise ValueError(f"displacement and z must have the same length, got {d.shape} and {z.shape}")
+    groups = sorted(set(z.tolist()))
+    colors = group_colors(groups)
+    fig = go.Figure()
+    for g in groups:
+        v = d[z == g]
+        q1, med, q3 = np.percentile(v, [25, 50, 75])
+        iqr = q3 - q1
+        lo = float(v[v >= q1 - 1.5 * iqr].min())
+        hi = float(v[v <= q3 + 1.5 * iqr].max())
+        cost = float(np.mean(v**2))
+        fig.add_trace(
+            go.Box(
+                name=f"group {g}", x=[f"group {g}"], q1=[q1], median=[med], q3=[q3], lowerfence=[lo],
+                upperfence=[hi], mean=[float(v.mean())], marker_color=colors[g], boxpoints=False,
+                hovertemplate=None,
+            )
+        )
+        fig.add_annotation(
+            x=f"group {g}", y=hi, text=f"E‖x−x<sub>t</sub>‖² = {cost:.3g}<br>n = {v.size}",
+            showarrow=False, yshift=22,
+        )
+    fig.update_layout(
+        **base_layout(title=f"Who pays: displacement ‖x − x_t‖ per group at t = {t:.2f}", height=height,
+                      showlegend=False, yaxis=dict(title="‖x − x_t‖", rangemode="tozero"))
+    )
+    return fig
