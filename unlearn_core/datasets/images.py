@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -79,6 +80,17 @@ def _pixel_frame(images: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(images.reshape(n, h * w).astype(np.float64), columns=cols)
 
 
+@lru_cache(maxsize=1)
+def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images, target = bunch.images / 16.0, bunch.target.astype(np.int64)
+    images.setflags(write=False)
+    target.setflags(write=False)
+    return images, target
+
+
 def digits(
     *, sensitive: str = "parity", n_samples: int | None = None, random_state: RandomState = 0
 ) -> Dataset:
@@ -87,12 +99,9 @@ def digits(
     Pixels are the 0..16 counts of the UCI preprocessing divided by 16. ``sensitive``: see the
     module docstring (parity, class-3, ink). ``n_samples``: seeded subsample stratified by (z, y).
     """
-    from sklearn.datasets import load_digits
-
     _check_choice(sensitive, DIGIT_SENSITIVE, "sensitive", "digits")
-    bunch = load_digits()
-    images = bunch.images / 16.0
-    y = bunch.target.astype(np.int64)
+    images, y = _digits_raw()
+    y = y.copy()
     X = _pixel_frame(images)
     z = _digit_z(y, X.to_numpy(), sensitive)
     return _assemble(
