@@ -69,3 +69,21 @@ def auto_ridge(covs: np.ndarray, *, rel: float = 1e-6, cond_max: float = 1e10) -
     if float(w.min()) > top / cond_max:
         return 0.0
     return rel * top
+
+
+def small_blas(d: int, threshold: int = 256):
+    """Context limiting BLAS to one thread for d x d work with d <= ``threshold``.
+
+    Eigen-decompositions of small matrices gain nothing from threads, and on a shared machine the
+    threads' synchronisation dominates: a K = 5, d = 50 barycenter measured 0.13 s single-threaded vs
+    0.8-3.7 s with OpenBLAS's default threads on 2 busy cores (benchmarks/results/transport.md).
+    """
+    from contextlib import nullcontext
+
+    if d > threshold:
+        return nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, run as is
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")

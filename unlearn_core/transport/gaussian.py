@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._linalg import auto_ridge, sqrtm_and_inv, sqrtm_psd, sym, trace_sqrt
+from ._linalg import auto_ridge, small_blas, sqrtm_and_inv, sqrtm_psd, sym, trace_sqrt
 
 
 def gaussian_w2(m1: np.ndarray, S1: np.ndarray, m2: np.ndarray, S2: np.ndarray) -> float:
@@ -188,6 +188,23 @@ def fit_gaussian(
     K = weights.shape[0]
     d = X.shape[1]
     means, covs = group_moments(X, codes, K)
+    with small_blas(d):
+        return _fit_gaussian_moments(
+            means, covs, weights, ridge=ridge, tol=tol, max_iter=max_iter, fast_path=fast_path
+        )
+
+
+def _fit_gaussian_moments(
+    means: np.ndarray,
+    covs: np.ndarray,
+    weights: np.ndarray,
+    *,
+    ridge: float | str,
+    tol: float,
+    max_iter: int,
+    fast_path: bool,
+) -> dict[str, Any]:
+    K, d = means.shape
     if isinstance(ridge, str):
         if ridge != "auto":
             raise ValueError(f"ridge must be 'auto' or a non-negative float, got {ridge!r}")
@@ -216,7 +233,7 @@ def fit_gaussian(
                 f"Gaussian barycenter fixed point stopped after {n_iter} iterations with relative change "
                 f"{delta:.2e} > tol={tol:g}; increase max_iter or tol",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             notes.append(f"fixed point not converged (relative change {delta:.1e})")
         R, Rinv = sqrtm_and_inv(covs_r)
