@@ -55,7 +55,7 @@ def trained_frontier(
     progress=None,
     should_stop=None,
     keep_results: bool = False,
-    num_threads: int | None = None,
+    num_threads: int | None = 1,
 ) -> Frontier:
     """Sweep lam in task loss + lam * I_hat(S'; Z) and evaluate each trained model on held-out data.
 
@@ -95,8 +95,8 @@ def trained_frontier(
     test_reg (the same estimator on held-out rows), task_loss, epochs, seconds (train + evaluate),
     diverged, pareto.
     """
-    from ..training import fit
-    from ..training._train import finish, train_test_arrays
+    from ..training import fit, get_penalty
+    from ..training._train import dataset_arrays, finish, train_test_arrays
 
     start = time.perf_counter()
     lams = _check_lambdas(lambdas)
@@ -106,7 +106,10 @@ def trained_frontier(
     if w_epochs < 1:
         raise ValueError(f"warm_epochs must be >= 1, got {warm_epochs}")
     seed = seed_from(random_state)
+    dataset_arrays(dataset)  # raises a clear ValueError when there is no target
     task = dataset.task
+    if lams.max() > 0:
+        get_penalty(estimator, task)  # fail before any training when the estimator cannot apply
     train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=test_size, random_state=seed)
     steps_per_epoch = max(1, math.ceil(len(train_xyz[0]) / int(batch_size)))
     epoch_plan = [int(epochs) if (i == 0 or not warm_start) else w_epochs for i in range(lams.size)]
@@ -187,6 +190,10 @@ def _test_reg(res, test_xyz) -> float:
 
     from ..training import get_penalty
 
+    try:
+        penalty = get_penalty(res.estimator, res.task)
+    except ValueError:  # e.g. softmax averaging on a regression model (only possible at lam = 0)
+        return float("nan")
     Xe, _, ze = test_xyz
     n = min(len(Xe), 2048)
     rows = np.sort(np.random.default_rng([res.config["random_state"], 2]).permutation(len(Xe))[:n])
@@ -195,6 +202,6 @@ def _test_reg(res, test_xyz) -> float:
         S = ((S - res.target_mean) / res.target_std)[:, None]
     z_codes = np.searchsorted(res.groups, ze[rows])
     with torch.no_grad():
-        val = get_penalty(res.estimator, res.task)(torch.as_tensor(S, dtype=torch.float32),
+        val = penalty(torch.as_tensor(S, dtype=torch.float32),
                                                    torch.as_tensor(z_codes), res.groups.size)
     return float(val)

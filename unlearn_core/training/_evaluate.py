@@ -110,7 +110,7 @@ def _registry_estimate(S: np.ndarray, z: np.ndarray, method: str, random_state: 
     except ImportError:  # pragma: no cover - the package always exists
         return None
     estimate = getattr(leakage, "estimate", None)
-    names = getattr(leakage, "names", None)
+    names = getattr(leakage, "methods", None)
     if estimate is None:
         return None
     try:

@@ -76,7 +76,7 @@ def train(
     should_stop: ShouldStop | None = None,
     eval_every: int = 1,
     eval_estimators: Sequence[str] = EVAL_ESTIMATORS,
-    num_threads: int | None = None,
+    num_threads: int | None = 1,
 ) -> TrainResult:
     """Train a model on ``dataset`` minimising task loss + lam * I_hat(S'; Z); evaluate it held out.
 
@@ -108,6 +108,8 @@ def train(
     eval_every : epochs between held-out history rows (0: only at the end).
     eval_estimators : held-out leakage evaluators, any of ("probe", "knn").
     num_threads : torch threads during training (restored afterwards); None leaves torch's setting.
+        Default 1: small models gain nothing from intra-op threads and suffer badly from
+        oversubscription on a busy machine (see :func:`fit`).
 
     Returns
     -------
