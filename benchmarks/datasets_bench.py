@@ -1,0 +1,148 @@
+"""Data-layer benchmark: load times of the shipped datasets, and the authors' Adult numbers.
+
+Run from the project root::
+
+    python benchmarks/datasets_bench.py [--repeats 5] [--skip-reference]
+
+Part 1 prints, per shipped dataset, the median cold load (per-process caches cleared: file read,
+SHA-256 check, parse, encoding) and warm load (parse cached), and the ratio of the cold load to a
+bare ``pandas.read_csv`` of the same raw file(s) measured in the same run (the reference: what
+any loader must pay). Timings on a shared 2-core machine are noisy: compare ratios, not seconds.
+
+Part 2 re-checks Xu & Strohmer's published Adult numbers (DESIGN.md section 4) on
+``adult-calmon``: logistic regression on the Gaussian-barycenter data at t = 1 (barycenter fitted
+on the training rows only) and on the raw data with Z as a feature at t = 0, 5 seeded 80/20 splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from unlearn_core import datasets  # noqa: E402
+from unlearn_core.datasets import _files, images, tabular  # noqa: E402
+
+RAW = {
+    "adult": ["adult.data.gz", "adult.test.gz"],
+    "adult-calmon": ["adult.data.gz", "adult.test.gz"],
+    "german": ["german.data.gz"],
+    "crime": ["crime.csv.gz"],
+}
+
+
+def _clear_caches() -> None:
+    _files.asset_bytes.cache_clear()
+    tabular._adult_raw.cache_clear()
+    tabular._german_raw.cache_clear()
+    tabular._crime_raw.cache_clear()
+    images._digits_raw.cache_clear()
+
+
+def _median_time(fn, repeats: int, before=None) -> float:
+    times = []
+    for _ in range(repeats):
+        if before:
+            before()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _bare_read(files: list[str]) -> None:
+    for name in files:
+        sep = r"\s+" if name.startswith("german") else ","
+        pd.read_csv(_files.ASSETS_DIR / name, header=None if not name.startswith("crime") else 0,
+                    sep=sep, skiprows=1 if name == "adult.test.gz" else 0)
+
+
+def load_times(repeats: int) -> str:
+    rows = ["| dataset | rows x cols | cold load (median, s) | warm load (median, s) | bare read_csv (s) | cold / bare |",
+            "|---|---|---|---|---|---|"]
+    datasets.load("digits")  # import scikit-learn's datasets module outside the timings
+    for name, spec in datasets.registry().items():
+        if not spec.shipped:
+            continue
+        ds = datasets.load(name)
+        cold = _median_time(lambda: datasets.load(name), repeats, before=_clear_caches)
+        warm = _median_time(lambda: datasets.load(name), repeats)
+        if name in RAW:
+            bare = _median_time(lambda: _bare_read(RAW[name]), repeats)
+            ratio = f"{cold / bare:.2f}"
+            bare_s = f"{bare:.3f}"
+        else:
+            bare_s, ratio = "-", "-"
+        rows.append(f"| {name} | {ds.n_samples:,} x {ds.n_features} | {cold:.3f} | {warm:.3f} | {bare_s} | {ratio} |")
+    return "\n".join(rows)
+
+
+def adult_reference(n_splits: int = 5) -> str:
+    from sklearn.linear_model import LogisticRegression
+
+    from unlearn_core import transport
+    from unlearn_core.metrics import auc, discrimination_ratio
+
+    out = ["| setting | AUC (mean ± sd) | discrimination (mean ± sd) | published AUC | published discrimination |",
+           "|---|---|---|---|---|"]
+    ds = datasets.load("adult-calmon", keep_sensitive=True)
+    z_cols = [c for c in ds.X.columns if c.startswith("sex=")]
+    res = {"t0": ([], []), "t1": ([], [])}
+    for seed in range(n_splits):
+        tr, te = datasets.split(ds, test_size=0.2, random_state=seed)
+        # t = 0: raw features with Z as a feature
+        lr = LogisticRegression(max_iter=1000).fit(tr.X.to_numpy(), tr.y)
+        p = lr.predict_proba(te.X.to_numpy())[:, 1]
+        res["t0"][0].append(auc(te.y.to_numpy(), p))
+        res["t0"][1].append(discrimination_ratio(p, te.z.to_numpy()))
+        # t = 1: Gaussian barycenter of the 16 one-hot columns, fitted on training rows only
+        Xtr = tr.X.drop(columns=z_cols).to_numpy()
+        Xte = te.X.drop(columns=z_cols).to_numpy()
+        maps = transport.fit_barycenter(Xtr, tr.z.to_numpy(), method="gaussian")
+        lr = LogisticRegression(max_iter=1000).fit(maps.transform(Xtr, tr.z.to_numpy(), t=1.0), tr.y)
+        p = lr.predict_proba(maps.transform(Xte, te.z.to_numpy(), t=1.0))[:, 1]
+        res["t1"][0].append(auc(te.y.to_numpy(), p))
+        res["t1"][1].append(discrimination_ratio(p, te.z.to_numpy()))
+    pub = {"t0": ("0.817", "about 1.8"), "t1": ("0.780", "0.018")}
+    label = {"t0": "t = 0, Z as a feature (keep_sensitive=True)", "t1": "t = 1, Gaussian barycenter"}
+    for key in ("t0", "t1"):
+        a, d = np.array(res[key][0]), np.array(res[key][1])
+        out.append(f"| {label[key]} | {a.mean():.3f} ± {a.std():.3f} | {d.mean():.3f} ± {d.std():.3f} | "
+                   f"{pub[key][0]} | {pub[key][1]} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-reference", action="store_true")
+    args = parser.parse_args()
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    print(f"# Data layer benchmark\n\nmachine: {platform.platform()}, nproc={os.cpu_count()}, CPU: {cpu}; "
+          f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}\n")
+    print(f"## Load times (median of {args.repeats}; shared CPU, noisy)\n")
+    print(load_times(args.repeats))
+    if not args.skip_reference:
+        print("\n## Adult, Calmon preprocessing: the authors' published numbers (5 seeded 80/20 splits)\n")
+        print(adult_reference())
+
+
+if __name__ == "__main__":
+    main()
