@@ -79,21 +79,46 @@ class _EmpiricalMapper:
         return out
 
 
-def _plan(a: np.ndarray, b: np.ndarray, M: np.ndarray, reg: float | None) -> tuple[np.ndarray, bool]:
-    import ot
+def _sinkhorn(
+    a: np.ndarray, b: np.ndarray, M: np.ndarray, eps: float, warm: tuple | None, max_iter: int = 2000,
+    tol: float = 1e-6,
+) -> tuple[np.ndarray, tuple, bool]:
+    """Sinkhorn-Knopp scaling for min <G, M> - eps H(G) over couplings of (a, b), warm-startable.
 
-    if reg is None:
+    Same iteration as ``ot.sinkhorn`` (method "sinkhorn"), written here so that the free-support loop
+    can warm-start the scalings (u, v) from its previous step and check the marginal error only every
+    10 iterations. Falls back to POT's log-domain solver when exp(-M / eps) underflows.
+    """
+    Kmat = np.exp(-M / eps)
+    if not np.all(Kmat.sum(axis=1) > 0) or not np.all(Kmat.sum(axis=0) > 0):
+        import ot
+
+        G = ot.sinkhorn(a, b, M, eps, method="sinkhorn_log", numItermax=max_iter, stopThr=tol, warn=False)
+        return G, None, bool(np.abs(G.sum(1) - a).sum() < 1e-3)
+    u, v = (np.ones_like(a), np.ones_like(b)) if warm is None else warm
+    err = np.inf
+    for it in range(max_iter):
+        v = b / (Kmat.T @ u)
+        u = a / (Kmat @ v)
+        if it % 10 == 9:
+            err = float(np.abs(v * (Kmat.T @ u) - b).sum())
+            if err < tol or not np.isfinite(err):
+                break
+    G = u[:, None] * Kmat * v[None, :]
+    ok = bool(np.isfinite(err) and np.abs(G.sum(0) - b).sum() < 1e-3)
+    return G, (u, v), ok
+
+
+def _plan(
+    a: np.ndarray, b: np.ndarray, M: np.ndarray, eps: float | None, warm: tuple | None = None
+) -> tuple[np.ndarray, bool, tuple | None]:
+    if eps is None:
+        import ot
+
         G, log = ot.emd(a, b, M, numItermax=1_000_000, log=True)
-        return G, log.get("warning") is None
-    eps = reg * float(M.mean())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        G = ot.sinkhorn(a, b, M, eps, numItermax=2000, stopThr=1e-7)
-        ok = bool(np.all(np.isfinite(G))) and abs(G.sum() - 1.0) < 1e-3
-        if not ok:  # underflow of exp(-M/eps): fall back to the log-domain solver
-            G = ot.sinkhorn(a, b, M, eps, method="sinkhorn_log", numItermax=2000, stopThr=1e-7)
-    err = float(np.abs(G.sum(1) - a).sum())
-    return G, err < 1e-3
+        return G, log.get("warning") is None, None
+    G, scalings, ok = _sinkhorn(a, b, M, eps, warm)
+    return G, ok, scalings
 
 
 def _fit_ot(
@@ -142,15 +167,18 @@ def _fit_ot(
         if Y.shape != (n_support, X.shape[1]):
             raise ValueError(f"init must have shape ({n_support}, {X.shape[1]}), got {Y.shape}")
     scale = max(float(np.var(X, axis=0).mean()), 1e-300)
+    # entropic eps fixed per group from the first cost matrix, so that the scalings can be warm-started
+    eps = [None if reg is None else reg * float(_sqdist(Xk, Y).mean()) for Xk in groups]
+    warm: list[tuple | None] = [None] * K
     converged = False
     n_iter = 0
     solved = True
     for n_iter in range(1, max_iter + 1):
         Y_new = np.zeros_like(Y)
-        for Xk, a, w in zip(groups, a_list, weights):
+        for k, (Xk, a, w) in enumerate(zip(groups, a_list, weights)):
             if w == 0:
                 continue
-            G, ok = _plan(a, b, _sqdist(Xk, Y), reg)
+            G, ok, warm[k] = _plan(a, b, _sqdist(Xk, Y), eps[k], warm[k])
             solved &= ok
             Y_new += w * (G.T @ Xk) / b[:, None]
         change = float(np.mean(np.sum((Y_new - Y) ** 2, axis=1)))
@@ -168,7 +196,7 @@ def _fit_ot(
     anchors, moves, group_costs = [], [], np.empty(K)
     for k, (Xk, a) in enumerate(zip(groups, a_list)):
         M = _sqdist(Xk, Y)
-        G, ok = _plan(a, b, M, reg)
+        G, ok, _ = _plan(a, b, M, eps[k], warm[k])
         solved &= ok
         group_costs[k] = float((G * M).sum())
         proj = (G @ Y) / G.sum(1, keepdims=True)
