@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from ui.selection import param_from_selection
 from unlearn_core import plots
 
 state = ui.state()
@@ -90,25 +91,19 @@ st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
 def _pick_t(chart_key: str, ts: tuple[float, ...]) -> None:
-    """A click on a frontier point selects its t (customdata when present, else the row of curve 0)."""
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    if not points:
-        return
-    p = points[0]
-    t = None
-    cd = p.get("customdata")
-    if cd is not None:
-        t = cd[0] if isinstance(cd, (list, tuple)) else cd
-    elif p.get("curve_number", 0) == 0 and p.get("point_index") is not None and p["point_index"] < len(ts):
-        t = ts[p["point_index"]]
+    """A click on a frontier point selects its t."""
+    t = param_from_selection(st.session_state.get(chart_key), ts)
     if t is not None:
-        state.set_t(float(t))
+        state.set_t(t)
 
 
 @st.fragment
 def explorer() -> None:
-    """Everything that depends on t: reruns alone when t changes (slider or a click on the frontier)."""
+    """Everything that depends on t: reruns alone when t changes (slider or a click on the frontier).
+
+    Fast panels are drawn first; the frontier (one downstream model and one attacker per t, slow on
+    large data the first time) fills its placeholders last, so the transport shows at once.
+    """
     c = st.columns([3, 1, 1, 1, 1])
     c[0].slider(
         "t: how far along the path to the barycenter (0 = original data, 1 = fully unlearned)",
@@ -121,13 +116,7 @@ def explorer() -> None:
     c[2].metric("Distortion D(t)", f"{view.distortion:.4g}", help=f"E‖X − X_t‖² over all {ds.n_samples:,} rows; "
                 f"theory t²V = {t * t * V:.4g}")
     c[3].metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}", help="(1 − t)² V, from the fitted barycenter")
-    frontier = None
-    with ui.engine_errors("Computing the frontier", stop=False):
-        frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
-    if frontier is not None:
-        row = frontier.table.iloc[int(np.argmin(np.abs(frontier.table["t"].to_numpy() - t)))]
-        c[4].metric(f"{frontier.utility} at t", f"{row[frontier.utility]:.3f}",
-                    help=f"downstream model on the test split; {frontier.leakage} = {row[frontier.leakage]:.3f}")
+    utility_slot = c[4].empty()
 
     left, right = st.columns([1, 1])
     with left:
@@ -137,13 +126,7 @@ def explorer() -> None:
             f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap); every metric uses all rows. "
             "The slider under the plot previews the path in your browser; the t slider above recomputes."
         )
-    with right:
-        if frontier is not None:
-            ts = tuple(float(v) for v in frontier.table["t"])
-            st.plotly_chart(plots.frontier_figure(frontier, current=t), key="frontier_chart",
-                            on_select=partial(_pick_t, "frontier_chart", ts), selection_mode="points",
-                            config={"displaylogo": False})
-            st.caption("Click a point to move t there.")
+    frontier_slot = right.container()
     a, b, c3 = st.columns(3)
     with a:
         st.plotly_chart(
@@ -155,13 +138,7 @@ def explorer() -> None:
     with b:
         st.plotly_chart(plots.displacement_figure(view.displacement, fit.z, t=t), key="who_pays",
                         config={"displaylogo": False})
-    with c3:
-        if frontier is not None and "distortion" in frontier.table:
-            V_fr = float(frontier.meta.get("V", frontier.meta.get("total_cost", V)))
-            ts = tuple(float(v) for v in frontier.table["t"])
-            st.plotly_chart(plots.distortion_leakage_figure(frontier, V=V_fr, t=t), key="dl_chart",
-                            on_select=partial(_pick_t, "dl_chart", ts), selection_mode="points",
-                            config={"displaylogo": False})
+    dl_slot = c3.container()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(
         f"Transformed data at t = {t:.2f} (CSV)",
@@ -169,11 +146,36 @@ def explorer() -> None:
         file_name=f"{data.key.label}-{state.method}-t{t:.2f}.csv", mime="text/csv", on_click="ignore",
         key="dl_data",
     )
-    if frontier is not None:
-        d2.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-{state.method}"
-                           "-frontier.csv", mime="text/csv", on_click="ignore", key="dl_frontier")
     st.session_state["_engine_seconds"] = view.seconds
     ui.sync_url()
+
+    frontier = None
+    with frontier_slot, ui.engine_errors("Computing the frontier", stop=False):
+        frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
+    if frontier is None:
+        return
+    tab = frontier.table
+    ts = tuple(float(v) for v in tab["t"])
+    row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]
+    ulabel = plots.frontier.LABELS.get(frontier.utility, frontier.utility)
+    utility_slot.metric(
+        f"{ulabel} at t", f"{row[frontier.utility]:.3f}",
+        help=f"downstream {frontier.meta.get('downstream', 'model')} on the test split, at the grid t nearest "
+        f"to yours; {frontier.leakage} = {row[frontier.leakage]:.3f}",
+    )
+    with frontier_slot:
+        st.plotly_chart(plots.frontier_figure(frontier, current=t), key="frontier_chart",
+                        on_select=partial(_pick_t, "frontier_chart", ts), selection_mode="points",
+                        config={"displaylogo": False})
+        st.caption("Click a point to move t there.")
+    if "distortion" in tab:
+        V_fr = float(frontier.meta.get("V", V))
+        with dl_slot:
+            st.plotly_chart(plots.distortion_leakage_figure(frontier, V=V_fr, t=t), key="dl_chart",
+                            on_select=partial(_pick_t, "dl_chart", ts), selection_mode="points",
+                            config={"displaylogo": False})
+    d2.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-{state.method}"
+                       "-frontier.csv", mime="text/csv", on_click="ignore", key="dl_frontier")
 
 
 explorer()

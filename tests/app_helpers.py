@@ -1,0 +1,71 @@
+"""Helpers for AppTest tests of the explorer: open a page through app.py, read figures and metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+
+
+def open_app(timeout: float = 180, **params: Any) -> AppTest:
+    """Run app.py with query parameters (e.g. ``page="barycenter", dataset="toy-gaussians", t=0.3``).
+
+    Selecting the page through ``?page=`` is the same path a shared link takes.
+    """
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params.update({k: str(v) for k, v in params.items()})
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception box and no error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every plotly figure on the page, as its JSON spec (data, layout, frames)."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def figure(at: AppTest, title_part: str) -> dict:
+    """The figure whose title contains ``title_part``."""
+    found = []
+    for fig in figures(at):
+        title = fig.get("layout", {}).get("title", {})
+        text = title.get("text", "") if isinstance(title, dict) else str(title)
+        found.append(text)
+        if title_part.lower() in text.lower():
+            return fig
+    raise AssertionError(f"no figure titled like {title_part!r}; titles: {found}")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def trace(fig: dict, name: str) -> dict:
+    for tr in fig["data"]:
+        if tr.get("name") == name:
+            return tr
+    raise AssertionError(f"no trace {name!r}; traces: {[tr.get('name') for tr in fig['data']]}")
+
+
+def values(arr: Any) -> list[float]:
+    """Trace coordinates as floats, whether plotly sent a list or a typed array ({dtype, bdata})."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(arr, dict) and "bdata" in arr:
+        data = np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"]))
+        if "shape" in arr:
+            shape = tuple(int(s) for s in str(arr["shape"]).split(","))
+            data = data.reshape(shape)
+        return data.astype(float).tolist()
+    return [float(v) if v is not None else float("nan") for v in arr]

@@ -1,0 +1,59 @@
+"""Helpers for the real-browser tests (Streamlit's DOM conventions, screenshots)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+# Generous: the machine is shared and the first run imports torch, sklearn and POT.
+TIMEOUT_MS = 90_000
+
+
+def wait_idle(page, *, settle_ms: int = 500) -> None:
+    """Wait until Streamlit has finished running the script and stays idle for ``settle_ms``.
+
+    The app root carries ``data-test-script-state`` ("running" / "notRunning"); a rerun can start a
+    moment after an interaction, so idleness must hold across two checks.
+    """
+    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    page.wait_for_selector("[data-testid='stApp']", timeout=TIMEOUT_MS)
+    for _ in range(2):
+        page.wait_for_timeout(settle_ms)
+        page.wait_for_selector(idle, timeout=TIMEOUT_MS)
+
+
+def wait_plots(page) -> None:
+    """Wait until every plotly chart on the page has drawn its SVG."""
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
+        "document.querySelectorAll('[data-testid=stPlotlyChart]').length",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_idle(page)
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=TIMEOUT_MS)
+    wait_plots(page)
+
+
+def assert_no_exception(page) -> None:
+    boxes = page.locator("[data-testid='stException']")
+    assert boxes.count() == 0, f"exception box on the page: {boxes.first.inner_text()[:500]}"
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    # Streamlit scrolls inside its own container, so full_page does not help: use a tall viewport.
+    page.screenshot(path=str(path))
+    return path

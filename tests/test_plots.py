@@ -1,0 +1,169 @@
+"""Figure builders: invariants of the data they draw (not just that they run)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from unlearn_core import plots
+from unlearn_core.frontier import Frontier
+from unlearn_core.plots.transport import displacements, mccann
+
+
+@pytest.fixture(scope="module")
+def world():
+    rng = np.random.default_rng(0)
+    n = 900
+    z = rng.integers(0, 3, n)
+    X = rng.standard_normal((n, 4)) + z[:, None] * np.array([2.0, 0.0, -1.0, 0.5])
+    X_end = X - z[:, None] * np.array([2.0, 0.0, -1.0, 0.5]) + 1.0  # a translation per group
+    return X, X_end, z
+
+
+@pytest.fixture(scope="module")
+def frontier():
+    ts = np.round(np.linspace(0, 1, 11), 2)
+    V = 2.0
+    tab = pd.DataFrame(dict(
+        t=ts, lam=np.where(ts < 1, ts / np.maximum(1 - ts, 1e-12), np.inf),
+        distortion=ts**2 * V * 1.01, w2_leakage=(1 - ts) ** 2 * V * 0.99,
+        auc=0.9 - 0.1 * ts**2, probe_auc=1.0 - 0.5 * ts,
+    ))
+    return Frontier.build(tab, kind="analytic", param="t", utility="auc", leakage="probe_auc", meta={"V": V})
+
+
+def _xy(trace):
+    return np.asarray(trace["x"], dtype=float), np.asarray(trace["y"], dtype=float)
+
+
+def test_displacements_is_t_times_the_full_move(world):
+    X, X_end, _ = world
+    full = np.linalg.norm(X - X_end, axis=1)
+    assert_allclose(displacements(X, X_end, 0.3), 0.3 * full, rtol=1e-12)
+    assert_allclose(np.linalg.norm(X - mccann(X, X_end, 0.3), axis=1), 0.3 * full, rtol=1e-12)
+    with pytest.raises(ValueError, match="same shape"):
+        displacements(X, X_end[:, :2], 0.5)
+
+
+def test_display_points_caps_keeps_every_group_and_projects_linearly(world):
+    X, X_end, z = world
+    pts = plots.display_points(X, X_end, z, max_points=120, random_state=0)
+    assert pts.projection == "pca" and pts.axis_labels == ("PC 1", "PC 2")
+    assert pts.n_total == 900 and pts.n_shown <= 120 + 30
+    assert set(pts.groups.tolist()) == {"0", "1", "2"}
+    # The projection is affine, so projecting X_t equals interpolating the projected endpoints.
+    mean = X.mean(axis=0)
+    _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
+    Xt = mccann(X, X_end, 0.4)[pts.rows]
+    assert_allclose((Xt - mean) @ vt[:2].T, mccann(pts.start, pts.end, 0.4), atol=1e-10)
+    assert 0 < pts.explained[0] <= 1 and pts.explained[1] <= pts.explained[0]
+    same = plots.display_points(X, X_end, z, max_points=120, random_state=0)
+    assert_allclose(same.rows, pts.rows)
+
+
+def test_display_points_two_features(world):
+    X, X_end, z = world
+    pts = plots.display_points(X, X_end, z, features=(2, 0), columns=list("abcd"), max_points=5000)
+    assert pts.axis_labels == ("c", "a") and pts.n_shown == 900
+    assert_allclose(pts.start, X[:, [2, 0]])
+    assert_allclose(pts.end, X_end[:, [2, 0]])
+    with pytest.raises(ValueError, match="two different"):
+        plots.display_points(X, X_end, z, features=(1, 1))
+
+
+def test_transport_figure_frames_follow_the_mccann_path(world):
+    X, X_end, z = world
+    pts = plots.display_points(X, X_end, z, features=(0, 1), max_points=300, random_state=1)
+    ts = (0.0, 0.5, 1.0)
+    fig = plots.transport_figure(pts, t=0.3, ts=ts)
+    assert [tr.name for tr in fig.data] == ["group 0", "group 1", "group 2"]
+    assert [f.name for f in fig.frames] == ["0.00", "0.50", "1.00"]
+    g0 = pts.groups == "0"
+    x, y = _xy(fig.data[0])
+    assert_allclose(np.c_[x, y], mccann(pts.start, pts.end, 0.3)[g0], atol=1e-5)  # float32 display
+    x0, y0 = _xy(fig.frames[0].data[0])
+    x1, y1 = _xy(fig.frames[2].data[0])
+    assert_allclose(np.c_[x0, y0], pts.start[g0], atol=1e-5)
+    assert_allclose(np.c_[x1, y1], pts.end[g0], atol=1e-5)
+    assert fig.layout.sliders[0].active == 1  # the frame nearest to t = 0.3 is 0.5
+    assert f"{pts.n_shown} of 900 rows shown" in fig.layout.title.text
+    with_arrows = plots.transport_figure(pts, t=0.25, ts=ts, arrows=True)
+    assert with_arrows.data[0].name == "path to barycenter"
+    assert len(with_arrows.data[0].x) == 3 * pts.n_shown
+    with pytest.raises(ValueError, match="t must be in"):
+        plots.transport_figure(pts, t=1.5)
+
+
+def test_marginal_densities_integrate_to_one_and_move(world):
+    X, X_end, z = world
+    Xt = mccann(X, X_end, 1.0)
+    fig = plots.marginal_densities_figure(X, Xt, z, feature=0, t=1.0, feature_name="x1")
+    assert len(fig.data) == 6  # 3 groups x (before, after)
+    for tr in fig.data:
+        x, y = _xy(tr)
+        assert np.all(y >= 0)
+        assert_allclose(np.trapezoid(y, x), 1.0, atol=0.03)
+    # Before: group means differ by 2 on x1; after the translation maps all groups sit at +1.
+    def mean(tr):
+        x, y = _xy(tr)
+        return np.trapezoid(x * y, x)
+    before = [mean(tr) for tr in fig.data[:3]]
+    after = [mean(tr) for tr in fig.data[3:]]
+    for g in range(3):
+        assert_allclose(before[g], X[z == g, 0].mean(), atol=0.05)
+        assert_allclose(after[g], Xt[z == g, 0].mean(), atol=0.05)
+    assert np.ptp(before) > 3.5 and np.ptp(after) < 0.3
+    with pytest.raises(ValueError, match="feature must be"):
+        plots.marginal_densities_figure(X, Xt, z, feature=9, t=1.0)
+
+
+def test_displacement_figure_box_statistics(world):
+    X, X_end, z = world
+    d = displacements(X, X_end, 0.5)
+    fig = plots.displacement_figure(d, z, t=0.5)
+    assert [tr.name for tr in fig.data] == ["group 0", "group 1", "group 2"]
+    for g, tr in enumerate(fig.data):
+        v = d[z == g]
+        assert tr.lowerfence[0] <= tr.q1[0] <= tr.median[0] <= tr.q3[0] <= tr.upperfence[0]
+        assert_allclose(tr.median[0], np.median(v), rtol=1e-12)
+        assert_allclose(tr.mean[0], v.mean(), rtol=1e-12)
+        assert f"{np.mean(v**2):.3g}" in fig.layout.annotations[g].text
+    with pytest.raises(ValueError, match="same length"):
+        plots.displacement_figure(d[:-1], z, t=0.5)
+
+
+def test_frontier_figure_marks_the_nearest_row_and_carries_t(frontier):
+    fig = plots.frontier_figure(frontier, current=0.33)
+    sweep, cur = fig.data
+    assert_allclose(np.asarray(sweep.customdata)[:, 0], frontier.table["t"])
+    assert_allclose(sweep.x, frontier.table["probe_auc"])
+    assert cur.name == "current"
+    assert_allclose([cur.x[0], cur.y[0]], [1.0 - 0.5 * 0.3, 0.9 - 0.1 * 0.09])  # row t = 0.3
+    moved = plots.frontier_figure(frontier, current=0.9).data[1]
+    assert moved.x[0] != cur.x[0]
+    assert len(plots.frontier_figure(frontier).data) == 1
+
+
+def test_distortion_leakage_figure_theory_curve(frontier):
+    V = 2.0
+    L, D = plots.theoretical_curve(V)
+    assert_allclose(np.sqrt(D) + np.sqrt(L), np.sqrt(V), rtol=1e-12)
+    fig = plots.distortion_leakage_figure(frontier, V=V, t=0.4)
+    measured, theory, cur = fig.data
+    assert_allclose(np.sqrt(np.asarray(theory.y)) + np.sqrt(np.asarray(theory.x)), np.sqrt(V), rtol=1e-12)
+    assert_allclose([cur.x[0], cur.y[0]], [0.36 * V, 0.16 * V], rtol=1e-12)
+    assert_allclose(measured.y, frontier.table["distortion"])
+    with pytest.raises(ValueError, match="must be finite"):
+        plots.theoretical_curve(-1.0)
+    trained = Frontier.build(pd.DataFrame(dict(lam=[0.0, 1.0], auc=[0.9, 0.8], probe_auc=[0.9, 0.6])),
+                             kind="trained", param="lam", utility="auc", leakage="probe_auc")
+    with pytest.raises(ValueError, match="analytic"):
+        plots.distortion_leakage_figure(trained, V=1.0)
+    assert plots.frontier_figure(trained, current=1.0).data[1].customdata[0][0] == 1.0
+
+
+def test_group_colors_are_stable():
+    a = plots.group_colors(["a", "b", "c"])
+    assert a == plots.group_colors(["a", "b", "c"]) and len(set(a.values())) == 3
