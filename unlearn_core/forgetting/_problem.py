@@ -32,7 +32,8 @@ class ForgetSpec:
       ``column`` is a feature column, the sensitive attribute's name, the target's name, or a
       categorical group (then ``value`` names the category of its one-hot columns).
     - ``"random"``: ``n`` rows, or a ``fraction`` of the training rows, drawn uniformly.
-    - ``"index"``: the row(s) at position ``index`` (an int or a tuple of ints) of the training split.
+    - ``"index"``: the row(s) at position ``index`` (an int or a tuple of ints) of the data given to
+      :meth:`select`; :func:`prepare` reads them as rows of the full dataset and keeps them in training.
 
     ``random_state`` seeds the draw, so the same spec always selects the same rows.
     """
@@ -311,7 +312,8 @@ def prepare(dataset: Any, spec: ForgetSpec, *, test_size: float = 0.2, random_st
     Parameters
     ----------
     dataset : a classification :class:`~unlearn_core.datasets.Dataset`.
-    spec : what to forget; its indices refer to the training split.
+    spec : what to forget, selected in the training split; for ``kind="index"`` the indices are rows of
+        ``dataset`` itself, which are then kept in the training split.
     test_size : share of rows held out as unseen data (test accuracy and the membership attack).
     random_state : seeds the split (the forget set is seeded by ``spec.random_state``).
     """
@@ -333,12 +335,16 @@ def prepare(dataset: Any, spec: ForgetSpec, *, test_size: float = 0.2, random_st
     if labels.size < 2:
         raise ValueError(f"the target of {dataset.name!r} has a single class; nothing to classify")
     idx = np.arange(dataset.n_samples)
-    counts = np.bincount(codes)
-    strat = codes if counts.min() >= 2 else None
-    tr, te = train_test_split(idx, test_size=test_size, random_state=seed_from(random_state), stratify=strat)
-    tr, te = np.sort(tr), np.sort(te)
+    # kind "index" names rows of the dataset as given (e.g. gmm-10d's appended point); they are kept
+    # in the training split, the other rows are split as usual.
+    pinned = spec.select(dataset) if spec.kind == "index" else np.empty(0, dtype=np.int64)
+    rest = np.setdiff1d(idx, pinned)
+    counts = np.bincount(codes[rest], minlength=labels.size)
+    strat = codes[rest] if counts[counts > 0].min() >= 2 else None
+    tr, te = train_test_split(rest, test_size=test_size, random_state=seed_from(random_state), stratify=strat)
+    tr, te = np.sort(np.r_[tr, pinned]).astype(np.int64), np.sort(te)
     train = dataset.subset(tr)
-    forget = spec.select(train)
+    forget = np.searchsorted(tr, pinned) if spec.kind == "index" else spec.select(train)
     retain = np.setdiff1d(np.arange(tr.size), forget)
     Xraw = dataset.X.to_numpy(dtype=float)
     scaler = Scaler.fit(Xraw[tr], per_column=dataset.image_shape is None)
