@@ -17,7 +17,6 @@ on the training rows only) and on the raw data with Z as a feature at t = 0, 5 s
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import statistics
@@ -63,13 +62,18 @@ def _median_time(fn, repeats: int, before=None) -> float:
 def _bare_read(files: list[str]) -> None:
     for name in files:
         sep = r"\s+" if name.startswith("german") else ","
-        pd.read_csv(_files.ASSETS_DIR / name, header=None if not name.startswith("crime") else 0,
-                    sep=sep, skiprows=1 if name == "adult.test.gz" else 0)
+        pd.read_csv(
+            _files.ASSETS_DIR / name, header=None if not name.startswith("crime") else 0,
+            sep=sep, skiprows=1 if name == "adult.test.gz" else 0,
+        )
 
 
 def load_times(repeats: int) -> str:
-    rows = ["| dataset | rows x cols | cold load (median, s) | warm load (median, s) | bare read_csv (s) | cold / bare |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| dataset | rows x cols | cold load (median, s) | warm load (median, s) "
+        "| bare read_csv (s) | cold / bare |",
+        "|---|---|---|---|---|---|",
+    ]
     datasets.load("digits")  # import scikit-learn's datasets module outside the timings
     for name, spec in datasets.registry().items():
         if not spec.shipped:
@@ -83,7 +87,10 @@ def load_times(repeats: int) -> str:
             bare_s = f"{bare:.3f}"
         else:
             bare_s, ratio = "-", "-"
-        rows.append(f"| {name} | {ds.n_samples:,} x {ds.n_features} | {cold:.3f} | {warm:.3f} | {bare_s} | {ratio} |")
+        rows.append(
+            f"| {name} | {ds.n_samples:,} x {ds.n_features} | {cold:.3f} | {warm:.3f} | {bare_s} "
+            f"| {ratio} |"
+        )
     return "\n".join(rows)
 
 
@@ -93,8 +100,11 @@ def adult_reference(n_splits: int = 5) -> str:
     from unlearn_core import transport
     from unlearn_core.metrics import auc, discrimination_ratio
 
-    out = ["| setting | AUC (mean ± sd) | discrimination (mean ± sd) | published AUC | published discrimination |",
-           "|---|---|---|---|---|"]
+    out = [
+        "| setting | AUC (mean ± sd) | discrimination (mean ± sd) | published AUC "
+        "| published discrimination |",
+        "|---|---|---|---|---|",
+    ]
     ds = datasets.load("adult-calmon", keep_sensitive=True)
     z_cols = [c for c in ds.X.columns if c.startswith("sex=")]
     res = {"t0": ([], []), "t1": ([], [])}
@@ -109,7 +119,8 @@ def adult_reference(n_splits: int = 5) -> str:
         Xtr = tr.X.drop(columns=z_cols).to_numpy()
         Xte = te.X.drop(columns=z_cols).to_numpy()
         maps = transport.fit_barycenter(Xtr, tr.z.to_numpy(), method="gaussian")
-        lr = LogisticRegression(max_iter=1000).fit(maps.transform(Xtr, tr.z.to_numpy(), t=1.0), tr.y)
+        Xtr_bar = maps.transform(Xtr, tr.z.to_numpy(), t=1.0)
+        lr = LogisticRegression(max_iter=1000).fit(Xtr_bar, tr.y)
         p = lr.predict_proba(maps.transform(Xte, te.z.to_numpy(), t=1.0))[:, 1]
         res["t1"][0].append(auc(te.y.to_numpy(), p))
         res["t1"][1].append(discrimination_ratio(p, te.z.to_numpy()))
@@ -135,8 +146,10 @@ def main() -> None:
                 break
     except OSError:
         pass
-    print(f"# Data layer benchmark\n\nmachine: {platform.platform()}, nproc={os.cpu_count()}, CPU: {cpu}; "
-          f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}\n")
+    print(
+        f"# Data layer benchmark\n\nmachine: {platform.platform()}, nproc={os.cpu_count()}, CPU: {cpu}; "
+        f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}\n"
+    )
     print(f"## Load times (median of {args.repeats}; shared CPU, noisy)\n")
     print(load_times(args.repeats))
     if not args.skip_reference:

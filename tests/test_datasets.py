@@ -65,9 +65,7 @@ def test_shipped_builtin_loads_offline(name, sensitive):
         assert ds.y.nunique() >= 2
     else:
         assert ds.y.dtype == np.float64
-    assert ds.description and ds.source and ds.license
-    if datasets.registry()[name].kind != "toy":
-        assert ds.citation
+    assert ds.description and ds.source and ds.license and ds.citation
     # metadata refers to real columns, and every X column is described exactly once
     described = list(ds.numeric_columns) + [c for cols in ds.categorical_groups.values() for c in cols]
     assert sorted(described) == sorted(ds.X.columns)

@@ -98,7 +98,7 @@ LAW_DOWNLOAD = RemoteFile(
 
 
 def cache_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder downloads go to: ``data_dir``, else ``$UNLEARN_CACHE_DIR``, else ~/.cache/unlearn-explorer."""
+    """The download folder: ``data_dir``, else ``$UNLEARN_CACHE_DIR``, else ~/.cache/unlearn-explorer."""
     if data_dir is not None:
         return Path(data_dir).expanduser()
     env = os.environ.get(CACHE_ENV)

@@ -136,7 +136,9 @@ def _check_header(columns: list[str], name: str) -> None:
     if len(columns) > MAX_COLUMNS:
         raise DatasetError(f"{name} has {len(columns)} columns, over the limit of {MAX_COLUMNS}")
     if len(columns) < 2:
-        raise DatasetError(f"{name} has only one column; it needs at least a target or features and a sensitive column")
+        raise DatasetError(
+            f"{name} has only one column; it needs feature columns and a sensitive column"
+        )
 
 
 def _parse(text: str, delim: str, name: str) -> pd.DataFrame:
@@ -391,6 +393,7 @@ def from_csv(
         + (f", target {target}" if target else ""),
         source=f"user upload ({file_name})",
         license="the uploader's data: the uploader's responsibility",
+        citation=f"user-provided file {file_name}",
         notes=tuple(notes),
         options=dict(target=target, sensitive=sensitive, features=tuple(feats), task=chosen_task),
     )
