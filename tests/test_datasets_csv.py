@@ -193,3 +193,18 @@ def test_failure_leaves_nothing_behind():
     assert datasets.names() == before
     ok = datasets.from_csv(GOOD.encode(), target="label", sensitive="sex")
     assert ok.n_samples == 30
+
+
+@pytest.mark.parametrize(
+    ("data", "job_columns"),
+    [
+        (("\ufeff" + GOOD.replace("\n", "\r\n")).encode("utf-8"), ["job=chef", "job=clerk", "job=nurse"]),
+        (GOOD.replace("clerk", '"clerk, senior"').encode(), ["job=chef", "job=clerk, senior", "job=nurse"]),
+        (GOOD.replace("chef", "café").encode("latin-1"), ["job=café", "job=clerk", "job=nurse"]),
+    ],
+    ids=["bom-crlf", "quoted-comma", "latin-1"],
+)
+def test_common_file_variants(data, job_columns):
+    ds = datasets.from_csv(data, target="label", sensitive="sex")
+    assert ds.n_samples == 30
+    assert list(ds.X.columns) == ["age", "income", *job_columns]

@@ -178,7 +178,7 @@ def read_mnist_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (n, 28, 28), labels uint8 (n,)) of one MNIST split, verified."""
     images_file, labels_file = MNIST_FILES[split]
-    kw = dict(data_dir=data_dir, download=download, timeout=timeout)
+    kw = dict(data_dir=data_dir, download=download, timeout=timeout, path_option=False)
     images = parse_idx(fetch(images_file, **kw))
     labels = parse_idx(fetch(labels_file, **kw))
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -214,7 +214,11 @@ def mnist(
     parts = ["train", "test"] if split == "all" else [split]
     imgs, labs = [], []
     for part in parts:
-        im, lb = read_mnist_split(part, data_dir=data_dir, download=download, timeout=timeout)
+        try:
+            im, lb = read_mnist_split(part, data_dir=data_dir, download=download, timeout=timeout)
+        except DatasetError as exc:
+            needed = " and ".join(f.filename for f in MNIST_FILES[part])
+            raise DatasetError(f"{exc}. MNIST split={split!r} needs {needed}") from exc
         imgs.append(im)
         labs.append(lb)
     images = np.concatenate(imgs) / 255.0

@@ -159,16 +159,17 @@ def _offline() -> bool:
     return os.environ.get(OFFLINE_ENV, "").lower() in {"1", "true", "yes"}
 
 
-def _how_to_provide(remote: RemoteFile, folder: Path) -> str:
-    where = ", ".join(remote.urls) if remote.urls else "its source"
+def _how_to_provide(remote: RemoteFile, folder: Path, path_option: bool = True) -> str:
+    where = " or ".join(remote.urls) if remote.urls else "its source"
+    options = "path=<your file> or data_dir=<folder>" if path_option else "data_dir=<folder>"
     return (
         f"Download {remote.filename} from {where} and put it (plain or .gz) at "
-        f"{folder / remote.filename}, or pass path=<your file> or data_dir=<folder>, "
+        f"{folder / remote.filename}, or pass {options}, "
         f"or set {CACHE_ENV} to the folder that holds it"
     )
 
 
-def _download(remote: RemoteFile, folder: Path, timeout: float) -> Path:
+def _download(remote: RemoteFile, folder: Path, timeout: float, path_option: bool = True) -> Path:
     errors: list[str] = []
     for url in remote.urls:
         try:
@@ -202,7 +203,7 @@ def _download(remote: RemoteFile, folder: Path, timeout: float) -> Path:
         return target
     raise DatasetError(
         f"could not download {remote.filename} ({'; '.join(errors) or 'no URL known'}); you seem "
-        f"to be offline. {_how_to_provide(remote, folder)}"
+        f"to be offline (or the mirror moved). {_how_to_provide(remote, folder, path_option)}"
     )
 
 
@@ -213,8 +214,13 @@ def locate(
     data_dir: str | os.PathLike | None = None,
     download: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    path_option: bool = True,
 ) -> Path:
-    """Find ``remote`` (explicit path, cache, then download) and return its verified path."""
+    """Find ``remote`` (explicit path, cache, then download) and return its verified path.
+
+    ``path_option=False`` leaves ``path=`` out of the instructions in error messages (for loaders
+    that read a folder of files, such as MNIST).
+    """
     if path is not None:
         p = Path(path).expanduser()
         if not p.is_file():
@@ -231,9 +237,10 @@ def locate(
     if not download or _offline():
         why = "download=False" if not download else f"{OFFLINE_ENV} is set"
         raise DatasetError(
-            f"{remote.filename} is not in {folder} and {why}. {_how_to_provide(remote, folder)}"
+            f"{remote.filename} is not in {folder} and {why}. "
+            f"{_how_to_provide(remote, folder, path_option)}"
         )
-    return _download(remote, folder, timeout)
+    return _download(remote, folder, timeout, path_option)
 
 
 def fetch(remote: RemoteFile, **kwargs) -> bytes:
