@@ -376,3 +376,11 @@ def test_shared_files_match_the_pinned_checksums(shared_data):
     remote.verify(remote.LAW_FILE, shared_data / "law.csv.gz")
     for remote_file in images.MNIST_FILES["test"]:
         remote.verify(remote_file, shared_data / "mnist" / remote_file.filename)
+
+
+def test_nothing_is_written_beside_a_users_file(tmp_path):
+    mine = tmp_path / "mine" / "law_data.csv"
+    mine.parent.mkdir()
+    shutil.copy(FIXTURES / "law_kusner_small.csv", mine)
+    assert datasets.load("law", path=mine).n_samples == 8
+    assert sorted(p.name for p in mine.parent.iterdir()) == ["law_data.csv"]

@@ -116,11 +116,12 @@ def _digests(data: bytes) -> tuple[str, str, str]:
     )
 
 
-def verify(remote: RemoteFile, path: Path) -> bytes:
+def verify(remote: RemoteFile, path: Path, *, record: bool = True) -> bytes:
     """Read ``path`` and check it against ``remote``'s pinned digests; return its contents.
 
     Unpinned files are checked against the digest recorded at first download
-    (``<file>.sha256`` beside it), recorded now if there is none.
+    (``<file>.sha256`` beside it), recorded now if there is none and ``record`` is true (it is
+    false for a file the user names with ``path=``: nothing is written beside a user's file).
     """
     try:
         data = path.read_bytes()
@@ -138,18 +139,19 @@ def verify(remote: RemoteFile, path: Path) -> bytes:
                 f"{', '.join(remote.urls) or 'its source'}"
             )
     else:
-        record = path.with_name(path.name + ".sha256")
-        if record.is_file():
-            expected = record.read_text().split()[0] if record.read_text().strip() else ""
+        record_file = path.with_name(path.name + ".sha256")
+        if record_file.is_file():
+            text = record_file.read_text().strip()
+            expected = text.split()[0] if text else ""
             if expected and expected != content_sha:
                 raise DatasetError(
                     f"checksum mismatch for {path}: it changed since it was first downloaded "
                     f"(recorded SHA-256 {expected[:16]}..., now {content_sha[:16]}...); delete it "
-                    f"and {record.name}, then load again"
+                    f"and {record_file.name}, then load again"
                 )
-        else:
+        elif record:
             try:
-                record.write_text(f"{content_sha}  {path.name}\n")
+                record_file.write_text(f"{content_sha}  {path.name}\n")
             except OSError:
                 pass  # a read-only folder: nothing recorded, nothing lost
     return maybe_gunzip(data)
@@ -169,7 +171,9 @@ def _how_to_provide(remote: RemoteFile, folder: Path, path_option: bool = True) 
     )
 
 
-def _download(remote: RemoteFile, folder: Path, timeout: float, path_option: bool = True) -> Path:
+def _download(
+    remote: RemoteFile, folder: Path, timeout: float, path_option: bool = True
+) -> tuple[Path, bytes]:
     errors: list[str] = []
     for url in remote.urls:
         try:
@@ -191,7 +195,7 @@ def _download(remote: RemoteFile, folder: Path, timeout: float, path_option: boo
                 f"data_dir=<a writable folder> or set {CACHE_ENV}"
             ) from exc
         try:
-            verify(remote, tmp_path)
+            contents = verify(remote, tmp_path)
         except DatasetError:
             tmp_path.unlink(missing_ok=True)
             raise
@@ -200,14 +204,14 @@ def _download(remote: RemoteFile, folder: Path, timeout: float, path_option: boo
         record = tmp_path.with_name(tmp_path.name + ".sha256")
         if record.is_file():
             os.replace(record, target.with_name(target.name + ".sha256"))
-        return target
+        return target, contents
     raise DatasetError(
         f"could not download {remote.filename} ({'; '.join(errors) or 'no URL known'}); you seem "
         f"to be offline (or the mirror moved). {_how_to_provide(remote, folder, path_option)}"
     )
 
 
-def locate(
+def _find(
     remote: RemoteFile,
     *,
     path: str | os.PathLike | None = None,
@@ -215,25 +219,18 @@ def locate(
     download: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     path_option: bool = True,
-) -> Path:
-    """Find ``remote`` (explicit path, cache, then download) and return its verified path.
-
-    ``path_option=False`` leaves ``path=`` out of the instructions in error messages (for loaders
-    that read a folder of files, such as MNIST).
-    """
+) -> tuple[Path, bytes]:
     if path is not None:
         p = Path(path).expanduser()
         if not p.is_file():
             raise DatasetError(f"path={str(path)!r} does not exist or is not a file; check the path")
-        verify(remote, p)
-        return p
+        return p, verify(remote, p, record=False)
     folder = cache_dir(data_dir)
     stem = remote.filename[:-3] if remote.filename.endswith(".gz") else remote.filename
     for name in (remote.filename, stem, stem + ".gz"):
         candidate = folder / name
         if candidate.is_file():
-            verify(remote, candidate)
-            return candidate
+            return candidate, verify(remote, candidate)
     if not download or _offline():
         why = "download=False" if not download else f"{OFFLINE_ENV} is set"
         raise DatasetError(
@@ -243,9 +240,21 @@ def locate(
     return _download(remote, folder, timeout, path_option)
 
 
-def fetch(remote: RemoteFile, **kwargs) -> bytes:
-    """The verified, decompressed contents of ``remote`` (see :func:`locate` for the options)."""
-    return verify(remote, locate(remote, **kwargs))
+def locate(remote: RemoteFile, **options) -> Path:
+    """Find ``remote`` and return its verified path.
+
+    Order: ``path=`` (a file the user names), then the cache folder (``data_dir=``, else
+    ``$UNLEARN_CACHE_DIR``, else ~/.cache/unlearn-explorer; plain or ``.gz``), then a download
+    (unless ``download=False`` or ``$UNLEARN_OFFLINE``) with ``timeout`` seconds per URL.
+    ``path_option=False`` leaves ``path=`` out of the instructions in error messages (for loaders
+    that read a folder of files, such as MNIST).
+    """
+    return _find(remote, **options)[0]
+
+
+def fetch(remote: RemoteFile, **options) -> bytes:
+    """The verified, decompressed contents of ``remote`` (options as for :func:`locate`)."""
+    return _find(remote, **options)[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,7 +461,7 @@ def _law_bytes(path, data_dir, download, timeout) -> bytes:
         sha, content_sha, _ = _digests(data)
         if sha in LAW_FILE.sha256 or content_sha in LAW_FILE.content_sha256:
             return maybe_gunzip(data)
-        return verify(LAW_DOWNLOAD, p)  # Kusner's layout: trusted on first use, then pinned
+        return verify(LAW_DOWNLOAD, p, record=False)  # the user's own file: nothing written beside it
     try:
         return fetch(LAW_FILE, data_dir=data_dir, download=False)
     except DatasetError as exc:
