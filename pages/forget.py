@@ -1,0 +1,287 @@
+"""Data unlearning: make a trained model forget a set of rows, next to retraining and the usual baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from ui.cache import DataKey
+from unlearn_core import datasets
+from unlearn_core import forgetting as fg
+from unlearn_core.plots import forgetting as fplots
+
+DEFAULT_DATASET = "digits"
+LAM_CHOICES: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 3.5, 4.0, 5.0, 8.0, 10.0, 20.0, 50.0)
+DEFAULT_LAM = 2.0  # digits, 75% of the 3s: forget accuracy 87% vs retrain 84% (λ = 4, 5 epochs over-unlearns)
+DEFAULT_EPOCHS = 3
+BASELINES = tuple(m for m in fg.METHODS if m not in ("mi", "retrain"))
+AUTO_RUN_MAX_ROWS = 5000  # on data this small every change runs by itself; larger data waits for "Run"
+MAX_ENTRIES = 48
+CANCEL_KEY = "_forget_cancel"
+KIND_LABELS = {
+    "class-fraction": "a fraction of one class",
+    "cohort": "a cohort (column predicate)",
+    "random": "random rows",
+    "index": "one row",
+}
+
+
+@dataclass(frozen=True)
+class Base:
+    """What the original and the retrained (reference) models depend on."""
+
+    data: DataKey
+    spec: fg.ForgetSpec
+    seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    problem: fg.ForgetProblem
+    original: fg.ModelRun
+    original_report: fg.UnlearnReport
+    reference: fg.UnlearnReport
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> dict:
+    """Finished runs (Prepared by Base, reports by (Base, method, lam, epochs)); shared by reruns.
+
+    Not ``st.cache_data``: the runs update a progress bar drawn outside them, which cached-element
+    replay forbids.
+    """
+    return {}
+
+
+def _remember(key, value) -> None:
+    store = _store()
+    store.pop(key, None)
+    store[key] = value
+    while len(store) > MAX_ENTRIES:
+        store.pop(next(iter(store)))
+
+
+def _cancel() -> None:
+    st.session_state[CANCEL_KEY] = True
+
+
+def _stop() -> bool:
+    return bool(st.session_state.get(CANCEL_KEY, False))
+
+
+def _parse_value(text: str):
+    """A cohort value typed by the user: a number when it reads as one, else the text."""
+    text = text.strip()
+    try:
+        v = float(text)
+    except ValueError:
+        return text
+    return int(v) if v.is_integer() and "." not in text else v
+
+
+def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
+    """Compute what is missing (original, retrain, then each run) under one progress bar; False if cancelled."""
+    store = _store()
+    todo_base = base not in store
+    todo = [r for r in runs if (base, *r) not in store]
+    if not todo_base and not todo:
+        return True
+    st.session_state[CANCEL_KEY] = False
+    box = st.container(border=True)
+    bar = box.progress(0.0, text="Starting…")
+    box.button("Cancel", key="forget_cancel_btn", on_click=_cancel, icon=":material/cancel:")
+    stages = (["original", "retrain"] if todo_base else []) + [m for m, _, _ in todo]
+    done = 0
+
+    def progress(fraction: float, message: str = "") -> None:
+        frac = (done + min(max(float(fraction), 0.0), 1.0)) / len(stages)
+        bar.progress(min(frac, 1.0), text=f"{stages[min(done, len(stages) - 1)]}: {message}")
+
+    with ui.engine_errors("Preparing the forget set"):
+        if todo_base:
+            problem = fg.prepare(ds, base.spec, random_state=base.seed)
+            original = fg.train_original(problem, random_state=base.seed, progress=progress, should_stop=_stop)
+            if original.stopped:
+                box.empty()
+                return False
+            done += 1
+            reference = fg.retrain(original, problem, random_state=base.seed, progress=progress, should_stop=_stop)
+            if reference.stopped:
+                box.empty()
+                return False
+            done += 1
+            _remember(base, Prepared(problem, original, fg.original_report(original, problem, reference=reference),
+                                     reference))
+    prep = store[base]
+    for method, lam, epochs in todo:
+        with ui.engine_errors(f"Running {fg.METHOD_TITLES.get(method, method)}"):
+            rep = fg.METHODS[method](prep.original, prep.problem, lam=lam, epochs=epochs, random_state=base.seed,
+                                     progress=progress, should_stop=_stop, reference=prep.reference)
+        if rep.stopped:
+            box.empty()
+            return False
+        _remember((base, method, lam, epochs), rep)
+        done += 1
+    box.empty()
+    return True
+
+
+state = ui.state()
+lesson = ui.lesson_mode()
+st.title("Data unlearning: forget a set of rows")
+st.caption(
+    "Fine-tune the trained model with cross-entropy on the retained rows D_r plus λ·Î(f(X); Z), Z telling a "
+    "sample of all training rows (Z = 0) from a sample of the retained ones (Z = 1): at Î = 0 the outputs "
+    "carry no trace of the forget set D_u beyond what D_r explains. Retraining from scratch on D_r is the "
+    "reference every method is compared with."
+)
+
+# -- data and forget set ---------------------------------------------------------------------------
+names = datasets.names()
+options = [DEFAULT_DATASET] + [n for n in names if n != DEFAULT_DATASET]
+if state.upload is not None:
+    options.append(ui.UPLOAD)
+if "forget_dataset" not in st.session_state:
+    st.session_state["forget_dataset"] = DEFAULT_DATASET if DEFAULT_DATASET in names else state.dataset
+top = st.columns([2, 2, 3])
+name = top[0].selectbox(
+    "Dataset", options, key="forget_dataset",
+    format_func=lambda n: "your CSV" if n == ui.UPLOAD else datasets.registry()[n].title,
+    help="Data unlearning needs a classification target. Default: the 8×8 digits, forgetting 75% of the 3s.",
+)
+with ui.engine_errors("Loading the dataset"):
+    dkey = ui.data_key(name, sensitive=state.upload.sensitive if name == ui.UPLOAD and state.upload else "",
+                       seed=state.seed, upload=state.upload)
+    ds = ui.load_data(dkey)
+if ds.y is None or ds.task != "classification":
+    st.error(f"**{ds.name}** has no classification target (task: {ds.task or 'none'}); data unlearning needs one. "
+             "Pick another dataset.", icon=":material/error:")
+    st.stop()
+
+kinds = list(fg.KINDS)
+kind = top[1].selectbox("Forget", kinds, format_func=lambda k: KIND_LABELS.get(k, k), key="forget_kind")
+classes = sorted(pd.unique(ds.y.astype(str)).tolist(), key=lambda v: (len(v), v))
+with top[2]:
+    if kind == "class-fraction":
+        k1, k2 = st.columns(2)
+        default_cls = classes.index("3") if "3" in classes else 0
+        cls = k1.selectbox("Class", classes, index=default_cls, key="forget_class")
+        frac = k2.slider("Fraction of the class", 0.05, 1.0, 0.75, step=0.05, key="forget_fraction")
+        spec_args = dict(kind="class-fraction", cls=cls, fraction=float(frac))
+    elif kind == "cohort":
+        k1, k2, k3 = st.columns([3, 1, 2])
+        columns = [str(c) for c in ds.X.columns] + [ds.sensitive] + ([str(ds.y.name)] if ds.y is not None else [])
+        col = k1.selectbox("Column", list(dict.fromkeys(columns)), index=len(dict.fromkeys(columns)) - 2,
+                           key="forget_column")
+        op = k2.selectbox("Op", fg.OPS[:-1], key="forget_op")
+        default_val = str(ds.z.iloc[0]) if col == ds.sensitive else ""
+        val = k3.text_input("Value", default_val, key=f"forget_value_{col}")
+        frac = st.slider("Fraction of the cohort", 0.05, 1.0, 1.0, step=0.05, key="forget_cohort_fraction")
+        spec_args = dict(kind="cohort", cls=None, column=col, op=op, value=_parse_value(val),
+                         fraction=None if frac >= 1.0 else float(frac))
+    elif kind == "random":
+        n = st.number_input("Rows to forget", 1, max(1, ds.n_samples // 2), min(50, ds.n_samples // 4),
+                            key="forget_n")
+        spec_args = dict(kind="random", cls=None, n=int(n), fraction=None)
+    else:
+        idx = st.number_input("Row of the dataset", 0, ds.n_samples - 1, 0, key="forget_index",
+                              help="This row is kept in the training split and then forgotten.")
+        spec_args = dict(kind="index", cls=None, fraction=None, index=int(idx))
+
+c = st.columns([2, 2, 3])
+lam = float(c[0].select_slider("λ", LAM_CHOICES, value=DEFAULT_LAM, key="forget_lam",
+                               help="Weight of Î(f(X); Z) in the fine-tune. Too large (or too many epochs) "
+                               "over-unlearns: forget accuracy falls far below the retrained model's."))
+epochs = int(c[1].slider("Epochs", 1, 20, DEFAULT_EPOCHS, key="forget_epochs"))
+baselines = [] if lesson else c[2].multiselect(
+    "Baselines (retraining is always run: it is the reference)", BASELINES, default=["finetune"],
+    format_func=lambda m: fg.METHOD_TITLES.get(m, m), key="forget_baselines")
+
+with ui.engine_errors("Reading the forget set"):
+    spec = fg.ForgetSpec(random_state=int(state.seed), **spec_args)
+base = Base(dkey, spec, int(state.seed))
+runs = [("mi", lam, epochs)] + [(m, 1.0 if m != "finetune" else 0.0, epochs) for m in baselines]
+
+b = st.columns([1, 4])
+go = b[0].button("Run", type="primary", key="forget_run", icon=":material/play_arrow:")
+small = ds.n_samples <= AUTO_RUN_MAX_ROWS
+if st.session_state.pop(CANCEL_KEY, False) and not go:
+    st.warning("Run cancelled.", icon=":material/cancel:")
+elif go or small:
+    _run(base, runs, ds)
+store = _store()
+prep = store.get(base)
+reports = [store.get((base, *r)) for r in runs]
+if prep is None or reports[0] is None:
+    b[1].info(f"Press **Run** to train the original model and the retrained reference on {ds.n_samples:,} rows, "
+              "then unlearn.", icon=":material/model_training:")
+    st.stop()
+problem, mi = prep.problem, reports[0]
+others = [r for r in reports[1:] if r is not None]
+s = problem.summary()
+b[1].caption(
+    f"**{s['dataset']}**: forgetting {s['forget']} — {s['n_forget']:,} of {s['n_train']:,} training rows "
+    f"(D_r: {s['n_retain']:,}; {s['n_test']:,} unseen test rows). Original model trained in "
+    f"{prep.original.seconds:.2f} s, retrained reference in {prep.reference.seconds:.2f} s; cached."
+)
+
+# -- metric strip ----------------------------------------------------------------------------------
+st.subheader(f"MI unlearning at λ = {lam:g}, {epochs} epoch{'s' * (epochs != 1)}")
+ref = prep.reference
+m = st.columns(7)
+for col, (k, label, fmt) in zip(m, (
+    ("ua", "UA (forget acc)", "{:.1%}"), ("ra", "RA (retain acc)", "{:.1%}"), ("ta", "TA (test acc)", "{:.1%}"),
+    ("mi", "Î (nats)", "{:.4f}"), ("mia_loss_auc", "MIA AUC", "{:.3f}"),
+)):
+    gap = mi.gap.get(k, float("nan"))
+    col.metric(label, fmt.format(getattr(mi, k)), delta=f"{gap:+.3f} vs retrain", delta_color="off",
+               help=f"Retrained model: {fmt.format(getattr(ref, k))}. The goal is a gap near 0.")
+m[5].metric("Time", f"{mi.seconds:.2f} s", delta=f"{mi.time_ratio:.2f}× retrain", delta_color="off",
+            help=f"Optimisation time; retraining from scratch took {ref.seconds:.2f} s.")
+m[6].metric("Confidence on D_u", f"{mi.forget_confidence:.3f}",
+            delta=f"{mi.forget_confidence - mi.forget_confidence_before:+.3f} vs original", delta_color="off",
+            help=f"Mean probability of the true label on D_u; retrained model: {ref.forget_confidence:.3f}.")
+if mi.over_unlearning:
+    st.error(f"**Over-unlearning.** {mi.message} Driving Î to 0 makes the outputs on D_u look like the retained "
+             "class mix, which is stronger than matching a model that never saw D_u.", icon=":material/warning:")
+else:
+    st.success(f"No over-unlearning: forget accuracy {mi.ua:.1%} against the retrained model's {ref.ua:.1%} "
+               f"(flagged when more than {fg.OVER_UNLEARNING_MARGIN:.0%} below).", icon=":material/check_circle:")
+if mi.stopped or not mi.converged:
+    st.warning(mi.message or "The run ended early.", icon=":material/warning:")
+
+table = fg.compare([prep.original_report, ref, mi, *others])
+show = ["method", "lam", "epochs", "ua", "ra", "ta", "mi", "mia_loss_auc", "seconds", "time_ratio", "over_unlearning"]
+st.dataframe(table[show], hide_index=True, column_config={
+    k: st.column_config.NumberColumn(fg.METRICS.get(k, k), format="%.3f") for k in ("ua", "ra", "ta", "mia_loss_auc")
+} | {"mi": st.column_config.NumberColumn("Î (nats)", format="%.4f"),
+     "seconds": st.column_config.NumberColumn("seconds", format="%.2f"),
+     "time_ratio": st.column_config.NumberColumn("time / retrain", format="%.2f")})
+
+# -- curves and per-class bars ---------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    curve_metrics = ("ua", "ta", "mi", "mia_loss_auc")
+    st.plotly_chart(fplots.epoch_curves_figure([mi, *others], reference=ref, metrics=curve_metrics),
+                    key="forget_curves", config={"displaylogo": False})
+with right:
+    split = st.radio("Per-class accuracy on", ["test", "retain", "forget"], horizontal=True, key="forget_split")
+    forgotten = sorted({problem.names[int(v)] for v in problem.y_forget})
+    st.plotly_chart(fplots.per_class_figure([prep.original_report, ref, mi, *others], split=split,
+                                            forgotten=forgotten if len(forgotten) <= 3 else ()),
+                    key="forget_per_class", config={"displaylogo": False})
+
+if problem.image_shape is not None and problem.X_train_raw is not None and problem.forget_idx.size:
+    k = min(16, problem.forget_idx.size)
+    rows = problem.forget_idx[:k]
+    names_ = np.asarray(problem.names)
+    st.plotly_chart(fplots.forgotten_samples_figure(
+        problem.X_train_raw[rows], shape=problem.image_shape, true=names_[problem.y_train[rows]],
+        before=names_[prep.original_report.forget_pred[:k]], after=names_[mi.forget_pred[:k]],
+        after_name="unlearned"), key="forget_images", config={"displaylogo": False})
+    st.caption(f"The first {k} of {problem.forget_idx.size:,} forgotten images.")
+st.session_state["_last_forget"] = (base, runs[0])

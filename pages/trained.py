@@ -1,0 +1,247 @@
+"""Trained frontier: train with task loss + λ·Î(S'; Z) over a λ grid and compare it with the barycenter optimum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+import ui
+from ui.cache import DataKey
+from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
+from unlearn_core.leakage.differentiable import PENALTIES
+from unlearn_core.models import MODELS
+from unlearn_core.plots import training as tplots
+
+#: λ values offered by the grid picker (a fixed menu, so repeated sweeps hit the cache).
+LAM_CHOICES: tuple[float, ...] = tuple(sorted({*DEFAULT_LAMBDAS, 0.5, 1000.0, 2000.0}))
+DEFAULT_GRID: tuple[float, ...] = (0.0, 10.0, 50.0, 200.0)
+DEFAULT_EPOCHS = 5
+AUTO_RUN_MAX_ROWS = 5000  # the first visit runs the default sweep by itself on data this small
+MAX_SWEEPS = 16
+CANCEL_KEY = "_trained_cancel"
+
+
+@dataclass(frozen=True)
+class SweepKey:
+    """Everything that defines a sweep: the cache key of its Frontier."""
+
+    data: DataKey
+    estimator: str
+    model: str
+    hidden: tuple[int, ...]
+    lambdas: tuple[float, ...]
+    epochs: int
+    warm_start: bool
+    seed: int
+
+
+@st.cache_resource(show_spinner=False)
+def _sweeps() -> dict:
+    """Finished sweeps by SweepKey, shared by reruns (a progress bar cannot live inside st.cache_data)."""
+    return {}
+
+
+def _remember(key: SweepKey, frontier) -> None:
+    store = _sweeps()
+    store.pop(key, None)
+    store[key] = frontier
+    while len(store) > MAX_SWEEPS:
+        store.pop(next(iter(store)))
+
+
+@st.cache_data(max_entries=32, show_spinner="Scoring the held-out rows…")
+def held_out_outputs(key: SweepKey, index: int, _frontier) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """(S', z, groups) of the λ = lambdas[index] model on the sweep's held-out split."""
+    from unlearn_core import datasets
+
+    res = _frontier.meta["results"][index]
+    ds = ui.load_data(key.data)
+    _, test = datasets.split(ds, test_size=_frontier.meta["test_size"], random_state=_frontier.meta["random_state"])
+    S = res.predict_outputs(test.X.to_numpy(dtype=float))
+    return S, test.z.to_numpy().astype(str), tuple(str(g) for g in res.groups)
+
+
+def _cancel() -> None:
+    st.session_state[CANCEL_KEY] = True
+
+
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError:
+        raise ValueError(f"hidden widths {text!r} must be integers separated by commas, e.g. 64,32") from None
+    if not widths or any(w < 1 or w > 1024 for w in widths):
+        raise ValueError(f"hidden widths {text!r} must be 1 to 1024 units per layer, e.g. 64,32")
+    return widths
+
+
+def _run_sweep(key: SweepKey, ds) -> None:
+    """Train the sweep with a progress bar and a cancel button; store it on success."""
+    st.session_state[CANCEL_KEY] = False
+    box = st.container(border=True)
+    bar = box.progress(0.0, text="Starting the sweep…")
+    box.button("Cancel", key="trained_cancel_btn", on_click=_cancel, icon=":material/cancel:")
+
+    def progress(step: int, total: int, metrics) -> None:
+        lam = metrics.get("lam", float("nan"))
+        bar.progress(min(step / max(total, 1), 1.0),
+                     text=f"λ = {lam:g} · step {step:,} of {total:,} · task loss {metrics.get('task_loss', float('nan')):.3f}")
+
+    def should_stop() -> bool:
+        return bool(st.session_state.get(CANCEL_KEY, False))
+
+    with ui.engine_errors("Training the λ sweep"):
+        frontier = trained_frontier(
+            ds, lambdas=key.lambdas, estimator=key.estimator, model=key.model, hidden=key.hidden,
+            epochs=key.epochs, warm_start=key.warm_start, random_state=key.seed, progress=progress,
+            should_stop=should_stop, keep_results=True,
+        )
+    box.empty()
+    if frontier.meta.get("stopped"):
+        st.session_state["_trained_msg"] = ("Sweep cancelled after "
+                                            f"{len(frontier.table)} of {len(key.lambdas)} λ values.")
+        if len(frontier.table):
+            _remember(key, frontier)
+        return
+    _remember(key, frontier)
+    st.session_state["_trained_msg"] = ""
+
+
+def _pick_lam(chart_key: str) -> None:
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    for p in points:
+        cd = p.get("customdata")
+        if cd is not None:
+            st.session_state["trained_lam"] = float(cd[0] if isinstance(cd, (list, tuple)) else cd)
+            return
+
+
+state = ui.state()
+data = ui.current_data()
+ds = data.dataset
+lesson = ui.lesson_mode()
+
+st.title("Trained frontier: regularised training over a λ grid")
+st.caption(
+    f"Dataset **{ds.name}** ({ds.n_samples:,} rows, task: {ds.task or 'none'}); forgetting "
+    f"**Z = {ds.sensitive}**. Each model minimises task loss + λ·Î(S'; Z) with S' its output; leakage is "
+    "then measured held out by estimators it was *not* trained against (a probe attacker, k-NN MI)."
+)
+st.latex(r"\min_\theta\; \mathbb{E}\,\ell\big(f_\theta(X), Y\big) \;+\; \lambda\,\hat I\big(f_\theta(X);\,Z\big)")
+
+# -- controls --------------------------------------------------------------------------------------
+c = st.columns([2, 2, 3, 2] if not lesson else [3, 3])
+estimators = list(PENALTIES)
+estimator = c[0].selectbox("Differentiable estimator Î", estimators, key="trained_estimator",
+                           help="The leakage penalty trained against (unlearn_core.leakage.differentiable.PENALTIES).")
+models = list(MODELS)
+model = c[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0, key="trained_model")
+if not lesson:
+    lams = c[2].multiselect("λ grid", LAM_CHOICES, default=list(DEFAULT_GRID), key="trained_lams",
+                            format_func=lambda v: f"{v:g}",
+                            help="Softmax averaging's values are hundredths of a nat, so useful λ reach the hundreds.")
+    epochs = int(c[3].number_input("Epochs (first λ)", 1, 100, DEFAULT_EPOCHS, key="trained_epochs",
+                                   help="Later λ warm-start from the previous model and train half as long."))
+    o = st.columns([2, 2, 3, 2])
+    hidden_txt = o[0].text_input("MLP hidden widths", "64,32", key="trained_hidden", disabled=model != "mlp")
+    warm = o[1].checkbox("Warm starts", value=True, key="trained_warm",
+                         help="Start each λ from the previous solution (faster; the frontier is traced continuously).")
+    overlay = o[2].checkbox("Overlay the analytic (barycenter) frontier", value=True, key="trained_overlay")
+else:
+    lams, epochs, hidden_txt, warm, overlay = list(DEFAULT_GRID), DEFAULT_EPOCHS, "64,32", True, True
+
+if not lams:
+    st.warning("Pick at least one λ in the grid.", icon=":material/tune:")
+    st.stop()
+with ui.engine_errors("Reading the settings"):
+    hidden = _parse_hidden(hidden_txt) if model == "mlp" else ()
+key = SweepKey(data.key, estimator, model, hidden, tuple(sorted(float(v) for v in lams)), int(epochs), bool(warm),
+               int(state.seed))
+
+b = st.columns([1, 4])
+run = b[0].button("Run sweep", type="primary", key="trained_run", icon=":material/play_arrow:")
+cached = key in _sweeps()
+auto = (not cached and ds.n_samples <= AUTO_RUN_MAX_ROWS and not st.session_state.get("_trained_auto_done"))
+if auto:
+    st.session_state["_trained_auto_done"] = True
+if (run or auto) and not cached:
+    _run_sweep(key, ds)
+elif st.session_state.pop(CANCEL_KEY, False):
+    st.session_state["_trained_msg"] = "Sweep cancelled."
+if msg := st.session_state.get("_trained_msg"):
+    st.warning(msg, icon=":material/cancel:")
+
+frontier = _sweeps().get(key)
+if frontier is None:
+    b[1].info(f"Press **Run sweep** to train {len(key.lambdas)} models ({ds.n_samples:,} rows).",
+              icon=":material/model_training:")
+    st.stop()
+b[1].caption(f"Sweep of {len(frontier.table)} λ values in {frontier.seconds:.1f} s "
+             f"({frontier.meta['n_train']:,} training / {frontier.meta['n_test']:,} held-out rows); cached.")
+for m in frontier.meta.get("messages", ()):
+    st.warning(m, icon=":material/warning:")
+
+# -- the frontier ----------------------------------------------------------------------------------
+analytic = None
+if overlay:
+    with ui.engine_errors("Computing the analytic frontier", stop=False):
+        analytic = ui.cached_frontier(data.key, state.method, state.seed)
+lam_values = [float(v) for v in frontier.table["lam"]]
+if st.session_state.get("trained_lam") not in lam_values:
+    st.session_state["trained_lam"] = lam_values[-1]
+left, right = st.columns([3, 2])
+with right:
+    st.selectbox("Show the model trained at λ", lam_values, key="trained_lam", format_func=lambda v: f"{v:g}")
+    current = float(st.session_state["trained_lam"])
+    row = frontier.table.iloc[lam_values.index(current)]
+    m = st.columns(2)
+    util = frontier.utility
+    base = frontier.table.iloc[0]
+    m[0].metric(f"{util} (held out)", f"{row[util]:.3f}", delta=f"{row[util] - base[util]:+.3f} vs λ = {base['lam']:g}")
+    m[1].metric("probe AUC for Z", f"{row['probe_auc']:.3f}",
+                delta=f"{row['probe_auc'] - base['probe_auc']:+.3f}", delta_color="inverse",
+                help="A held-out attacker's AUC guessing Z from the outputs; 0.5 = nothing to recover.")
+    m = st.columns(2)
+    m[0].metric("Demographic-parity gap", f"{row['dp_gap']:.3f}", delta=f"{row['dp_gap'] - base['dp_gap']:+.3f}",
+                delta_color="inverse")
+    m[1].metric("k-NN MI (nats)", f"{row['knn_mi']:.4f}", help="Held-out k-NN estimate of I(S'; Z).")
+    st.caption(f"Trained {int(row['epochs'])} epochs in {row['seconds']:.2f} s.")
+with left:
+    st.plotly_chart(
+        tplots.trained_frontier_figure(frontier, analytic, current=current), key="trained_chart",
+        on_select=partial(_pick_lam, "trained_chart"), selection_mode="points", config={"displaylogo": False},
+    )
+    st.caption(
+        "Leakage is a held-out probe's AUC for Z: from the model's outputs (trained points) or from the "
+        f"transported features X_t ({state.method} barycenter, analytic curve). Click a trained point to "
+        "select its λ."
+    )
+
+# -- per-λ detail ----------------------------------------------------------------------------------
+res = frontier.meta["results"][lam_values.index(current)]
+if not res.converged and res.message:
+    st.warning(f"λ = {current:g}: {res.message}", icon=":material/warning:")
+d1, d2 = st.columns(2)
+with d1:
+    st.plotly_chart(tplots.training_curves_figure(res.history, lam=current), key="trained_curves",
+                    config={"displaylogo": False})
+with d2:
+    with ui.engine_errors("Scoring the held-out rows", stop=False):
+        S, z, groups = held_out_outputs(key, lam_values.index(current), frontier)
+        name = None
+        if S.ndim == 2 and res.classes is not None:
+            name = f"P(y = {res.classes[-1]})"
+        st.plotly_chart(tplots.group_outputs_figure(S, z, groups=groups, output_name=name, lam=current),
+                        key="trained_outputs", config={"displaylogo": False})
+
+with st.expander("Sweep table", expanded=False):
+    cols = [c for c in ("lam", "accuracy", "auc", "r2", "mse", "probe_auc", "probe_acc", "knn_mi", "dp_gap",
+                        "discrimination", "reg", "test_reg", "epochs", "seconds", "pareto") if c in frontier.table]
+    st.dataframe(frontier.table[cols], hide_index=True)
+    st.download_button("Trained frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-trained-frontier.csv",
+                       mime="text/csv", on_click="ignore", key="trained_dl")
+st.session_state["_last_trained_sweep"] = key

@@ -1,0 +1,111 @@
+"""Figures of the leakage lab: estimates with confidence intervals beside the truth, and their timings.
+
+Every estimator of I(S'; Z) (DESIGN.md section 3.2) returns a
+:class:`~unlearn_core.leakage.LeakageEstimate` (value clipped at 0, optional bootstrap interval, seconds,
+``is_mi``). MI estimates share one axis in nats, beside the ground truth when the case has one;
+alternative measures (JS, W2, MMD, TV, HSIC: ``is_mi=False``) have their own units and get their own
+panel, so they are never read against the MI truth.
+
+Pure functions of engine results: no streamlit, inputs never mutated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ._style import HIGHLIGHT, PALETTE, base_layout
+
+__all__ = ["estimates_figure", "timings_figure"]
+
+
+def _ci(e) -> tuple[float, float]:
+    ci = getattr(e, "ci", None)
+    if ci is None:
+        return float("nan"), float("nan")
+    return float(ci[0]), float(ci[1])
+
+
+def estimates_figure(
+    estimates: Sequence,
+    *,
+    truth: float | None = None,
+    truth_error: float = 0.0,
+    titles: Mapping[str, str] | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Dot-and-whisker chart: each estimate's value with its bootstrap interval; the truth as a line.
+
+    Parameters
+    ----------
+    estimates : LeakageEstimate objects (``value``, ``ci``, ``method``, ``is_mi``, ``ci_level``).
+    truth : the true I(S; Z) in nats when known (ground-truth worlds); drawn on the MI panel only.
+    truth_error : numerical error of ``truth`` (quadrature), shown in its hover text.
+    titles : method -> display name.
+
+    Traces: one "MI estimates" trace (and one "other measures" trace when any estimate is not an MI),
+    whose ``x`` are the values and ``error_x`` the interval half-widths, then a "truth" trace.
+    """
+    if len(estimates) == 0:
+        raise ValueError("no estimates to draw; pick at least one estimator")
+    titles = dict(titles or {})
+    mi = [e for e in estimates if getattr(e, "is_mi", True)]
+    other = [e for e in estimates if not getattr(e, "is_mi", True)]
+    panels = [(p, name) for p, name in ((mi, "MI estimates (nats)"), (other, "other measures (own units; not MI)")) if p]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[n for _, n in panels], horizontal_spacing=0.22)
+    for col, (group, name) in enumerate(panels, start=1):
+        labels = [titles.get(e.method, e.method) for e in group]
+        vals = np.array([float(e.value) for e in group])
+        ci = np.array([_ci(e) for e in group])
+        plus = np.where(np.isfinite(ci[:, 1]), ci[:, 1] - vals, 0.0).clip(min=0.0)
+        minus = np.where(np.isfinite(ci[:, 0]), vals - ci[:, 0], 0.0).clip(min=0.0)
+        hover = []
+        for e, lo_hi in zip(group, ci):
+            ci_txt = (f"{e.ci_level:.0%} CI [{lo_hi[0]:.4g}, {lo_hi[1]:.4g}]" if np.isfinite(lo_hi).all()
+                      else "no interval (bootstrap off)")
+            hover.append(f"{titles.get(e.method, e.method)}<br>value {float(e.value):.4g}<br>{ci_txt}"
+                         f"<br>n = {int(e.n):,}, {float(e.seconds):.3g} s")
+        fig.add_trace(go.Scatter(
+            x=vals, y=labels, mode="markers", name=name.split(" (")[0],
+            error_x=dict(type="data", array=plus, arrayminus=minus, symmetric=False, thickness=2, width=6),
+            marker=dict(size=11, color=PALETTE[0] if col == 1 and group is mi else PALETTE[2]),
+            text=hover, hovertemplate="%{text}<extra></extra>",
+        ), row=1, col=col)
+        if group is mi and truth is not None and np.isfinite(truth):
+            fig.add_trace(go.Scatter(
+                x=[truth, truth], y=[labels[0], labels[-1]] if len(labels) > 1 else [labels[0], labels[0]],
+                mode="lines+markers", name="truth", line=dict(color=HIGHLIGHT, dash="dash", width=2),
+                marker=dict(symbol="line-ns", size=18, color=HIGHLIGHT, line=dict(width=2, color=HIGHLIGHT)),
+                hovertemplate=f"true I = {truth:.4g} nats (± {truth_error:.1g})<extra></extra>",
+            ), row=1, col=col)
+        fig.update_xaxes(rangemode="tozero", row=1, col=col,
+                         title_text="nats" if group is mi else "value")
+    n_rows = max(len(mi), len(other))
+    fig.update_layout(**base_layout(
+        title="Estimates with bootstrap intervals" + (" beside the truth" if truth is not None else ""),
+        height=height or 160 + 42 * n_rows, showlegend=truth is not None,
+    ))
+    return fig
+
+
+def timings_figure(estimates: Sequence, *, titles: Mapping[str, str] | None = None, height: int | None = None) -> go.Figure:
+    """Horizontal bars of wall time per estimator (log scale; bootstrap included)."""
+    if len(estimates) == 0:
+        raise ValueError("no estimates to draw; pick at least one estimator")
+    titles = dict(titles or {})
+    labels = [titles.get(e.method, e.method) for e in estimates]
+    secs = np.array([max(float(e.seconds), 1e-6) for e in estimates])
+    fig = go.Figure(go.Bar(
+        x=secs, y=labels, orientation="h", marker_color=[PALETTE[0] if getattr(e, "is_mi", True) else PALETTE[2]
+                                                         for e in estimates],
+        text=[f"{s:.3g} s" for s in secs], textposition="auto", name="seconds",
+        hovertemplate="%{y}: %{x:.3g} s<extra></extra>",
+    ))
+    fig.update_layout(**base_layout(
+        title="Time per estimate (bootstrap included)", height=height or 140 + 34 * len(labels),
+        xaxis=dict(title="seconds (log scale)", type="log"), showlegend=False,
+    ))
+    return fig
