@@ -208,3 +208,19 @@ def test_common_file_variants(data, job_columns):
     ds = datasets.from_csv(data, target="label", sensitive="sex")
     assert ds.n_samples == 30
     assert list(ds.X.columns) == ["age", "income", *job_columns]
+
+
+def test_csv_columns_for_the_pickers():
+    assert datasets.csv_columns(GOOD.encode()) == ["age", "income", "job", "sex", "label"]
+    assert datasets.csv_columns(_good_rows(sep=";").encode()) == ["age", "income", "job", "sex", "label"]
+    with pytest.raises(DatasetError, match="people.csv: duplicate column names"):
+        datasets.csv_columns(GOOD.replace("age,income", "age,age", 1).encode(), name="people.csv")
+    with pytest.raises(DatasetError, match="people.csv is empty"):
+        datasets.csv_columns(b"", name="people.csv")
+
+
+def test_messages_use_the_given_name():
+    with pytest.raises(DatasetError, match="survey.csv looks binary"):
+        datasets.from_csv(b"\x00\x01\x02" * 50, target="label", sensitive="sex", name="survey.csv")
+    ds = datasets.from_csv(GOOD.encode(), target="label", sensitive="sex", name="survey.csv")
+    assert ds.name == "survey.csv"

@@ -18,7 +18,7 @@ from .remote import RemoteFile, cache_dir, compas, law
 from .tabular import SPECS as _TABULAR_SPECS
 from .tabular import adult, adult_calmon, crime, german
 from .toy import gmm_10d, toy_gaussians, toy_nonlinear
-from .usercsv import from_csv
+from .usercsv import csv_columns, from_csv
 
 for _spec in (DIGITS_SPEC, *_TABULAR_SPECS, *_REMOTE_SPECS, MNIST_SPEC):
     if _spec.name not in registry():
@@ -34,6 +34,7 @@ __all__ = [
     "cache_dir",
     "compas",
     "crime",
+    "csv_columns",
     "digits",
     "from_csv",
     "german",

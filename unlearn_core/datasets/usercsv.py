@@ -42,11 +42,11 @@ DELIMITERS = ",;\t|"
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], IO[str]]
 
 
-def _read_source(source: Source) -> tuple[bytes, str]:
-    """The raw bytes of ``source`` (capped at MAX_BYTES) and a display name."""
+def _read_source(source: Source, display: str | None = None) -> tuple[bytes, str]:
+    """The raw bytes of ``source`` (capped at MAX_BYTES) and a display name for messages."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        name = "uploaded file"
+        name = display or "uploaded file"
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
@@ -62,7 +62,7 @@ def _read_source(source: Source) -> tuple[bytes, str]:
     elif hasattr(source, "read"):
         chunk = source.read(MAX_BYTES + 1)
         data = chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
-        name = str(getattr(source, "name", "uploaded file"))
+        name = display or str(getattr(source, "name", "uploaded file"))
     else:
         raise DatasetError(
             f"source must be a path, bytes or a file-like object, got {type(source).__name__}"
@@ -190,6 +190,22 @@ def _infer_task(y_raw: pd.Series, y_num: pd.Series | None) -> str:
     return "regression"
 
 
+def csv_columns(source: Source, *, name: str | None = None) -> list[str]:
+    """The column names of a CSV (its header), with the same checks and messages as :func:`from_csv`.
+
+    For the UI's column pickers before the user chooses target and sensitive: it decodes the
+    file, sniffs the delimiter and checks the header (blank or duplicate names, size caps), and
+    raises :class:`DatasetError` exactly as :func:`from_csv` would on those problems.
+    """
+    data, file_name = _read_source(source, name)
+    text = _decode(data, file_name)
+    delim = _sniff(text, file_name)
+    first = next(ln for ln in text.splitlines() if ln.strip())
+    header = [c.strip() for c in next(_csv.reader([first], delimiter=delim))]
+    _check_header(header, file_name)
+    return header
+
+
 def from_csv(
     source: Source,
     *,
@@ -209,7 +225,8 @@ def from_csv(
     features : the columns to use as X (default: every other column).
     task : "classification" or "regression"; inferred when None: a non-numeric target, or an
         integer target with at most 20 distinct values, is classification.
-    name : the dataset's name (default: the file's name).
+    name : the dataset's name, also used in error messages (default: the file's name, or
+        "uploaded file" for bytes).
 
     Processing: the delimiter is sniffed (``,`` ``;`` tab ``|``); cells "", NA, N/A, NaN, null, ?
     are missing and rows with a missing value in a used column are dropped (counted in
@@ -217,7 +234,7 @@ def from_csv(
     one-hot encoded (at most 50 levels); constant columns are dropped with a warning. See the
     module docstring for the size limits. Every problem raises :class:`DatasetError`.
     """
-    data, file_name = _read_source(source)
+    data, file_name = _read_source(source, name)
     ds_name = name or file_name
     text = _decode(data, file_name)
     delim = _sniff(text, file_name)
