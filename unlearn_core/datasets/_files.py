@@ -1,8 +1,9 @@
-"""Reading the raw files shipped in ``assets/data``: checksums, in-process caching, helpers.
+"""Helpers shared by the loaders: shipped raw files, one-hot encoding, subsampling, assembly.
 
 Every shipped file is verified against ``assets/data/SHA256SUMS`` the first time it is read in a
 process; the parsed frames are cached with :func:`functools.lru_cache` and handed out as copies so
-no caller can mutate the cache.
+no caller can mutate the cache. :func:`assemble` is the one place a loader's pieces become a
+:class:`Dataset` (final dtype / finiteness checks, the optional stratified subsample).
 """
 
 from __future__ import annotations
@@ -175,13 +176,14 @@ def finish_frame(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str, dataset: str) -> None:
+    """Raise a DatasetError naming the valid choices when ``value`` is not one of them."""
     if value not in choices:
         raise DatasetError(
             f"{dataset}: {what}={value!r} is not available; choose one of {', '.join(choices)}"
         )
 
 
-def _subsample(ds_rows: int, z: pd.Series, y: pd.Series | None, n_samples, random_state):
+def _subsample(z: pd.Series, y: pd.Series | None, n_samples, random_state):
     strata = z.astype(str) if y is None else z.astype(str) + "|" + y.astype(str)
     return stratified_subsample(n_samples, strata.reset_index(drop=True), random_state)
 
@@ -195,7 +197,9 @@ def assemble(
     z = z.reset_index(drop=True)
     y = None if y is None else y.reset_index(drop=True)
     notes = list(meta.pop("notes", ()))
-    keep = _subsample(len(X), z, y if task == "classification" else None, n_samples, random_state)
+    keep = _subsample(z, y if task == "classification" else None, n_samples, random_state)
+    if keep is None and n_samples is not None:
+        notes.append(f"n_samples={n_samples:,} is not below the {len(X):,} rows: all rows kept")
     if keep is not None:
         notes.append(
             f"stratified subsample of {len(keep):,} of {len(X):,} rows (seeded by random_state)"
