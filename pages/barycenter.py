@@ -25,7 +25,7 @@ st.caption(
 methods = transport.methods()
 if state.method not in methods:
     if state.method:
-        state.notices.append(f"Unknown barycenter method {state.method!r}; using {methods[0]!r}.")
+        ui.notice(f"Unknown barycenter method {state.method!r}; using {methods[0]!r}.")
     state.method = methods[0]
 lesson = ui.lesson_mode()
 top = st.columns([2, 2, 2] if not lesson else [2, 4])
@@ -43,7 +43,7 @@ if not lesson:
     except (ImportError, AttributeError):
         estimators = ["probe"]
     if state.estimator not in estimators:
-        state.notices.append(f"Unknown leakage estimator {state.estimator!r}; using the probe.")
+        ui.notice(f"Unknown leakage estimator {state.estimator!r}; using the probe.")
         state.estimator = "probe"
     top[2].selectbox(
         "Leakage axis of the frontier", estimators, key=ui.bound_key("estimator"), on_change=ui.commit,

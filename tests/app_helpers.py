@@ -12,6 +12,30 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 
 
+def _apptest_uses_navigation() -> None:
+    """Work around an AppTest quirk (streamlit 1.67) for apps with both st.navigation and a pages/ folder.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before every run, so from the second run on it
+    treats ``pages/`` as an old-style multipage folder and runs the page file alone, skipping app.py
+    (no sidebar, no URL sync). ``st.navigation`` sets the flag to False in a real server; do the same.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "_explorer_navigation_patch", False):
+        return
+    original = PagesManager.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = __init__
+    PagesManager._explorer_navigation_patch = True
+
+
+_apptest_uses_navigation()
+
+
 def open_app(timeout: float = 180, **params: Any) -> AppTest:
     """Run app.py with query parameters (e.g. ``page="barycenter", dataset="toy-gaussians", t=0.3``).
 

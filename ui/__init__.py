@@ -50,7 +50,7 @@ from .cache import (
     data_key,
     load_data,
 )
-from .errors import engine_errors, show_error
+from .errors import engine_errors, notice, show_error
 from .state import (
     T_GRID,
     T_STEP,
@@ -86,6 +86,7 @@ __all__ = [
     "lam_of",
     "lesson_mode",
     "load_data",
+    "notice",
     "show_error",
     "snap_t",
     "state",

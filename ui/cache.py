@@ -30,6 +30,7 @@ class DataKey:
     sensitive: str = ""
     seed: int | None = None  # only for loaders that take random_state (synthetic data)
     upload_sha: str = ""
+    filename: str = ""
     target: str | None = None
     features: tuple[str, ...] | None = None
 
@@ -57,16 +58,25 @@ def data_key(name: str, *, sensitive: str = "", seed: int = 0, upload: UploadedC
     if name == UPLOAD:
         if upload is None:
             raise ValueError("no CSV uploaded yet: choose a file in the sidebar")
-        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.target, upload.features)
+        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.filename, upload.target, upload.features)
     params = _loader_params(name)
     takes_seed = params is None or "random_state" in params
     return DataKey(name, sensitive, seed if takes_seed else None)
 
 
+def from_upload(data: bytes, filename: str, target: str | None, sensitive: str,
+                features: tuple[str, ...] | None) -> Dataset:
+    """``datasets.from_csv`` on uploaded bytes, the file's own name in its messages."""
+    return datasets.from_csv(data, target=target, sensitive=sensitive,
+                             features=list(features) if features else None, name=filename or None)
+
+
 @st.cache_resource(max_entries=8, show_spinner="Loading the dataset…")
 def _load(key: DataKey, _data: bytes | None = None) -> Dataset:
     if key.name == UPLOAD:
-        return datasets.from_csv(_data, target=key.target, sensitive=key.sensitive, features=key.features)
+        if _data is None:
+            raise ValueError("the uploaded file is no longer in this session; upload it again")
+        return from_upload(_data, key.filename, key.target, key.sensitive, key.features)
     params = _loader_params(key.name)
     opts: dict = {}
     if key.sensitive and (params is None or "sensitive" in params):

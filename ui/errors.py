@@ -27,3 +27,8 @@ def engine_errors(what: str, *, stop: bool = True) -> Iterator[None]:
         show_error(what, exc)
         if stop:
             st.stop()
+
+
+def notice(message: str) -> None:
+    """A value from the link or the session could not be used; say what was used instead."""
+    st.warning(message, icon=":material/link_off:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv as _csv
 import hashlib
 import io
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from unlearn_core import datasets
 
+from .cache import from_upload
 from .errors import show_error
 from .state import UPLOAD, UploadedCSV, bound_key, commit, state
 
@@ -24,19 +26,29 @@ def _dataset_label(name: str) -> str:
     return spec.title if spec is not None else name
 
 
-def _csv_columns(data: bytes) -> list[str]:
-    """Column names of an uploaded CSV (header only), for the pickers; from_csv does the real checks."""
-    from unlearn_core.datasets._files import maybe_gunzip
+def _csv_columns(data: bytes, name: str) -> list[str]:
+    """Column names of an uploaded CSV (header only), for the pickers; ``from_csv`` does the full checks.
 
-    head = maybe_gunzip(data)[: 1 << 20]
-    frame = pd.read_csv(io.BytesIO(head), sep=None, engine="python", nrows=5)
-    return [str(c) for c in frame.columns]
+    Uses the data layer's own decoding and delimiter sniffing so a bad file gets the same message here
+    as from ``from_csv`` (proposed as a public ``datasets.csv_columns``; until then the private helpers,
+    with a plain pandas fallback).
+    """
+    try:
+        from unlearn_core.datasets import usercsv
+
+        text = usercsv._decode(data, name)
+        delim = usercsv._sniff(text, name)
+        first = next(ln for ln in text.splitlines() if ln.strip())
+        return [c.strip() for c in next(_csv.reader([first], delimiter=delim))]
+    except (ImportError, AttributeError):
+        frame = pd.read_csv(io.BytesIO(data[: 1 << 20]), sep=None, engine="python", nrows=5)
+        return [str(c) for c in frame.columns]
 
 
 def _upload_flow() -> None:
     s = state()
     file = st.file_uploader(
-        "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "gz"], key="upload_file",
+        "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "tsv"], key="upload_file",
         help=f"Up to {MAX_UPLOAD_MB} MB. Categorical columns are one-hot encoded; rows with missing values dropped.",
     )
     if file is None:
@@ -45,10 +57,9 @@ def _upload_flow() -> None:
         return
     data = file.getvalue()
     try:
-        columns = _csv_columns(data)
+        columns = _csv_columns(data, file.name)
     except Exception as exc:  # noqa: BLE001 - any parse error is the user's file, shown as a message
-        show_error("Reading the CSV header", ValueError(
-            f"{exc}. Check that {file.name!r} is a text CSV with a header row."))
+        show_error(f"Reading {file.name}", exc)
         return
     if len(columns) < 2:
         show_error("Reading the CSV header", ValueError(
@@ -66,7 +77,7 @@ def _upload_flow() -> None:
         return
     target = None if target == "(none)" else target
     try:
-        ds = datasets.from_csv(data, target=target, sensitive=sensitive, features=list(features) or None)
+        ds = from_upload(data, file.name, target, sensitive, tuple(features) or None)
     except Exception as exc:  # noqa: BLE001 - DatasetError carries the fix; anything else is shown too
         show_error(f"Loading {file.name}", exc)
         return

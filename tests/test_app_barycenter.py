@@ -1,0 +1,102 @@
+"""AppTest: the feature-unlearning (barycenter explorer) page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from app_helpers import assert_clean, figure, metrics, open_app, trace, values
+
+
+@pytest.fixture(scope="module")
+def bary():
+    return open_app(page="barycenter")
+
+
+def _current(at):
+    cur = trace(figure(at, "Utility vs leakage"), "current")
+    return values(cur["x"])[0], values(cur["y"])[0], cur["customdata"][0][0]
+
+
+def test_renders_every_panel(bary):
+    assert_clean(bary)
+    titles = ["Transport to the barycenter", "Utility vs leakage", "Per-group density", "Who pays",
+              "Distortion vs W2 leakage"]
+    for title in titles:
+        figure(bary, title)
+    m = metrics(bary)
+    assert m["λ = t/(1−t)"] == "1"
+    assert float(m["Distortion D(t)"]) == pytest.approx(float(m["W2 leakage L(t)"]), rel=1e-3)  # t = 1/2
+    assert {b.proto.label for b in bary.get("download_button")} >= {"Frontier (CSV)",
+                                                                    "Transformed data at t = 0.50 (CSV)"}
+    fig = figure(bary, "Transport to the barycenter")
+    assert len(fig["frames"]) == 21 and "1000 of 1000 rows shown" in fig["layout"]["title"]["text"]
+
+
+def test_t_slider_moves_points_metrics_marker_and_url(bary):
+    x_before = values(trace(figure(bary, "Transport"), "group 0")["x"])
+    cur_before = _current(bary)
+    d_before = float(metrics(bary)["Distortion D(t)"])
+    bary.slider(key="_w_t").set_value(0.8).run()
+    assert_clean(bary)
+    assert bary.query_params["t"] == "0.8" and bary.query_params["lam"] == "4"
+    assert metrics(bary)["λ = t/(1−t)"] == "4"
+    x_after = values(trace(figure(bary, "Transport"), "group 0")["x"])
+    assert not np.allclose(x_before, x_after)
+    d_after = float(metrics(bary)["Distortion D(t)"])
+    assert d_after / d_before == pytest.approx((0.8 / 0.5) ** 2, rel=1e-3)  # D(t) = t^2 V
+    cur_after = _current(bary)
+    assert cur_after[2] == pytest.approx(0.8) and cur_after[:2] != cur_before[:2]
+    dl = trace(figure(bary, "Distortion vs W2"), "current")
+    V = float(figure(bary, "Distortion vs W2")["layout"]["title"]["text"].split("V = ")[1].rstrip(")"))
+    assert values(dl["y"])[0] == pytest.approx(0.64 * V, rel=1e-3)
+
+
+def test_method_picker_changes_the_maps():
+    at = open_app(page="barycenter", dataset="toy-nonlinear", t="1")
+    assert_clean(at)
+    end_gauss = values(trace(figure(at, "Transport"), "group ring")["x"])
+    at.selectbox(key="_w_method").set_value("marginal").run()
+    assert_clean(at)
+    assert at.query_params["method"] == "marginal"
+    end_marg = values(trace(figure(at, "Transport"), "group ring")["x"])
+    assert len(end_gauss) == len(end_marg) and not np.allclose(end_gauss, end_marg)
+    assert any("marginal" in c.value.lower() or "quantile" in c.value.lower() for c in at.caption)
+
+
+def test_display_options_arrows_feature_and_pca():
+    at = open_app(page="barycenter", dataset="gmm-10d")
+    assert_clean(at)
+    fig = figure(at, "Transport")
+    assert fig["layout"]["xaxis"]["title"]["text"] == "PC 1" and "PCA axes explain" in fig["layout"]["title"]["text"]
+    at.checkbox(key="bary_arrows").check().run()
+    assert figure(at, "Transport")["data"][0]["name"] == "path to barycenter"
+    at.radio(key="bary_proj").set_value("two features").run()
+    at.selectbox(key="bary_y").set_value(3).run()
+    assert_clean(at)
+    fig = figure(at, "Transport")
+    cols = at.session_state["app"]  # noqa: F841  (state untouched by display options)
+    assert fig["layout"]["xaxis"]["title"]["text"] != "PC 1"
+    dens_before = figure(at, "Per-group density")["layout"]["title"]["text"]
+    options = at.selectbox(key="bary_feature").options
+    at.selectbox(key="bary_feature").set_value(options[-1]).run()
+    assert figure(at, "Per-group density")["layout"]["title"]["text"] != dens_before
+
+
+def test_engine_errors_are_messages_not_tracebacks(monkeypatch):
+    from unlearn_core import transport
+
+    def broken(*args, **kwargs):
+        raise ValueError("group 'b' has 1 row; at least 2 rows per group are needed")
+
+    monkeypatch.setattr(transport, "fit_barycenter", broken)
+    at = open_app(page="barycenter", seed="987654")  # a seed no other test used: the fit cache misses
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Fitting the gaussian barycenter failed" in errors and "at least 2 rows per group" in errors
+
+
+def test_unknown_method_in_the_link_falls_back_with_a_notice():
+    at = open_app(page="barycenter", method="no-such-method")
+    assert not at.exception
+    assert at.session_state["app"].method == "gaussian"
+    assert any("no-such-method" in w.value for w in at.warning)
