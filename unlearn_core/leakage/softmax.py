@@ -49,3 +49,35 @@ def softmax_averaging_mi_torch(probs: torch.Tensor, z: torch.Tensor, n_groups: i
     pz = joint.sum(dim=1, keepdim=True)
     pc = joint.sum(dim=0, keepdim=True)
     return (joint * (torch.log(joint + eps) - torch.log(pz * pc + eps))).sum()
+
+
+def _softmax_estimator(P: np.ndarray, codes: np.ndarray, n_groups: int, *, rng=None):
+    from ._registry import _Core
+
+    return _Core(raw=softmax_averaging_mi(P, codes), diagnostics={"n_classes": int(P.shape[1])})
+
+
+def _register() -> None:
+    from ._registry import MethodSpec, register
+
+    register(MethodSpec(
+        name="softmax-averaging",
+        title="Softmax averaging (the paper's estimator)",
+        is_mi=True,
+        input="probabilities",
+        differentiable=True,
+        unit="nats",
+        bias=(
+            "Downwards as a measure of I(S'; Z): it sees only the groups' mean probability vectors (0 does "
+            "not mean independence); slightly upwards from sampling noise at small n."
+        ),
+        when_to_use=(
+            "Classifier outputs; the quantity the paper trains against (cheap, differentiable). Evaluate "
+            "trained models with another estimator too: training drives this one to 0 first."
+        ),
+        bootstrap="refit",
+        fn=_softmax_estimator,
+    ))
+
+
+_register()

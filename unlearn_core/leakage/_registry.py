@@ -1,0 +1,235 @@
+"""The registry of leakage estimators and the one public entry point :func:`estimate`.
+
+Every estimator is a private function ``fn(S, codes, n_groups, *, rng, **options) -> _Core`` registered
+with a :class:`MethodSpec` (what the UI shows: title, whether it is an MI, what input it needs, its
+bias, when to use it). :func:`estimate` validates the inputs once, calls the estimator, adds a
+stratified bootstrap interval on demand, clips at 0 and times the whole thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .._utils import RandomState, as_2d_float, check_random_state, encode_groups, timer
+from ._types import LeakageEstimate
+
+InputKind = Literal["probabilities", "continuous", "any"]
+
+
+@dataclass(frozen=True)
+class _Core:
+    """What an estimator hands back to :func:`estimate`.
+
+    ``raw`` is the unclipped value. When ``boot_stat`` is given, the bootstrap resamples the rows
+    indexed by ``boot_codes`` (their group codes, for stratification) and calls ``boot_stat(idx)``,
+    which recomputes the statistic from stored per-row quantities without refitting (held-out
+    predictions, k-NN terms, critic values). Otherwise the bootstrap refits on resampled rows.
+    """
+
+    raw: float
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    boot_stat: Callable[[np.ndarray], float] | None = None
+    boot_codes: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A registry entry: one leakage estimator or alternative measure.
+
+    Attributes
+    ----------
+    name : registry key (what :func:`estimate` takes as ``method``).
+    title : human-readable name for pickers.
+    is_mi : True when the value estimates I(S'; Z) in nats; False for alternative measures.
+    input : "probabilities" (rows of class probabilities), "continuous" (real vectors) or "any".
+    differentiable : True when a torch version is registered in ``differentiable.PENALTIES``.
+    unit : unit of the value ("nats", "squared distance", "kernel units", "probability").
+    bias : the direction the estimate is known to be biased towards.
+    when_to_use : one or two sentences for the "which estimator when" guide.
+    bootstrap : "refit" (the bootstrap re-runs the estimator) or "rows" (it resamples stored
+        per-row quantities of a fitted estimator; the fit's own randomness is not in the interval).
+    fn : the estimator.
+    """
+
+    name: str
+    title: str
+    is_mi: bool
+    input: InputKind
+    differentiable: bool
+    unit: str
+    bias: str
+    when_to_use: str
+    bootstrap: Literal["refit", "rows"]
+    fn: Callable[..., _Core] = field(repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly description (everything but the function)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "is_mi": self.is_mi,
+            "input": self.input,
+            "differentiable": self.differentiable,
+            "unit": self.unit,
+            "bias": self.bias,
+            "when_to_use": self.when_to_use,
+            "bootstrap": self.bootstrap,
+        }
+
+
+_REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register(spec: MethodSpec) -> MethodSpec:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"leakage method {spec.name!r} is registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def methods(*, is_mi: bool | None = None) -> list[str]:
+    """Names of the registered estimators (MI first, then alternative measures).
+
+    ``is_mi=True`` keeps the MI estimators, ``False`` the alternative measures, None both.
+    """
+    names = [s.name for s in _REGISTRY.values() if is_mi is None or s.is_mi == is_mi]
+    return sorted(names, key=lambda n: (not _REGISTRY[n].is_mi, list(_REGISTRY).index(n)))
+
+
+def method_spec(name: str) -> MethodSpec:
+    """The :class:`MethodSpec` registered under ``name``."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown leakage method {name!r}; choose one of {', '.join(methods())}")
+    return _REGISTRY[name]
+
+
+def specs() -> Mapping[str, MethodSpec]:
+    """All registered specs, by name (read-only view for the UI's guide)."""
+    return dict(_REGISTRY)
+
+
+def _as_probabilities(S: np.ndarray, name: str) -> np.ndarray:
+    """Check (or build) rows of class probabilities; a single column is read as P(class 1)."""
+    if S.shape[1] == 1:
+        p = S[:, 0]
+        if np.any(p < -1e-9) or np.any(p > 1 + 1e-9):
+            raise ValueError(
+                f"method {name!r} needs probabilities; a single column is read as P(class 1) and must lie "
+                f"in [0, 1], got values in [{p.min():.3g}, {p.max():.3g}]"
+            )
+        p = np.clip(p, 0.0, 1.0)
+        return np.column_stack([1.0 - p, p])
+    if np.any(S < -1e-9) or np.any(np.abs(S.sum(axis=1) - 1.0) > 1e-6):
+        raise ValueError(
+            f"method {name!r} needs rows of class probabilities (non-negative, summing to 1); pass "
+            "softmax outputs, or pick a method whose input is 'continuous' or 'any'"
+        )
+    return np.clip(S, 0.0, None)
+
+
+def stratified_resample(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row indices of a bootstrap resample drawn with replacement within each group.
+
+    Stratifying keeps every group present with its original size, so group shares (and H(Z)) are
+    those of the data and small groups cannot vanish from a resample.
+    """
+    parts = []
+    for g in np.unique(codes):
+        members = np.flatnonzero(codes == g)
+        parts.append(members[rng.integers(0, members.size, members.size)])
+    return np.concatenate(parts)
+
+
+def estimate(
+    S: "np.typing.ArrayLike",
+    z: "np.typing.ArrayLike",
+    *,
+    method: str,
+    n_boot: int = 0,
+    ci_level: float = 0.9,
+    random_state: RandomState = None,
+    **options: Any,
+) -> LeakageEstimate:
+    """Estimate how much a learning outcome S' reveals about a discrete Z.
+
+    Parameters
+    ----------
+    S : (n, d) or (n,) array. Continuous outcomes, or class probabilities for methods whose input is
+        "probabilities" (a single column is read as P(class 1)).
+    z : (n,) group labels of any dtype (at least two groups).
+    method : a name from :func:`methods`; :func:`method_spec` says what it measures.
+    n_boot : number of bootstrap resamples for a percentile interval (0: no interval). Resamples are
+        stratified by group (group sizes fixed).
+    ci_level : coverage of the interval, in (0, 1).
+    random_state : seed or Generator; the same seed gives the same estimate and interval.
+    **options : passed to the estimator (see its docstring, e.g. ``k`` for "knn").
+
+    Returns
+    -------
+    LeakageEstimate
+        ``value`` is ``max(raw, 0)`` (every measure here is non-negative in the population; negative
+        raw values are bias or noise and are kept in ``raw``), ``ci`` is clipped the same way.
+    """
+    spec = method_spec(method)
+    S_arr = as_2d_float(S, "S")
+    codes, labels = encode_groups(z)
+    if codes.size != S_arr.shape[0]:
+        raise ValueError(f"S has {S_arr.shape[0]} rows but z has {codes.size}; they must be aligned row by row")
+    n_groups = labels.size
+    if n_groups < 2:
+        raise ValueError(
+            f"z has a single group ({labels[0]!r}); leakage about a constant is 0 by definition, "
+            "pass at least two groups"
+        )
+    counts = np.bincount(codes, minlength=n_groups)
+    if counts.min() < 2:
+        raise ValueError(
+            f"group {labels[int(np.argmin(counts))]!r} has {counts.min()} row(s); every group needs at least 2 "
+            "(drop or merge rare groups)"
+        )
+    if int(n_boot) < 0:
+        raise ValueError(f"n_boot must be >= 0, got {n_boot}")
+    if not 0.0 < ci_level < 1.0:
+        raise ValueError(f"ci_level must lie strictly between 0 and 1, got {ci_level}")
+    if spec.input == "probabilities":
+        S_arr = _as_probabilities(S_arr, method)
+    rng = check_random_state(random_state)
+
+    with timer() as t:
+        core = spec.fn(S_arr, codes, n_groups, rng=rng, **options)
+        ci = None
+        diagnostics = dict(core.diagnostics)
+        if n_boot > 0:
+            reps = np.empty(int(n_boot))
+            if core.boot_stat is not None:
+                bc = core.boot_codes if core.boot_codes is not None else codes
+                for b in range(int(n_boot)):
+                    reps[b] = core.boot_stat(stratified_resample(bc, rng))
+            else:
+                for b in range(int(n_boot)):
+                    idx = stratified_resample(codes, rng)
+                    reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **options).raw
+            alpha = (1.0 - ci_level) / 2.0
+            lo, hi = np.quantile(reps, [alpha, 1.0 - alpha])
+            ci = (max(float(lo), 0.0), max(float(hi), 0.0))
+            diagnostics["bootstrap_sd"] = float(np.std(reps, ddof=1)) if n_boot > 1 else float("nan")
+            diagnostics["bootstrap"] = spec.bootstrap
+    raw = float(core.raw)
+    diagnostics.setdefault("n_groups", int(n_groups))
+    diagnostics.setdefault("group_labels", [str(v) for v in labels])
+    return LeakageEstimate(
+        value=max(raw, 0.0),
+        method=method,
+        n=int(codes.size),
+        seconds=float(t[0]),
+        ci=ci,
+        ci_level=float(ci_level),
+        is_mi=spec.is_mi,
+        raw=raw,
+        bias=spec.bias,
+        diagnostics=diagnostics,
+    )

@@ -1,0 +1,92 @@
+"""k-nearest-neighbour MI estimator for continuous S' and discrete Z (Ross 2014)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import digamma
+from sklearn.neighbors import KDTree, NearestNeighbors
+
+from ._common import standardize
+from ._registry import MethodSpec, _Core, register
+
+
+def knn_mi(
+    S: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    *,
+    rng: np.random.Generator,
+    k: int = 5,
+    standardize_columns: bool = True,
+    jitter: float = 1e-10,
+) -> _Core:
+    """Ross's k-NN estimator of I(S; Z), multivariate S, discrete Z.
+
+    .. math::
+
+        \\hat I = \\psi(N) - \\langle \\psi(N_{z_i}) \\rangle + \\psi(k) - \\langle \\psi(m_i) \\rangle
+
+    where psi is the digamma function, N_{z_i} the size of row i's group, r_i the distance (max-norm)
+    from s_i to its k-th nearest neighbour within its own group and m_i the number of rows of the whole
+    sample strictly closer than r_i (itself included). Ross, "Mutual information between discrete and
+    continuous data sets", PLoS ONE 9(2), 2014, eq. 2; the same estimator as scikit-learn's
+    ``_compute_mi_cd``, here multivariate.
+
+    Columns are z-scored first (``standardize_columns``; the estimator is not scale invariant, MI is),
+    and a Gaussian jitter of relative size ``jitter`` drawn from ``rng`` breaks ties (discrete or
+    duplicated outputs would otherwise give zero radii). Per-row terms are kept so the bootstrap
+    resamples them without re-running the neighbour search.
+
+    Notes
+    -----
+    Nearly unbiased for smooth densities in low dimension; the bias grows with d (the k-NN ball is
+    large in 10-D) and is downwards for strong dependence. Do not use it on outputs with atoms
+    (hard labels, clipped probabilities) beyond the tie-breaking jitter: the estimate then reflects the
+    jitter, not the data. Larger ``k`` lowers variance and raises bias.
+    """
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"k must be a positive integer, got {k}")
+    X = standardize(S) if standardize_columns else S.copy()
+    if jitter > 0:
+        X = X + jitter * max(float(np.abs(X).max()), 1.0) * rng.standard_normal(X.shape)
+    n = codes.size
+    counts = np.bincount(codes, minlength=n_groups)
+    radius = np.empty(n)
+    k_all = np.empty(n)
+    for g in range(n_groups):
+        mask = codes == g
+        kg = min(k, int(counts[g]) - 1)
+        nn = NearestNeighbors(n_neighbors=kg, metric="chebyshev").fit(X[mask])
+        dist = nn.kneighbors()[0]
+        radius[mask] = np.nextafter(dist[:, -1], 0)
+        k_all[mask] = kg
+    tree = KDTree(X, metric="chebyshev")
+    m_all = tree.query_radius(X, radius, count_only=True, return_distance=False).astype(float)
+    m_all = np.maximum(m_all, 1.0)
+    terms = digamma(n) + digamma(k_all) - digamma(counts[codes]) - digamma(m_all)
+    raw = float(terms.mean())
+
+    def boot_stat(idx: np.ndarray) -> float:
+        return float(terms[idx].mean())
+
+    return _Core(raw=raw, diagnostics={"k": k, "standardized": standardize_columns}, boot_stat=boot_stat)
+
+
+register(
+    MethodSpec(
+        name="knn",
+        title="k-nearest neighbours (Ross 2014)",
+        is_mi=True,
+        input="continuous",
+        differentiable=False,
+        unit="nats",
+        bias="Nearly unbiased in low dimension; downwards for strong dependence and in higher dimension.",
+        when_to_use=(
+            "Default non-parametric MI for continuous outputs in up to about 10 dimensions, any shape of "
+            "group laws. Not for discrete or heavily tied outputs."
+        ),
+        bootstrap="rows",
+        fn=knn_mi,
+    )
+)
