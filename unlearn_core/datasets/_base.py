@@ -165,10 +165,22 @@ def load(name: str, **options: Any) -> Dataset:
     if name not in _REGISTRY:
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(_REGISTRY)}")
     spec = _REGISTRY[name]
+    # check the option names against the loader's signature first, so a TypeError raised inside
+    # a loader (a bug) is not reported to the user as a bad option
+    import inspect
+
     try:
-        return spec.loader(**options)
-    except TypeError as exc:  # unknown option names
-        raise DatasetError(f"dataset {name!r} does not accept these options {sorted(options)}: {exc}") from exc
+        inspect.signature(spec.loader).bind(**options)
+    except TypeError as exc:
+        params = [
+            p.name for p in inspect.signature(spec.loader).parameters.values()
+            if p.kind is p.KEYWORD_ONLY
+        ]
+        raise DatasetError(
+            f"dataset {name!r} does not accept these options {sorted(options)} ({exc}); its "
+            f"options are {', '.join(params)}"
+        ) from exc
+    return spec.loader(**options)
 
 
 def split(
