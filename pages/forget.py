@@ -255,6 +255,7 @@ if mi.stopped or not mi.converged:
     st.warning(mi.message or "The run ended early.", icon=":material/warning:")
 
 table = fg.compare([prep.original_report, ref, mi, *others])
+st.session_state["_last_forget_table"] = table  # the Audit page exports it
 show = ["method", "lam", "epochs", "ua", "ra", "ta", "mi", "mia_loss_auc", "seconds", "time_ratio", "over_unlearning"]
 st.dataframe(table[show], hide_index=True, column_config={
     k: st.column_config.NumberColumn(fg.METRICS.get(k, k), format="%.3f") for k in ("ua", "ra", "ta", "mia_loss_auc")
@@ -284,4 +285,3 @@ if problem.image_shape is not None and problem.X_train_raw is not None and probl
         before=names_[prep.original_report.forget_pred[:k]], after=names_[mi.forget_pred[:k]],
         after_name="unlearned"), key="forget_images", config={"displaylogo": False})
     st.caption(f"The first {k} of {problem.forget_idx.size:,} forgotten images.")
-st.session_state["_last_forget"] = (base, runs[0])

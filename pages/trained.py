@@ -244,4 +244,4 @@ with st.expander("Sweep table", expanded=False):
     st.dataframe(frontier.table[cols], hide_index=True)
     st.download_button("Trained frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-trained-frontier.csv",
                        mime="text/csv", on_click="ignore", key="trained_dl")
-st.session_state["_last_trained_sweep"] = key
+st.session_state["_last_trained_frontier"] = frontier  # the Audit page exports it

@@ -1,0 +1,188 @@
+"""Audit & export: a leakage certificate for the current view, and every table and figure as a download."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import streamlit as st
+
+import ui
+from unlearn_core import plots
+from unlearn_core.plots import audit as aplots
+from unlearn_core.plots import training as tplots
+
+AUDIT_ROWS = 4000  # rows of X_t the attack check uses (a random subset of larger data)
+
+
+def _audit_module():
+    """``unlearn_core.audit`` when this build has it (the certificate engine), else None."""
+    try:
+        from unlearn_core import audit
+    except ImportError:
+        return None
+    return audit if hasattr(audit, "certificate") else None
+
+
+@st.cache_data(max_entries=16, show_spinner="Writing the certificate…")
+def cached_certificate(key: ui.DataKey, method: str, seed: int, t: float) -> tuple[str, str]:
+    """(JSON text, HTML) of ``unlearn_core.audit.certificate`` for the barycenter outcome at t."""
+    audit = _audit_module()
+    ds = ui.load_data(key)
+    fit = ui.cached_fit(key, method, seed)
+    cert = audit.certificate(ds, method=method, t=t, random_state=seed, maps=fit.maps)
+    as_dict = cert.to_dict() if hasattr(cert, "to_dict") else dict(cert)
+    html = cert.to_html() if hasattr(cert, "to_html") else audit.render_html(cert)
+    return json.dumps(as_dict, indent=2, default=str), html
+
+
+@st.cache_data(max_entries=32, show_spinner="Attacking the outcome…")
+def cached_attack(key: ui.DataKey, method: str, seed: int, t: float) -> dict:
+    """Probe attacker and k-NN MI on X_t (a random subset of AUDIT_ROWS rows), with the Pinsker bound."""
+    from unlearn_core import leakage
+
+    fit = ui.cached_fit(key, method, seed)
+    rng = np.random.default_rng([seed, 11])
+    n = len(fit.X)
+    rows = np.sort(rng.choice(n, size=AUDIT_ROWS, replace=False)) if n > AUDIT_ROWS else np.arange(n)
+    Xt = (1.0 - t) * fit.X[rows] + t * fit.X_end[rows]
+    z = fit.z[rows]
+    probe = leakage.estimate(Xt, z, method="probe", n_boot=50, random_state=seed)
+    mi = leakage.estimate(Xt, z, method="knn", n_boot=50, random_state=seed)
+    groups, counts = np.unique(z, return_counts=True)
+    out = {
+        "n": int(rows.size), "accuracy": float(probe.diagnostics["accuracy"]),
+        "auc": float(probe.diagnostics.get("auc", math.nan)),
+        "baseline": float(probe.diagnostics.get("majority_baseline", counts.max() / counts.sum())),
+        "probe_mi": probe.value, "probe_ci": probe.ci, "knn_mi": mi.value, "knn_ci": mi.ci, "bound": None,
+        "binary": groups.size == 2,
+    }
+    if groups.size == 2:
+        # The bound must hold for the *true* I; use the upper end of the k-NN interval to be conservative.
+        upper = mi.ci[1] if mi.ci else mi.value
+        out["bound"] = aplots.pinsker_bound(float(upper), float(counts[1] / counts.sum()))
+    return out
+
+
+state = ui.state()
+data = ui.current_data()
+ds = data.dataset
+t = float(state.t)
+lam = ui.lam_of(t)
+
+st.title("Audit & export")
+st.caption(
+    f"The current view: **{ds.name}**, forgetting **Z = {ds.sensitive}** with the **{state.method}** barycenter at "
+    f"**t = {t:.2f}** (λ = {'∞' if math.isinf(lam) else f'{lam:.3g}'}), seed {state.seed}. Change them in the "
+    "sidebar and on the Feature-unlearning page."
+)
+
+# -- attacker check ------------------------------------------------------------------------------
+st.subheader("Can an attacker still recover Z?")
+with ui.engine_errors("Attacking the outcome", stop=False):
+    att = cached_attack(data.key, state.method, state.seed, t)
+    a, b = st.columns([2, 3])
+    with a:
+        m = st.columns(2)
+        m[0].metric("Attacker accuracy", f"{att['accuracy']:.3f}", delta=f"{att['accuracy'] - att['baseline']:+.3f} "
+                    "vs majority", delta_color="inverse", help="Cross-fitted probe guessing Z from X_t, held out.")
+        m[1].metric("Probe AUC", f"{att['auc']:.3f}", help="0.5 = the attacker does no better than chance.")
+        m = st.columns(2)
+        ci = att["knn_ci"]
+        m[0].metric("k-NN MI (nats)", f"{att['knn_mi']:.4f}",
+                    help="90% bootstrap interval: " + (f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "n/a"))
+        if att["bound"] is not None:
+            m[1].metric("Pinsker bound", f"{att['bound']:.3f}",
+                        help="max(π, 1 − π) + √(I/2) with I the upper end of the k-NN interval: no attacker "
+                        "should beat it if the MI estimate is right.")
+        st.caption(
+            f"On {att['n']:,} rows of X_t. These are estimates from one sample, not a proof: a stronger attacker "
+            "or more data could find more."
+        )
+    with b:
+        st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
+                                                   bound=att["bound"]), key="audit_attack",
+                        config={"displaylogo": False})
+    if att["bound"] is not None and att["accuracy"] > att["bound"]:
+        st.warning("The attacker beats the bound computed from the MI estimate: the estimate is too low for "
+                   "this outcome. Trust the attacker.", icon=":material/warning:")
+
+# -- certificate ---------------------------------------------------------------------------------
+st.subheader("Leakage certificate")
+audit = _audit_module()
+if audit is None:
+    st.info("The certificate engine (`unlearn_core.audit.certificate`) is not in this build; the attack check "
+            "above and the downloads below still work.", icon=":material/info:")
+else:
+    cert_json = cert_html = None
+    with ui.engine_errors("Writing the certificate", stop=False):
+        cert_json, cert_html = cached_certificate(data.key, state.method, state.seed, t)
+    if cert_html is not None:
+        with st.container(border=True, height=520):
+            st.html(cert_html)
+        c = st.columns(2)
+        c[0].download_button("Certificate (JSON)", cert_json, file_name=f"{data.key.label}-certificate.json",
+                             mime="application/json", on_click="ignore", key="audit_cert_json")
+        c[1].download_button("Certificate (HTML)", cert_html, file_name=f"{data.key.label}-certificate.html",
+                             mime="text/html", on_click="ignore", key="audit_cert_html")
+
+# -- tables --------------------------------------------------------------------------------------
+st.subheader("Tables (CSV)")
+frontier = None
+with ui.engine_errors("Computing the frontier", stop=False):
+    frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
+c = st.columns(4)
+if frontier is not None:
+    c[0].download_button("Analytic frontier", frontier.to_csv(), file_name=f"{data.key.label}-{state.method}-frontier.csv",
+                         mime="text/csv", on_click="ignore", key="audit_frontier_csv",
+                         help=f"One row per t ({len(frontier.table)} rows): distortion, W2 leakage, attacker, utility, "
+                         "fairness.")
+c[1].download_button(
+    f"Transformed data at t = {t:.2f}", lambda: ui.cache.transformed_csv(data.key, state.method, state.seed, t),
+    file_name=f"{data.key.label}-{state.method}-t{t:.2f}.csv", mime="text/csv", on_click="ignore",
+    key="audit_data_csv", help="Every row: X_t, then the target and Z.")
+trained = st.session_state.get("_last_trained_frontier")
+if trained is not None:
+    c[2].download_button("Trained frontier (last sweep)", trained.to_csv(), file_name=f"{data.key.label}-trained-frontier.csv",
+                         mime="text/csv", on_click="ignore", key="audit_trained_csv")
+else:
+    c[2].caption("Run a sweep on the Trained-frontier page to export it here.")
+forget_table = st.session_state.get("_last_forget_table")
+if forget_table is not None:
+    c[3].download_button("Data-unlearning comparison", forget_table.to_csv(index=False),
+                         file_name="unlearning-comparison.csv", mime="text/csv", on_click="ignore",
+                         key="audit_forget_csv")
+else:
+    c[3].caption("Run the Data-unlearning page to export its comparison here.")
+
+# -- figures -------------------------------------------------------------------------------------
+st.subheader("Figures (standalone HTML)")
+figures = {}
+if frontier is not None:
+    figures["Utility vs leakage (analytic frontier)"] = lambda: plots.frontier_figure(frontier, current=t)
+    if "distortion" in frontier.table:
+        V = float(frontier.meta.get("V", frontier.meta.get("total_cost", math.nan)))
+        if math.isfinite(V):
+            figures["Distortion vs W2 leakage"] = lambda: plots.distortion_leakage_figure(frontier, V=V, t=t)
+if trained is not None:
+    figures["Trained frontier (last sweep)"] = lambda: tplots.trained_frontier_figure(trained, frontier)
+
+
+def _transport_fig():
+    pts = ui.cached_display(data.key, state.method, state.seed, None, 1000)
+    return plots.transport_figure(pts, t=t)
+
+
+figures["Transport to the barycenter (PCA, 1,000 points)"] = _transport_fig
+f = st.columns([3, 1, 2])
+which = f[0].selectbox("Figure", list(figures), key="audit_figure")
+offline = f[1].toggle("Offline", value=True, key="audit_offline",
+                      help="Inline plotly.js (about 4.5 MB) so the file opens without internet; off links the CDN.")
+with ui.engine_errors("Building the figure", stop=False):
+    fig = figures[which]()
+    slug = "".join(ch if ch.isalnum() else "-" for ch in which.lower()).strip("-")
+    f[2].download_button("Download figure (HTML)", lambda: aplots.figure_html(fig, offline=offline, title=which),
+                         file_name=f"{data.key.label}-{slug}.html", mime="text/html", on_click="ignore",
+                         key="audit_fig_html")
+    st.plotly_chart(fig, key="audit_preview", config={"displaylogo": False})

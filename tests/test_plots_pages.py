@@ -1,0 +1,213 @@
+"""Figure builders of the trained-frontier, data-unlearning, leakage-lab and audit pages.
+
+Built from small synthetic result objects (no training), so every test runs in milliseconds; the
+figures' data are checked against the inputs, not just their presence.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from numpy.testing import assert_allclose
+
+from unlearn_core.frontier import Frontier
+from unlearn_core.leakage import LeakageEstimate
+from unlearn_core.plots import audit as aplots
+from unlearn_core.plots import forgetting as fplots
+from unlearn_core.plots import leakage as lplots
+from unlearn_core.plots import training as tplots
+
+
+def _trace(fig: go.Figure, name: str):
+    hits = [t for t in fig.data if t.name == name]
+    assert hits, f"no trace named {name!r}; traces are {[t.name for t in fig.data]}"
+    return hits[0]
+
+
+@pytest.fixture()
+def trained() -> Frontier:
+    table = pd.DataFrame({
+        "lam": [0.0, 10.0, 100.0], "auc": [0.90, 0.85, 0.75], "probe_auc": [0.80, 0.65, 0.52],
+        "dp_gap": [0.3, 0.1, 0.01],
+    })
+    return Frontier.build(table, kind="trained", param="lam", utility="auc", leakage="probe_auc")
+
+
+@pytest.fixture()
+def analytic() -> Frontier:
+    t = np.linspace(0, 1, 5)
+    table = pd.DataFrame({"t": t, "auc": 0.9 - 0.1 * t, "probe_auc": 0.8 - 0.3 * t})
+    return Frontier.build(table, kind="analytic", param="t", utility="auc", leakage="probe_auc")
+
+
+# -- training ----------------------------------------------------------------------------------------
+def test_trained_frontier_figure_carries_both_frontiers_and_marks(trained, analytic):
+    fig = tplots.trained_frontier_figure(trained, analytic, current=12.0)
+    sweep = fig.data[0]
+    assert sweep.name == "trained (λ sweep)"
+    assert_allclose(np.asarray(sweep.x, float), [0.80, 0.65, 0.52])
+    assert_allclose(np.asarray(sweep.y, float), [0.90, 0.85, 0.75])
+    assert_allclose(np.asarray(sweep.customdata, float)[:, 0], [0.0, 10.0, 100.0])  # click -> λ
+    curve = _trace(fig, "analytic (barycenter path, t sweep)")
+    assert_allclose(np.asarray(curve.x, float), 0.8 - 0.3 * np.linspace(0, 1, 5))
+    end = _trace(fig, "barycenter (t = 1)")
+    assert_allclose([end.x[0], end.y[0]], [0.5, 0.8])
+    zero = _trace(fig, "λ = 0 (plain training)")
+    assert_allclose([zero.x[0], zero.y[0]], [0.80, 0.90])
+    cur = _trace(fig, "current")  # nearest λ to 12 is 10
+    assert_allclose([cur.x[0], cur.y[0], cur.customdata[0][0]], [0.65, 0.85, 10.0])
+
+
+def test_trained_frontier_figure_without_analytic_or_zero(trained):
+    t2 = Frontier.build(trained.table.iloc[1:].copy(), kind="trained", param="lam", utility="auc", leakage="probe_auc")
+    names = [t.name for t in tplots.trained_frontier_figure(t2).data]
+    assert names == ["trained (λ sweep)"]
+
+
+def test_trained_frontier_figure_rejects_t_sweep(analytic):
+    with pytest.raises(ValueError, match="λ sweep"):
+        tplots.trained_frontier_figure(analytic)
+
+
+def test_training_curves_figure_puts_reg_on_second_axis():
+    h = pd.DataFrame({"epoch": [1, 2, 3], "task_loss": [0.7, 0.6, 0.5], "reg": [0.03, 0.02, 0.01],
+                      "total": [1.0, 0.8, 0.6]})
+    fig = tplots.training_curves_figure(h, lam=10.0)
+    loss, total, reg = fig.data
+    assert_allclose(np.asarray(loss.y, float), [0.7, 0.6, 0.5])
+    assert_allclose(np.asarray(reg.y, float), [0.03, 0.02, 0.01])
+    assert reg.yaxis == "y2" and loss.yaxis == "y"
+    assert "λ = 10" in fig.layout.title.text
+    # λ = 0: the total equals the task loss, so it is not drawn
+    assert len(tplots.training_curves_figure(h, lam=0.0).data) == 2
+    with pytest.raises(ValueError, match="reg"):
+        tplots.training_curves_figure(h.drop(columns="reg"))
+
+
+def test_group_outputs_figure_splits_by_group():
+    rng = np.random.default_rng(0)
+    P1 = rng.uniform(size=50)
+    S = np.c_[1 - P1, P1]
+    z = np.array(["a"] * 20 + ["b"] * 30)
+    fig = tplots.group_outputs_figure(S, z)
+    assert [t.name for t in fig.data] == ["Z = a (n = 20)", "Z = b (n = 30)"]
+    assert_allclose(np.asarray(fig.data[0].x, float), P1[:20])  # last column: P(positive class)
+    assert_allclose(np.asarray(fig.data[1].x, float), P1[20:])
+    fig1 = tplots.group_outputs_figure(P1, z, column=None)  # 1-D: regression predictions
+    assert_allclose(np.asarray(fig1.data[1].x, float), P1[20:])
+    with pytest.raises(ValueError, match="rows"):
+        tplots.group_outputs_figure(S, z[:10])
+
+
+# -- forgetting ----------------------------------------------------------------------------------------
+def _report(method: str, ua: list[float], per_class_test: list[float]):
+    hist = pd.DataFrame({"epoch": range(len(ua)), "ua": ua, "ta": [0.9] * len(ua), "mi": [0.01] * len(ua),
+                         "mia_loss_auc": [0.5] * len(ua)})
+    pc = pd.DataFrame({"class": ["0", "1", "2"], "test": per_class_test, "n_test": [5, 5, 5],
+                       "retain": [1.0, 1.0, 1.0], "n_retain": [9, 9, 9], "forget": [np.nan, 0.5, np.nan],
+                       "n_forget": [0, 4, 0]})
+    return SimpleNamespace(method=method, history=hist, per_class=pc, ua=ua[-1], ta=0.9, mi=0.01, mia_loss_auc=0.5)
+
+
+def test_epoch_curves_figure_draws_runs_and_reference():
+    mi = _report("mi", [1.0, 0.8, 0.7], [1, 0.6, 1])
+    ref = _report("retrain", [0.6], [1, 0.7, 1])
+    fig = fplots.epoch_curves_figure([mi], reference=ref, metrics=("ua", "ta"))
+    ua = _trace(fig, "mi · ua")
+    assert_allclose(np.asarray(ua.y, float), [1.0, 0.8, 0.7])
+    line = _trace(fig, "retrain · ua")
+    assert_allclose(np.asarray(line.y, float), [0.6, 0.6])  # the target the run should reach
+    assert {t.name for t in fig.data} >= {"mi", "retrained (target)"}
+    with pytest.raises(ValueError, match="metrics"):
+        fplots.epoch_curves_figure([mi], metrics=("nope",))
+
+
+def test_per_class_figure_marks_forgotten_class_and_split():
+    a, b = _report("original", [1.0], [1, 1, 1]), _report("mi", [0.7], [1, 0.6, 1])
+    fig = fplots.per_class_figure([a, b], split="test", forgotten=["1"])
+    assert [t.name for t in fig.data] == ["original", "mi"]
+    assert list(fig.data[1].x) == ["0", "1 ★", "2"]
+    assert_allclose(np.asarray(fig.data[1].y, float), [1, 0.6, 1])
+    forget = fplots.per_class_figure([b], split="forget")
+    assert_allclose(np.asarray(forget.data[0].y, float), [np.nan, 0.5, np.nan])
+    with pytest.raises(ValueError, match="split"):
+        fplots.per_class_figure([a], split="train")
+
+
+def test_forgotten_samples_figure_grid_and_changed_titles():
+    imgs = np.arange(3 * 4, dtype=float).reshape(3, 4)
+    fig = fplots.forgotten_samples_figure(imgs, shape=(2, 2), true=["3", "3", "3"], before=["3", "3", "3"],
+                                          after=["3", "5", "3"], ncols=2)
+    heat = [t for t in fig.data if isinstance(t, go.Heatmap)]
+    assert len(heat) == 3
+    assert_allclose(np.asarray(heat[1].z, float), imgs[1].reshape(2, 2)[::-1])  # image rows top-down
+    titles = [a.text for a in fig.layout.annotations][:3]
+    assert "3→5" in titles[1] and "#D62728" in titles[1]  # changed prediction in red
+    assert "3→3" in titles[0] and "#D62728" not in titles[0]
+    with pytest.raises(ValueError, match="shape"):
+        fplots.forgotten_samples_figure(imgs, shape=(3, 3), true=["3"] * 3, before=["3"] * 3, after=["3"] * 3)
+
+
+# -- leakage ------------------------------------------------------------------------------------------
+def _est(method, value, ci=None, is_mi=True, seconds=0.01):
+    return LeakageEstimate(value=value, method=method, n=100, seconds=seconds, ci=ci, is_mi=is_mi)
+
+
+def test_estimates_figure_whiskers_and_truth():
+    ests = [_est("knn", 0.28, (0.25, 0.33)), _est("probe", 0.31), _est("w2", 0.8, (0.7, 0.9), is_mi=False)]
+    fig = lplots.estimates_figure(ests, truth=0.3)
+    mi, other = fig.data[0], _trace(fig, "other measures")
+    assert_allclose(np.asarray(mi.x, float), [0.28, 0.31])
+    assert_allclose(np.asarray(mi.error_x.array, float), [0.05, 0.0])  # no CI -> no whisker
+    assert_allclose(np.asarray(mi.error_x.arrayminus, float), [0.03, 0.0])
+    assert list(other.y) == ["w2"] and other.xaxis == "x2"
+    truth = _trace(fig, "truth")
+    assert_allclose(np.asarray(truth.x, float), [0.3, 0.3])
+    assert truth.xaxis == "x"  # the truth is drawn on the MI panel only
+    assert len(lplots.estimates_figure(ests[:1]).data) == 1  # no truth, no truth trace
+    with pytest.raises(ValueError, match="at least one"):
+        lplots.estimates_figure([])
+
+
+def test_timings_figure_bars():
+    fig = lplots.timings_figure([_est("knn", 0.1, seconds=0.02), _est("dv", 0.1, seconds=5.0)],
+                                titles={"dv": "DV"})
+    assert list(fig.data[0].y) == ["knn", "DV"]
+    assert_allclose(np.asarray(fig.data[0].x, float), [0.02, 5.0])
+    assert fig.layout.xaxis.type == "log"
+
+
+# -- audit ---------------------------------------------------------------------------------------------
+def test_pinsker_bound_closed_form():
+    assert_allclose(aplots.pinsker_bound(0.0, 0.3), 0.7)
+    assert_allclose(aplots.pinsker_bound(0.02, 0.5), 0.5 + 0.1)
+    assert aplots.pinsker_bound(5.0, 0.5) == 1.0
+    with pytest.raises(ValueError, match="prior"):
+        aplots.pinsker_bound(0.1, 1.5)
+    with pytest.raises(ValueError, match="mi"):
+        aplots.pinsker_bound(-0.1, 0.5)
+
+
+def test_attack_bound_figure_bars():
+    fig = aplots.attack_bound_figure(accuracy=0.62, baseline=0.55, bound=0.7)
+    assert list(fig.data[0].y) == ["majority baseline", "attacker (held out)", "Pinsker bound from Î"]
+    assert_allclose(np.asarray(fig.data[0].x, float), [0.55, 0.62, 0.7])
+    assert len(aplots.attack_bound_figure(accuracy=0.6, baseline=0.5).data[0].x) == 2
+    with pytest.raises(ValueError, match="accuracy"):
+        aplots.attack_bound_figure(accuracy=1.2, baseline=0.5)
+
+
+def test_figure_html_is_standalone_offline():
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    offline = aplots.figure_html(fig, title="a <b> figure")
+    online = aplots.figure_html(fig, offline=False)
+    assert "<html>" in offline[:40] and "<title>a &lt;b&gt; figure</title>" in offline
+    cdn_tag = 'src="https://cdn.plot.ly'
+    assert cdn_tag not in offline and len(offline) > 1_000_000  # plotly.js inlined: opens offline
+    assert cdn_tag in online and len(online) < 100_000
+    with pytest.raises(ValueError, match="plotly Figure"):
+        aplots.figure_html({"data": []})
