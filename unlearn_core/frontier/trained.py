@@ -135,7 +135,7 @@ def trained_frontier(
             stopped = True
             messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
             break
-        res = finish(res, test_xyz, eval_estimators=eval_estimators, random_state=seed)
+        res = finish(res, test_xyz, eval_estimators=eval_estimators, random_state=seed, num_threads=num_threads)
         if res.diverged:
             messages.append(f"lam={lam:g}: {res.message}")
         rows.append({

@@ -136,14 +136,24 @@ def _nan_penalty(outputs: torch.Tensor, z: torch.Tensor, n_groups: int) -> torch
 
 @contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
-    """Temporarily set torch's intra-op thread count (restored on exit); None leaves it alone."""
+    """Temporarily set torch's intra-op threads and the BLAS/OpenMP pools to ``n`` (restored on exit).
+
+    None leaves everything alone. The BLAS limit (threadpoolctl, a scikit-learn dependency) covers the
+    probe attacker's lbfgs and the k-NN searches of the evaluation.
+    """
     if n is None:
         yield
         return
     old = torch.get_num_threads()
     torch.set_num_threads(int(n))
     try:
-        yield
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - comes with scikit-learn
+            yield
+        else:
+            with threadpool_limits(int(n)):
+                yield
     finally:
         torch.set_num_threads(old)
 

@@ -11,7 +11,7 @@ import torch
 
 from .._utils import RandomState, seed_from
 from ._evaluate import EVAL_ESTIMATORS, evaluate
-from ._loop import Progress, ShouldStop, fit
+from ._loop import Progress, ShouldStop, fit, torch_threads
 from ._types import TrainResult
 
 
@@ -42,16 +42,18 @@ def train_test_arrays(dataset, *, test_size: float, random_state: RandomState):
 
 
 def finish(result: TrainResult, test: tuple[np.ndarray, np.ndarray, np.ndarray], *,
-           eval_estimators: Sequence[str], random_state: RandomState, extra_seconds: float = 0.0) -> TrainResult:
+           eval_estimators: Sequence[str], random_state: RandomState, extra_seconds: float = 0.0,
+           num_threads: int | None = 1) -> TrainResult:
     """Add the final held-out metrics (:func:`evaluate`) and timing to a fitted result."""
     start = time.perf_counter()
     Xe, ye, ze = test
-    S = result.predict_outputs(Xe)
-    if result.task == "classification":
-        y_eval = np.searchsorted(result.classes, ye)
-    else:
-        y_eval = np.asarray(ye, dtype=float)
-    metrics = evaluate(S, y_eval, ze, task=result.task, estimators=eval_estimators, random_state=random_state)
+    with torch_threads(num_threads):
+        S = result.predict_outputs(Xe)
+        if result.task == "classification":
+            y_eval = np.searchsorted(result.classes, ye)
+        else:
+            y_eval = np.asarray(ye, dtype=float)
+        metrics = evaluate(S, y_eval, ze, task=result.task, estimators=eval_estimators, random_state=random_state)
     metrics = {**metrics, "task_loss": result.metrics.get("task_loss", float("nan")),
                "reg": result.metrics.get("reg", float("nan")), "test_reg": result.metrics.get("test_reg", float("nan"))}
     seconds = result.seconds + extra_seconds + (time.perf_counter() - start)
@@ -125,4 +127,5 @@ def train(
         should_stop=should_stop, num_threads=num_threads,
     )
     prep = time.perf_counter() - start - result.seconds
-    return finish(result, test_xyz, eval_estimators=eval_estimators, random_state=seed, extra_seconds=prep)
+    return finish(result, test_xyz, eval_estimators=eval_estimators, random_state=seed, extra_seconds=prep,
+                  num_threads=num_threads)

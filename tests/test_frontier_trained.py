@@ -1,0 +1,114 @@
+"""The trained frontier: leakage falls as lam rises, DP gap closes, same Frontier type as the analytic one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.stats import spearmanr
+
+from unlearn_core import datasets
+from unlearn_core.frontier._types import Frontier
+from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
+
+SHARED_COLUMNS = {"accuracy", "auc", "probe_acc", "probe_auc", "dp_gap", "discrimination"}
+
+
+@pytest.fixture(scope="module")
+def toy1000():
+    return datasets.load("toy-gaussians", n_samples=1000, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def toy_warm(toy1000):
+    return trained_frontier(toy1000, lambdas=DEFAULT_LAMBDAS, random_state=0, keep_results=True)
+
+
+def _check_issue_criteria(fr: Frontier) -> None:
+    t = fr.table
+    assert len(t) == 10
+    rho = spearmanr(t["lam"], t["probe_auc"]).statistic
+    assert rho <= -0.8, f"held-out probe AUC does not fall with lam: rho = {rho:.3f}\n{t}"
+    last = t.iloc[-1]
+    assert last["dp_gap"] <= 0.02, t
+    assert last["accuracy"] > last["majority"], t
+
+
+def test_toy_leakage_falls_with_lam_warm(toy_warm):
+    _check_issue_criteria(toy_warm)
+    t = toy_warm.table
+    assert t["dp_gap"].iloc[0] > 0.2  # there is something to remove at lam = 0
+    assert t["softmax_mi"].iloc[-1] < 0.01 * t["softmax_mi"].iloc[0]
+
+
+def test_toy_leakage_falls_with_lam_cold(toy1000):
+    _check_issue_criteria(trained_frontier(toy1000, lambdas=DEFAULT_LAMBDAS, warm_start=False, epochs=15))
+
+
+def test_frontier_type_and_columns_match_the_analytic_chart(toy_warm):
+    fr = toy_warm
+    assert isinstance(fr, Frontier)
+    assert (fr.kind, fr.param, fr.utility, fr.leakage) == ("trained", "lam", "auc", "probe_auc")
+    assert SHARED_COLUMNS | {"lam", "knn_mi", "seconds", "reg", "pareto"} <= set(fr.table.columns)
+    assert list(fr.table["lam"]) == sorted(DEFAULT_LAMBDAS)
+    assert fr.table["seconds"].gt(0).all() and fr.seconds >= fr.table["seconds"].sum() * 0.99
+    assert fr.meta["estimator"] == "softmax-averaging" and fr.meta["warm_start"]
+    assert fr.meta["epochs"] == 20 and fr.meta["warm_epochs"] == 10
+    assert list(fr.table["epochs"]) == [20] + [10] * 9
+    # the training regulariser is not the evaluator: it reads ~0 at large lam, the probe does not have to
+    assert fr.table["reg"].iloc[-1] < fr.table["reg"].iloc[0]
+
+
+def test_warm_start_chains_the_results(toy_warm):
+    results = toy_warm.meta["results"]
+    assert len(results) == 10
+    # row 0 of the sweep is plain training with the sweep's seed
+    assert results[0].lam == 0.0 and results[1].lam == 1.0
+    assert_allclose(toy_warm.table["accuracy"], [r.metrics["accuracy"] for r in results], atol=0)
+
+
+def test_analytic_and_trained_frontiers_share_columns(toy1000, toy_warm):
+    analytic = pytest.importorskip("unlearn_core.frontier.analytic")
+    an = analytic.analytic_frontier(toy1000, ts=[0.0, 0.5, 1.0], random_state=0)
+    assert an.utility == toy_warm.utility
+    assert an.leakage == toy_warm.leakage
+    assert SHARED_COLUMNS <= set(an.table.columns) & set(toy_warm.table.columns)
+
+
+def test_same_seed_same_frontier(toy1000):
+    a = trained_frontier(toy1000, lambdas=[0.0, 10.0], epochs=3, random_state=5)
+    b = trained_frontier(toy1000, lambdas=[10.0, 0.0], epochs=3, random_state=5)  # order does not matter
+    cols = [c for c in a.table.columns if c != "seconds"]
+    assert a.table[cols].equals(b.table[cols])
+
+
+def test_progress_and_cancellation(toy1000):
+    seen = []
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] > 9  # 700 rows / 256 -> 3 steps per epoch; stop inside the second lam
+
+    fr = trained_frontier(toy1000, lambdas=[0.0, 1.0, 2.0], epochs=2, warm_epochs=2,
+                          progress=lambda s, tot, m: seen.append((s, tot, m["lam"])), should_stop=should_stop)
+    assert fr.meta["stopped"] is True
+    assert list(fr.table["lam"]) == [0.0]  # the interrupted lam is not reported as a frontier point
+    assert "stopped" in fr.meta["messages"][0]
+    assert all(tot == 18 for _, tot, _ in seen)
+    assert [s for s, _, _ in seen][:2] == [3, 6]
+
+
+def test_bad_grids_are_refused(toy1000):
+    for lams, match in [([], "non-empty"), ([0.0, -1.0], ">= 0"), ([1.0, 1.0], "distinct"), ([np.inf], "finite")]:
+        with pytest.raises(ValueError, match=match):
+            trained_frontier(toy1000, lambdas=lams)
+
+
+@pytest.mark.slow
+def test_adult_sex_leakage_falls_with_lam():
+    """Adult, Z = sex, on a seeded 10,000-row subsample (the full run is in benchmarks/bench_training.py)."""
+    ds = datasets.load("adult", sensitive="sex", n_samples=10_000, random_state=0)
+    fr = trained_frontier(ds, lambdas=DEFAULT_LAMBDAS, epochs=10, warm_epochs=5, random_state=0)
+    _check_issue_criteria(fr)
+    assert fr.table["auc"].iloc[-1] > 0.75  # utility survives the unlearning
