@@ -57,3 +57,26 @@ def screenshot(page, name: str) -> Path:
     # Streamlit scrolls inside its own container, so full_page does not help: use a tall viewport.
     page.screenshot(path=str(path))
     return path
+
+
+JS_FIGURE_TRACE = """([titlePart, traceName]) => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const title = String((gd.layout && gd.layout.title && (gd.layout.title.text || gd.layout.title)) || '');
+    if (!title.includes(titlePart)) continue;
+    const tr = (gd.data || []).find(d => d.name === traceName);
+    if (!tr) return null;
+    return {x: Array.from(tr.x || []), y: Array.from(tr.y || []),
+            customdata: tr.customdata ? Array.from(tr.customdata).map(r => Array.isArray(r) ? r[0] : r) : null};
+  }
+  return null;
+}"""
+
+
+def figure_trace(page, title_part: str, trace_name: str) -> dict | None:
+    """A trace of the plotly figure whose title contains ``title_part``, read from the live chart."""
+    return page.evaluate(JS_FIGURE_TRACE, [title_part, trace_name])
+
+
+def slider_input(page, label_part: str):
+    """The range input of the Streamlit slider whose label contains ``label_part``."""
+    return page.locator("[data-testid='stSlider']").filter(has_text=label_part).locator("input[type='range']")

@@ -70,7 +70,7 @@ def frontier_figure(
     fig.add_trace(
         go.Scatter(
             x=x, y=y, mode="lines+markers", name=f"sweep over {_label(frontier.param)}",
-            customdata=np.c_[p], text=_param_text(frontier),
+            customdata=[[float(v)] for v in p], text=_param_text(frontier),  # plain lists: read back by clicks
             marker=dict(size=np.where(pareto, 11, 7), color=p, colorscale="Viridis", showscale=True,
                         colorbar=dict(title=_label(frontier.param), thickness=12),
                         line=dict(width=np.where(pareto, 1.5, 0), color="black")),
@@ -120,7 +120,7 @@ def distortion_leakage_figure(
     fig.add_trace(
         go.Scatter(
             x=tab["w2_leakage"], y=tab["distortion"], mode="markers", name="measured",
-            customdata=np.c_[tt], text=[f"t = {v:.2f}" for v in tt],
+            customdata=[[float(v)] for v in tt], text=[f"t = {v:.2f}" for v in tt],
             marker=dict(size=8, color=tt, colorscale="Viridis"),
             hovertemplate="%{text}<br>L %{x:.4g}<br>D %{y:.4g}<extra>click to select</extra>",
         )
