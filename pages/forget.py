@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,11 @@ KIND_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Base:
-    """What the original and the retrained (reference) models depend on."""
+class Base(NamedTuple):
+    """What the original and the retrained (reference) models depend on.
+
+    A NamedTuple so that keys made on different reruns (which re-create this class) compare equal.
+    """
 
     data: DataKey
     spec: fg.ForgetSpec

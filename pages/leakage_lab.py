@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,9 +28,11 @@ CASE_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Case:
-    """What is measured: a synthetic world with its parameters, or the current data / outcome."""
+class Case(NamedTuple):
+    """What is measured: a synthetic world with its parameters, or the current data / outcome.
+
+    A NamedTuple so that keys made on different reruns (which re-create this class) compare equal.
+    """
 
     kind: str  # "world" | "data" | "outcome"
     world: str = ""

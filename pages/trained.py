@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -24,9 +24,12 @@ MAX_SWEEPS = 16
 CANCEL_KEY = "_trained_cancel"
 
 
-@dataclass(frozen=True)
-class SweepKey:
-    """Everything that defines a sweep: the cache key of its Frontier."""
+class SweepKey(NamedTuple):
+    """Everything that defines a sweep: the cache key of its Frontier.
+
+    A NamedTuple, not a dataclass: the page script re-runs and so re-creates this class, and a
+    dataclass compares equal only to instances of the very same class object; tuples compare by value.
+    """
 
     data: DataKey
     estimator: str

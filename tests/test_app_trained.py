@@ -1,0 +1,142 @@
+"""AppTest of the Trained-frontier page (pages/trained.py), run on its own on the toy data.
+
+Sweeps use tiny settings (2 λ, 1–2 epochs) so each test trains in seconds; finished sweeps are cached
+in a process-wide store, so later tests reuse them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "trained.py")
+TIMEOUT = 180
+
+
+def _arr(v):
+    """Plotly JSON arrays may be base64 typed arrays ({"dtype", "bdata"}): decode to numpy."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v)
+
+
+def figure(at, key: str) -> dict:
+    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(key):
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key!r}")
+
+
+def trace(fig: dict, name: str) -> dict:
+    for d in fig["data"]:
+        if d.get("name") == name:
+            return d
+    raise AssertionError(f"no trace {name!r}; traces: {[d.get('name') for d in fig['data']]}")
+
+
+def new_app(*, auto: bool = False):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    if not auto:
+        at.session_state["_trained_auto_done"] = True
+    return at
+
+
+def tiny_sweep(at, lams=(0.0, 200.0), epochs: int = 2, overlay: bool = False):
+    at.run()
+    at.multiselect(key="trained_lams").set_value(list(lams))
+    at.number_input(key="trained_epochs").set_value(epochs)
+    at.checkbox(key="trained_overlay").set_value(overlay)
+    at.button(key="trained_run").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.slow
+def test_defaults_run_the_sweep_and_draw_it_over_the_analytic_frontier():
+    at = new_app(auto=True)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    fig = figure(at, "trained_chart")
+    sweep = trace(fig, "trained (λ sweep)")
+    assert_allclose(_arr(sweep["customdata"])[:, 0] if _arr(sweep["customdata"]).ndim == 2
+                    else _arr(sweep["customdata"]), [0.0, 10.0, 50.0, 200.0])
+    probe = _arr(sweep["x"]).astype(float)
+    assert probe.shape == (4,) and np.all((probe >= 0.4) & (probe <= 1.0))
+    assert probe[-1] < probe[0]  # leakage falls as λ rises on the toy groups
+    trace(fig, "analytic (barycenter path, t sweep)")
+    trace(fig, "barycenter (t = 1)")
+    trace(fig, "λ = 0 (plain training)")
+    labels = [m.label for m in at.metric]
+    assert "probe AUC for Z" in labels and "Demographic-parity gap" in labels
+
+
+def test_sweep_button_widgets_change_the_view():
+    at = tiny_sweep(new_app())
+    fig = figure(at, "trained_chart")
+    names = [d.get("name") for d in fig["data"]]
+    assert "analytic (barycenter path, t sweep)" not in names  # overlay off
+    assert _arr(trace(fig, "trained (λ sweep)")["x"]).shape == (2,)
+    # the selected λ drives the metrics and the detail figures
+    at.selectbox(key="trained_lam").set_value(200.0).run()
+    gap_200 = next(m.value for m in at.metric if m.label == "Demographic-parity gap")
+    title_200 = figure(at, "trained_outputs")["layout"]["title"]["text"]
+    at.selectbox(key="trained_lam").set_value(0.0).run()
+    gap_0 = next(m.value for m in at.metric if m.label == "Demographic-parity gap")
+    title_0 = figure(at, "trained_outputs")["layout"]["title"]["text"]
+    assert float(gap_200) < float(gap_0)  # λ = 200 closes the parity gap
+    assert "λ = 200" in title_200 and "λ = 0" in title_0
+    cur = trace(figure(at, "trained_chart"), "current")
+    assert_allclose(np.ravel(_arr(cur["customdata"]))[0], 0.0)
+
+
+def test_rerun_and_run_again_reuse_the_cached_sweep():
+    at = tiny_sweep(new_app())
+    first = at.session_state["_last_trained_frontier"]
+    at.button(key="trained_run").click()
+    at.run()
+    at.run()
+    assert at.session_state["_last_trained_frontier"] is first  # no retraining
+    assert any("cached" in c.value for c in at.caption)
+
+
+def test_cancelled_sweep_says_so():
+    at = new_app()
+    at.run()
+    at.session_state["_trained_cancel"] = True  # what the Cancel button's callback sets
+    at.run()
+    assert any("cancelled" in w.value.lower() for w in at.warning)
+    assert not at.exception
+
+
+def test_no_lambda_and_bad_widths_are_messages_not_tracebacks():
+    at = new_app()
+    at.run()
+    at.text_input(key="trained_hidden").input("64,abc").run()
+    assert not at.exception
+    assert any("hidden widths" in e.value for e in at.error)
+    at.text_input(key="trained_hidden").input("64,32")
+    at.multiselect(key="trained_lams").set_value([]).run()
+    assert any("at least one λ" in w.value for w in at.warning)
+
+
+def test_regression_data_with_a_probability_penalty_shows_the_engine_message():
+    at = new_app()
+    at.query_params["dataset"] = "crime"
+    at.run()
+    at.multiselect(key="trained_lams").set_value([0.0, 10.0])
+    at.number_input(key="trained_epochs").set_value(1)
+    at.button(key="trained_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Training the λ sweep failed" in e.value and "regression" in e.value for e in at.error)
