@@ -219,6 +219,16 @@ def test_threshold_attack_auc_and_accuracy():
     same = rng.normal(size=4000)
     auc, acc = _attack(same[:2000], same[2000:], np.ones(2000))
     assert abs(auc - 0.5) < 0.03 and 0.5 <= acc < 0.56
+    # matches scikit-learn's weighted ROC AUC, ties included
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    m, nm = rng.integers(0, 5, 30).astype(float), rng.integers(0, 6, 50).astype(float)
+    wn = rng.random(50)
+    auc, acc = _attack(m, nm, wn)
+    t, sc, sw = np.r_[np.ones(30), np.zeros(50)], np.r_[m, nm], np.r_[np.full(30, 1 / 30), wn / wn.sum()]
+    assert auc == pytest.approx(roc_auc_score(t, sc, sample_weight=sw), abs=1e-12)
+    fpr, tpr, _ = roc_curve(t, sc, sample_weight=sw)
+    assert acc == pytest.approx(np.max(0.5 * (tpr + 1 - fpr)), abs=1e-12)
     # non-member weights give the test rows the forget set's class mix
     w = nonmember_weights(np.array([3, 3, 3, 1]), np.array([3, 3, 1, 1, 1, 0]), 4)
     mix = np.bincount(np.array([3, 3, 1, 1, 1, 0]), weights=w, minlength=4)

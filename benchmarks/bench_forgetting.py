@@ -1,0 +1,259 @@
+"""Benchmark of data-point (marginal) unlearning (issue 6, DESIGN.md sections 3.4 and 4).
+
+For digits (forget 75% of the training 3s) and an MNIST subset (the real 10,000 MNIST test images,
+split 80/20 into train/test; forget 75% of the training 3s), each of ``--trials`` seeded trials
+(trial t: split, forget set, original model, retraining and every method seeded with t):
+
+- trains the original MLP (hidden 128-64, Adam 1e-3, batch 64) on D and retrains it on D_r;
+- runs finetune, neggrad, relabel and MI unlearning at 3 (lam, epochs) budgets: the chosen one,
+  a smaller one and the authors' over-unlearning budget (lam = 3.5 for 20 epochs);
+- prints mean +- SD over trials of UA / RA / TA, I_hat, the loss- and entropy-threshold MIA AUC, the
+  seconds of the optimisation steps, the ratio of those seconds to retraining *to the same test
+  accuracy* (time-to-utility read off the retraining history) and to the whole retraining run, and how
+  many trials the report flags as over-unlearning;
+- checks the acceptance items of issue 6 (UA within 3 points of retraining, TA within 1 point of the
+  original, MIA AUC within 0.05 of retraining, I_hat(original) > I_hat(retrained), unlearning <= 0.2x
+  the retraining time, one digits MI run <= 5 s).
+
+A last table forgets a single point of the gmm-10d toy (the authors' notebook): the model's
+confidence on it before (original), after MI unlearning, and after retraining.
+
+Timings are wall-clock, single-threaded torch (see ``forgetting._train.single_thread``), on a shared
+CPU where other jobs run at the same time: they are noisy. Ratios are measured within one trial.
+
+Usage::
+
+    python benchmarks/bench_forgetting.py                       # digits + MNIST + gmm, 5 trials
+    python benchmarks/bench_forgetting.py --datasets digits --trials 2
+    python benchmarks/bench_forgetting.py --out benchmarks/results/forgetting.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from unlearn_core import datasets  # noqa: E402
+from unlearn_core import forgetting as fg  # noqa: E402
+
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+# Per dataset: original epochs, the chosen MI budget first, then the others.
+CONFIG = {
+    "digits": dict(original_epochs=30, mi=[(1.5, 5), (1.0, 5), (3.5, 20)], baseline_epochs=5),
+    "mnist": dict(original_epochs=30, mi=[(1.0, 3), (1.0, 5), (3.5, 20)], baseline_epochs=5),
+}
+GMM_LAM, GMM_EPOCHS, GMM_MEAN_SCALE = 4.0, 50, 10.0
+BASELINE_LAM = 1.0  # weight of the ascent / random-label term of neggrad and relabel
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _idx(path: Path) -> np.ndarray:
+    b = gzip.open(path).read()
+    nd = b[3]
+    dims = [int.from_bytes(b[4 + 4 * i : 8 + 4 * i], "big") for i in range(nd)]
+    return np.frombuffer(b, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def load(name: str) -> datasets.Dataset:
+    if name == "digits":
+        return datasets.load("digits")
+    try:
+        return datasets.load("mnist", data_dir=str(MNIST_DIR), download=False)
+    except Exception as exc:  # the loader is young: fall back to reading the idx files here
+        print(f"datasets.load('mnist') failed ({exc}); reading the idx files directly", file=sys.stderr)
+        X = _idx(MNIST_DIR / "t10k-images-idx3-ubyte.gz").reshape(10000, -1) / 255.0
+        y = _idx(MNIST_DIR / "t10k-labels-idx1-ubyte.gz").astype(np.int64)
+        return datasets.Dataset(
+            name="mnist", X=pd.DataFrame(X, columns=[f"px{i}" for i in range(784)]),
+            y=pd.Series(y, name="digit"), task="classification", z=pd.Series(y == 3, name="is_3"),
+            image_shape=(28, 28))
+
+
+def run_dataset(name: str, n_trials: int) -> tuple[pd.DataFrame, dict]:
+    cfg = CONFIG[name]
+    ds = load(name)
+    rows, extra = [], {"mi_wall": [], "n": None}
+    for t in range(n_trials):
+        pb = fg.prepare(ds, fg.ForgetSpec(cls=3, fraction=0.75, random_state=t), random_state=t)
+        extra["n"] = pb.summary()
+        orig = fg.train_original(pb, epochs=cfg["original_epochs"], random_state=t)
+        ref = fg.retrain(orig, pb, random_state=t)
+        reps = [fg.original_report(orig, pb, reference=ref), ref]
+        for m in ("finetune", "neggrad", "relabel"):
+            reps.append(fg.METHODS[m](orig, pb, lam=BASELINE_LAM, epochs=cfg["baseline_epochs"], random_state=t,
+                                      reference=ref))
+        for i, (lam, ep) in enumerate(cfg["mi"]):
+            start = time.perf_counter()
+            reps.append(fg.unlearn(orig, pb, lam=lam, epochs=ep, random_state=t, reference=ref))
+            if i == 0:
+                extra["mi_wall"].append(time.perf_counter() - start)
+        for r in reps:
+            ttu = fg.time_to_utility(ref, r.ta)
+            rows.append({
+                "trial": t, "method": r.method, "lam": r.lam if r.method in ("mi", "neggrad", "relabel") else np.nan,
+                "epochs": r.epochs, "ua": r.ua, "ra": r.ra, "ta": r.ta, "mi": r.mi,
+                "mia_loss_auc": r.mia_loss_auc, "mia_entropy_auc": r.mia_entropy_auc,
+                "confidence": r.forget_confidence, "seconds": r.seconds,
+                "ratio_ttu": r.seconds / ttu if r.method not in ("original", "retrain") else np.nan,
+                "ratio_retrain": r.seconds / ref.seconds if r.method != "retrain" else 1.0,
+                "over": bool(r.over_unlearning),
+            })
+        print(f"  {name} trial {t + 1}/{n_trials} done (original {orig.seconds:.1f}s, retrain {ref.seconds:.1f}s)",
+              file=sys.stderr, flush=True)
+    return pd.DataFrame(rows), extra
+
+
+def _pm(mean: float, sd: float, pct: bool = False, digits: int = 3) -> str:
+    if np.isnan(mean):
+        return ""
+    if pct:
+        return f"{100 * mean:.1f} ± {100 * sd:.1f}"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def table(df: pd.DataFrame) -> str:
+    keys = ["method", "lam", "epochs"]
+    g = df.assign(lam=df["lam"].fillna(-1)).groupby(keys, sort=False)
+    lines = ["| method | λ | epochs | UA % | RA % | TA % | Î (nats) | MIA AUC loss | MIA AUC entropy "
+             "| conf. on D_u | seconds | ÷ retrain to same TA | ÷ full retrain | over-unlearning |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (method, lam, ep), sub in g:
+        m, s = sub.mean(numeric_only=True), sub.std(numeric_only=True, ddof=1).fillna(0.0)
+        lines.append(
+            f"| {method} | {'' if lam < 0 else f'{lam:g}'} | {ep} | {_pm(m.ua, s.ua, True)} | {_pm(m.ra, s.ra, True)} "
+            f"| {_pm(m.ta, s.ta, True)} | {_pm(m.mi, s.mi, digits=4)} | {_pm(m.mia_loss_auc, s.mia_loss_auc)} "
+            f"| {_pm(m.mia_entropy_auc, s.mia_entropy_auc)} | {_pm(m.confidence, s.confidence)} "
+            f"| {_pm(m.seconds, s.seconds, digits=2)} | {_pm(m.ratio_ttu, s.ratio_ttu, digits=3)} "
+            f"| {_pm(m.ratio_retrain, s.ratio_retrain, digits=3)} | {int(sub['over'].sum())}/{len(sub)} |")
+    return "\n".join(lines)
+
+
+def checks(name: str, df: pd.DataFrame, extra: dict) -> str:
+    cfg = CONFIG[name]
+    lam, ep = cfg["mi"][0]
+    per = {k: df[df.method == k].set_index("trial") for k in ("original", "retrain")}
+    mi = df[(df.method == "mi") & (df.lam == lam) & (df.epochs == ep)].set_index("trial")
+    over_lam, over_ep = cfg["mi"][-1]
+    over = df[(df.method == "mi") & (df.lam == over_lam) & (df.epochs == over_ep)].set_index("trial")
+    d_ua = mi.ua.mean() - per["retrain"].ua.mean()
+    d_ta = mi.ta.mean() - per["original"].ta.mean()
+    d_auc = mi.mia_loss_auc.mean() - per["retrain"].mia_loss_auc.mean()
+    n_mi = int((per["original"].mi > per["retrain"].mi).sum())
+    ratio = float(np.median(mi.ratio_ttu))
+    items = [
+        (f"UA(MI λ={lam:g}, {ep} ep) − UA(retrain) within ±3 points", f"{100 * d_ua:+.1f} points", abs(d_ua) <= 0.03),
+        (f"TA(MI) − TA(original) within ±1 point", f"{100 * d_ta:+.1f} points", abs(d_ta) <= 0.01),
+        ("MIA AUC (loss) of MI within ±0.05 of retrain's", f"{d_auc:+.3f}", abs(d_auc) <= 0.05),
+        ("Î(original) > Î(retrained), trials", f"{n_mi}/{len(per['original'])}", n_mi == len(per["original"])),
+        (f"over-unlearning at λ={over_lam:g}, {over_ep} ep (flagged trials; mean UA vs retrain)",
+         f"{int(over.over.sum())}/{len(over)}; {100 * over.ua.mean():.1f}% vs {100 * per['retrain'].ua.mean():.1f}%",
+         bool(over.over.all())),
+        ("MI seconds ÷ retrain-to-same-TA seconds ≤ 0.2 (median over trials)", f"{ratio:.3f}", ratio <= 0.2),
+    ]
+    if name == "digits":
+        wall = max(extra["mi_wall"])
+        items.append(("one MI run on digits ≤ 5 s (max over trials, evaluation included)", f"{wall:.2f} s",
+                      wall <= 5.0))
+    lines = ["| check | measured | met |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {'yes' if c else 'NO'} |" for a, b, c in items]
+    return "\n".join(lines)
+
+
+def _e(mean: float, sd: float) -> str:
+    return f"{mean:.2e} ± {sd:.1e}"
+
+
+def gmm_single_point(n_trials: int) -> str:
+    rows = []
+    for t in range(n_trials):
+        ds = datasets.load("gmm-10d", with_forget_point=True, mean_scale=GMM_MEAN_SCALE, random_state=t)
+        pb = fg.prepare(ds, fg.ForgetSpec.rows(ds.options["forget_index"]), random_state=t)
+        orig = fg.train_original(pb, hidden=(64, 32), epochs=10, random_state=t)
+        ref = fg.retrain(orig, pb, random_state=t)
+        rep = fg.unlearn(orig, pb, lam=GMM_LAM, epochs=GMM_EPOCHS, random_state=t, reference=ref)
+        rows.append({"before": rep.forget_confidence_before, "mi": rep.forget_confidence,
+                     "retrain": ref.forget_confidence, "ta_orig": fg.original_report(orig, pb).ta,
+                     "ta_mi": rep.ta, "ta_retrain": ref.ta, "mi_before": fg.original_report(orig, pb).mi,
+                     "mi_after": rep.mi, "mi_retrain": ref.mi})
+    df = pd.DataFrame(rows)
+    m, s = df.mean(), df.std(ddof=1).fillna(0.0)
+    return "\n".join([
+        "| model | confidence on the forgotten point | TA % | Î (nats) |", "|---|---|---|---|",
+        f"| original | {_pm(m.before, s.before, digits=4)} | {_pm(m.ta_orig, s.ta_orig, True)} | {_e(m.mi_before, s.mi_before)} |",
+        f"| MI unlearning (λ={GMM_LAM:g}, {GMM_EPOCHS} ep) | {_pm(m.mi, s.mi, digits=4)} | {_pm(m.ta_mi, s.ta_mi, True)} | {_e(m.mi_after, s.mi_after)} |",
+        f"| retrain on D_r | {_pm(m.retrain, s.retrain, digits=4)} | {_pm(m.ta_retrain, s.ta_retrain, True)} | {_e(m.mi_retrain, s.mi_retrain)} |",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["digits", "mnist", "gmm"])
+    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=None, help="also write the markdown here")
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+    cmd = "python benchmarks/bench_forgetting.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    out = [
+        "# Data-point (marginal) unlearning benchmark (issue 6)",
+        "",
+        f"Command: `{cmd.strip()}`  ",
+        f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}; nproc = {os.cpu_count()}; "
+        f"CPU: {cpu_model()}; torch single-threaded inside the loops; the CPU is shared with other jobs, "
+        "so timings are noisy (ratios are taken within each trial).",
+        "",
+        "Mean ± SD over trials. UA / RA / TA: accuracy on the forget set, retained set, held-out test "
+        "rows. Î: softmax averaging on D (Z=0) vs D_r (Z=1). MIA AUC: threshold attacks telling D_u from "
+        "held-out rows of the same class (0.5 = no signal). Seconds: optimisation steps only. "
+        "÷ retrain to same TA: seconds ÷ the retraining seconds until its test accuracy first reached this "
+        f"model's (its whole run if never). Over-unlearning: UA more than {fg.OVER_UNLEARNING_MARGIN:.0%} "
+        "below the retrained model's (trials flagged).",
+    ]
+    for name in [d for d in args.datasets if d in CONFIG]:
+        df, extra = run_dataset(name, args.trials)
+        title = {"digits": "digits (scikit-learn 8x8, 1,797 images)",
+                 "mnist": "MNIST subset (the 10,000 real MNIST test images, split 80/20)"}[name]
+        out += ["", f"## {title}", "", f"Split: {extra['n']}. Original: MLP 128-64, "
+                f"{CONFIG[name]['original_epochs']} epochs; retrain: same options on D_r; baselines "
+                f"{CONFIG[name]['baseline_epochs']} epochs of the paired loop (λ = {BASELINE_LAM:g} for "
+                "neggrad / relabel); each fine-tuning epoch is min(⌈n_r/64⌉, ⌈n_u/16⌉) steps as in the "
+                "authors' code.", "", table(df), "", checks(name, df, extra)]
+        print("\n".join(out[-4:]), flush=True)
+    if "gmm" in args.datasets:
+        out += ["", "## gmm-10d: forgetting one point (the authors' GMM notebook)", "",
+                f"5,000 points of two 10-D Gaussians (means uniform in [0, {GMM_MEAN_SCALE:g})^10, covariance "
+                "10 I) plus the extra point x ~ N(mean of component 0, 20 I), label 0; MLP 64-32, 10 epochs; "
+                f"MI unlearning λ = {GMM_LAM:g} for {GMM_EPOCHS} one-step epochs (the forget set is one point).", "",
+                gmm_single_point(args.trials)]
+        print("\n".join(out[-1:]), flush=True)
+    out += ["", f"Total benchmark time: {time.perf_counter() - started:.0f} s."]
+    text = "\n".join(out) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
