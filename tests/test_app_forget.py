@@ -1,0 +1,119 @@
+"""AppTest of the Data-unlearning page (pages/forget.py), run on its own.
+
+The default view (digits, forget 75% of the 3s) trains the original and the retrained reference once
+(cached process-wide); the other tests change only what reruns the cheap fine-tune.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "forget.py")
+TIMEOUT = 240
+
+
+def _arr(v):
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v)
+
+
+def figure(at, key: str) -> dict:
+    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(key):
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key!r}")
+
+
+def metric(at, label: str):
+    for m in at.metric:
+        if m.label == label:
+            return m
+    raise AssertionError(f"no metric {label!r}; metrics: {[m.label for m in at.metric]}")
+
+
+@pytest.fixture()
+def at():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.mark.slow
+def test_defaults_unlearn_75pct_of_the_3s_on_digits(at):
+    assert not at.error, [e.value for e in at.error]
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["UA (forget acc)", "RA (retain acc)", "TA (test acc)", "Î (nats)", "MIA AUC"]
+    assert "vs retrain" in metric(at, "UA (forget acc)").delta  # every metric shows its gap to retrain
+    assert "× retrain" in metric(at, "Time").delta
+    assert any("75% of class 3" in c.value for c in at.caption)
+    # defaults are chosen not to over-unlearn; the flag is shown plainly either way
+    assert any("No over-unlearning" in s.value for s in at.success)
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["original", "retrain", "mi", "finetune"]
+    assert table.loc[table["method"] == "mi", "time_ratio"].iloc[0] < 1.0  # cheaper than retraining
+    curves = figure(at, "forget_curves")
+    names = {d.get("name") for d in curves["data"]}
+    assert {"mi · ua", "finetune · ua", "retrain · ua"} <= names
+    grid = figure(at, "forget_images")
+    heat = [d for d in grid["data"] if d.get("type") == "heatmap"]
+    assert len(heat) == 16 and _arr(heat[0]["z"]).size == 64  # 8x8 digits
+
+
+def test_large_lambda_and_epochs_flag_over_unlearning(at):
+    ua_default = float(metric(at, "UA (forget acc)").value.rstrip("%"))
+    at.select_slider(key="forget_lam").set_value(8.0)
+    at.slider(key="forget_epochs").set_value(8)
+    at.run()
+    assert not at.exception
+    ua = float(metric(at, "UA (forget acc)").value.rstrip("%"))
+    assert ua < ua_default - 10
+    assert any("Over-unlearning" in e.value for e in at.error)
+
+
+def test_baselines_widget_adds_rows_and_curves(at):
+    at.multiselect(key="forget_baselines").set_value(["neggrad", "relabel"]).run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["method"]) == ["original", "retrain", "mi", "neggrad", "relabel"]
+    names = {d.get("name") for d in figure(at, "forget_curves")["data"]}
+    assert {"neggrad · ua", "relabel · ua"} <= names and "finetune · ua" not in names
+
+
+def test_per_class_split_changes_the_bars(at):
+    test_bars = figure(at, "forget_per_class")
+    at.radio(key="forget_split").set_value("forget").run()
+    forget_bars = figure(at, "forget_per_class")
+    assert "forget set" in forget_bars["layout"]["title"]["text"]
+    y_test = _arr(test_bars["data"][2]["y"]).astype(float)  # the MI run
+    y_forget = _arr(forget_bars["data"][2]["y"]).astype(float)
+    assert np.isnan(y_forget).sum() == 9 and not np.isnan(y_test).any()  # only class 3 was forgotten
+
+
+def test_empty_cohort_and_regression_data_are_messages(at):
+    at.selectbox(key="forget_kind").set_value("cohort").run()
+    at.text_input(key=f"forget_value_{at.selectbox(key='forget_column').value}").input("no-such-group").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("empty" in e.value for e in at.error)
+    at.selectbox(key="forget_dataset").set_value("crime").run()
+    assert not at.exception
+    assert any("classification target" in e.value for e in at.error)
+
+
+def test_cancel_message():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.session_state["_forget_cancel"] = True  # what the Cancel button's callback sets
+    app.run()
+    assert any("cancelled" in w.value.lower() for w in app.warning)
