@@ -1,0 +1,104 @@
+"""AppTest of the Leakage-lab page (pages/leakage_lab.py), run on its own.
+
+Fast estimators (gaussian, knn, probe) with few bootstrap resamples keep each test to seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "leakage_lab.py")
+TIMEOUT = 180
+
+leakage = pytest.importorskip("unlearn_core.leakage")
+if not hasattr(leakage, "estimate"):  # the estimator registry lands with the leakage lab engine
+    pytest.skip("unlearn_core.leakage.estimate is not in this build", allow_module_level=True)
+
+
+def _arr(v):
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v)
+
+
+def figure(at, key: str) -> dict:
+    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(key):
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key!r}")
+
+
+def trace(fig: dict, name: str) -> dict:
+    for d in fig["data"]:
+        if d.get("name") == name:
+            return d
+    raise AssertionError(f"no trace {name!r}; traces: {[d.get('name') for d in fig['data']]}")
+
+
+@pytest.fixture()
+def at():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_defaults_estimate_a_known_mi_with_intervals(at):
+    assert not at.error, [e.value for e in at.error]
+    fig = figure(at, "lab_estimates")
+    truth = _arr(trace(fig, "truth")["x"]).astype(float)
+    assert_allclose(truth, 0.3, atol=1e-6)  # gaussian-mixture world at target 0.3 nats
+    est = trace(fig, "MI estimates")
+    assert list(est["y"]) == [leakage.method_spec(m).title for m in ("gaussian", "knn", "probe")]
+    assert_allclose(_arr(est["x"]).astype(float), 0.3, atol=0.06)  # n = 2000: all three near the truth
+    assert np.all(_arr(est["error_x"]["array"]).astype(float) > 0)  # bootstrap intervals drawn
+    table = at.dataframe[0].value
+    assert table["CI covers truth"].sum() >= 2
+    timings = figure(at, "lab_timings")
+    assert np.all(_arr(timings["data"][0]["x"]).astype(float) > 0)
+    guide = at.dataframe[1].value
+    assert len(guide) == len(leakage.methods()) and guide["when to use"].str.len().min() > 10
+
+
+def test_target_mi_and_world_change_the_truth(at):
+    at.selectbox(key="lab_target").set_value(0.05)
+    at.select_slider(key="lab_boot").set_value(0)
+    at.run()
+    assert_allclose(_arr(trace(figure(at, "lab_estimates"), "truth")["x"]).astype(float), 0.05, atol=1e-6)
+    assert_allclose(_arr(trace(figure(at, "lab_estimates"), "MI estimates")["x"]).astype(float), 0.05, atol=0.04)
+    at.selectbox(key="lab_world").set_value("independent").run()
+    assert_allclose(_arr(trace(figure(at, "lab_estimates"), "truth")["x"]).astype(float), 0.0)
+    assert np.all(_arr(trace(figure(at, "lab_estimates"), "MI estimates")["x"]).astype(float) < 0.03)
+
+
+def test_estimator_picker_and_a_method_that_cannot_apply(at):
+    at.select_slider(key="lab_boot").set_value(0)
+    at.multiselect(key="lab_methods").set_value(["softmax-averaging", "knn", "w2"]).run()
+    assert not at.exception
+    # softmax averaging needs probabilities: a message, and the others still shown
+    assert any(leakage.method_spec("softmax-averaging").title in w.value for w in at.warning)
+    fig = figure(at, "lab_estimates")
+    assert list(trace(fig, "MI estimates")["y"]) == [leakage.method_spec("knn").title]
+    assert list(trace(fig, "other measures")["y"]) == [leakage.method_spec("w2").title]
+
+
+def test_current_data_case_has_no_truth(at):
+    at.select_slider(key="lab_boot").set_value(0)
+    at.radio(key="lab_case").set_value("data").run()
+    assert not at.exception, [e.value for e in at.exception]
+    names = [d.get("name") for d in figure(at, "lab_estimates")["data"]]
+    assert "truth" not in names
+    assert any("no ground truth" in c.value for c in at.caption)
+    # on the toy data the groups are separated: every MI estimate sees leakage
+    assert np.all(_arr(trace(figure(at, "lab_estimates"), "MI estimates")["x"]).astype(float) > 0.05)
