@@ -121,36 +121,39 @@ def trained_frontier(
     stopped = False
     prev = None
     offset = 0
-    for lam, n_ep in zip(lams, epoch_plan):
-        t0 = time.perf_counter()
-        res = fit(
-            *train_xyz, task=task, lam=float(lam), estimator=estimator, model=model, hidden=hidden, epochs=n_ep,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed,
-            init=prev if warm_start else None, eval_set=None, classes=classes, groups=groups,
-            progress=progress, should_stop=should_stop, step_offset=offset, total_steps=total_steps,
-            num_threads=num_threads,
-        )
-        offset += n_ep * steps_per_epoch
-        if res.stopped:
-            stopped = True
-            messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
-            break
-        res = finish(res, test_xyz, eval_estimators=eval_estimators, random_state=seed, num_threads=num_threads)
-        if res.diverged:
-            messages.append(f"lam={lam:g}: {res.message}")
-        rows.append({
-            "lam": float(lam),
-            **{k: res.metrics.get(k, float("nan")) for k in _ROW_COLUMNS[task] + _LEAK_COLUMNS},
-            "softmax_mi": res.metrics.get("softmax_mi", float("nan")),
-            "reg": res.metrics["reg"],
-            "test_reg": _test_reg(res, test_xyz),
-            "task_loss": res.metrics["task_loss"],
-            "epochs": res.n_epochs,
-            "seconds": time.perf_counter() - t0,
-            "diverged": res.diverged,
-        })
-        results.append(res)
-        prev = res
+    from ..training import torch_threads
+
+    with torch_threads(num_threads):  # once for the sweep: threadpoolctl's library scan is not free
+        for lam, n_ep in zip(lams, epoch_plan):
+            t0 = time.perf_counter()
+            res = fit(
+                *train_xyz, task=task, lam=float(lam), estimator=estimator, model=model, hidden=hidden, epochs=n_ep,
+                batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed,
+                init=prev if warm_start else None, eval_set=None, classes=classes, groups=groups,
+                progress=progress, should_stop=should_stop, step_offset=offset, total_steps=total_steps,
+                num_threads=None,
+            )
+            offset += n_ep * steps_per_epoch
+            if res.stopped:
+                stopped = True
+                messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
+                break
+            res = finish(res, test_xyz, eval_estimators=eval_estimators, random_state=seed, num_threads=None)
+            if res.diverged:
+                messages.append(f"lam={lam:g}: {res.message}")
+            rows.append({
+                "lam": float(lam),
+                **{k: res.metrics.get(k, float("nan")) for k in _ROW_COLUMNS[task] + _LEAK_COLUMNS},
+                "softmax_mi": res.metrics.get("softmax_mi", float("nan")),
+                "reg": res.metrics["reg"],
+                "test_reg": _test_reg(res, test_xyz),
+                "task_loss": res.metrics["task_loss"],
+                "epochs": res.n_epochs,
+                "seconds": time.perf_counter() - t0,
+                "diverged": res.diverged,
+            })
+            results.append(res)
+            prev = res
 
     columns = ["lam", *_ROW_COLUMNS[task], *_LEAK_COLUMNS, "softmax_mi", "reg", "test_reg", "task_loss",
                "epochs", "seconds", "diverged"]
