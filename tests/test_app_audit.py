@@ -1,0 +1,93 @@
+"""AppTest of the Audit & export page (pages/audit.py), run on its own on the toy data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "audit.py")
+TIMEOUT = 180
+
+leakage = pytest.importorskip("unlearn_core.leakage")
+if not hasattr(leakage, "estimate"):  # the attack check uses the estimator registry
+    pytest.skip("unlearn_core.leakage.estimate is not in this build", allow_module_level=True)
+
+
+def figure(at, key: str) -> dict:
+    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(key):
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key!r}")
+
+
+def metric(at, label: str) -> float:
+    for m in at.metric:
+        if m.label == label:
+            return float(m.value)
+    raise AssertionError(f"no metric {label!r}; metrics: {[m.label for m in at.metric]}")
+
+
+def app(**params):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_defaults_render_attack_check_and_downloads():
+    at = app()
+    assert not at.error, [e.value for e in at.error]
+    acc, bound = metric(at, "Attacker accuracy"), metric(at, "Pinsker bound")
+    assert 0.5 <= acc <= bound <= 1.0  # the bound from the k-NN interval holds for the probe
+    bars = figure(at, "audit_attack")["data"][0]
+    assert list(bars["y"]) == ["majority baseline", "attacker (held out)", "Pinsker bound from Î"]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Analytic frontier" in labels and "Download figure (HTML)" in labels
+    assert any(label.startswith("Transformed data at t = 0.50") for label in labels)
+    try:
+        from unlearn_core import audit  # noqa: F401
+        has_cert = hasattr(audit, "certificate")
+    except ImportError:
+        has_cert = False
+    if not has_cert:
+        assert any("certificate engine" in i.value for i in at.info)
+
+
+def test_t_moves_the_attack_check():
+    before, after = app(t="0"), app(t="1")
+    acc0, acc1 = metric(before, "Attacker accuracy"), metric(after, "Attacker accuracy")
+    assert acc0 > 0.75 and acc1 < 0.6  # at the barycenter the attacker is back near chance
+    assert metric(after, "k-NN MI (nats)") < metric(before, "k-NN MI (nats)")
+
+
+def test_figure_picker_changes_the_preview():
+    at = app()
+    assert figure(at, "audit_preview")["data"][0]["name"] == "sweep over t"
+    at.selectbox(key="audit_figure").set_value("Distortion vs W2 leakage").run()
+    names = [d.get("name") for d in figure(at, "audit_preview")["data"]]
+    assert "theory √D + √L = √V" in names
+
+
+def test_trained_frontier_from_the_session_is_offered():
+    import pandas as pd
+
+    from unlearn_core.frontier import Frontier
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    table = pd.DataFrame({"lam": [0.0, 10.0], "auc": [0.9, 0.8], "probe_auc": [0.8, 0.6]})
+    at.session_state["_last_trained_frontier"] = Frontier.build(table, kind="trained", param="lam", utility="auc",
+                                                                leakage="probe_auc")
+    at.run()
+    assert "Trained frontier (last sweep)" in [b.proto.label for b in at.get("download_button")]
+    at.selectbox(key="audit_figure").set_value("Trained frontier (last sweep)").run()
+    assert figure(at, "audit_preview")["data"][0]["name"] == "trained (λ sweep)"
