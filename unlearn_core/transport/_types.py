@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from .._utils import as_2d_float
+from ._linalg import small_blas
 
 
 class _Mapper(Protocol):
@@ -72,20 +72,15 @@ class BarycenterMaps:
         z_arr = np.asarray(z)
         if z_arr.ndim != 1 or z_arr.shape[0] != n:
             raise ValueError(f"z must hold one group label per row of X ({n}), got shape {z_arr.shape}")
-        labels = self.groups
-        try:
-            idx = np.searchsorted(labels, z_arr)
-        except TypeError as exc:
-            raise ValueError(f"z labels are not comparable with the fitted groups {list(labels)}: {exc}") from exc
-        idx = np.clip(idx, 0, labels.size - 1)
-        ok = labels[idx] == z_arr
-        if not np.all(ok):
-            unknown = sorted({str(v) for v in z_arr[~ok]})[:5]
+        # a hash lookup (pandas Index) is several times faster than sorting for string labels
+        codes = pd.Index(self.groups).get_indexer(z_arr).astype(np.int64)
+        if codes.size and codes.min() < 0:
+            unknown = sorted({str(v) for v in z_arr[codes < 0]})[:5]
             raise ValueError(
                 f"z contains group labels never seen in fitting: {unknown}; the maps know only "
-                f"{[str(g) for g in labels]} (refit on data that contains every group)"
+                f"{[str(g) for g in self.groups]} (refit on data that contains every group)"
             )
-        return idx.astype(np.int64)
+        return codes
 
     def _array(self, X: Any) -> np.ndarray:
         if isinstance(X, pd.DataFrame) and self.columns is not None:
@@ -93,9 +88,16 @@ class BarycenterMaps:
             if missing:
                 raise ValueError(f"X lacks the fitted columns {missing[:5]}; pass the same features as in fitting")
             X = X.loc[:, list(self.columns)]
-        arr = as_2d_float(X)
+        # like as_2d_float, without forcing a C-ordered copy (the slider path calls this on every move)
+        arr = np.asarray(X, dtype=float)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}")
         if arr.shape[1] != self.n_features:
             raise ValueError(f"X has {arr.shape[1]} columns but the maps were fitted on {self.n_features}")
+        if not np.isfinite(arr).all():
+            raise ValueError("X contains NaN or infinite values; impute or drop them first")
         return arr
 
     # -- the maps -------------------------------------------------------------------------------
@@ -106,7 +108,8 @@ class BarycenterMaps:
         """
         arr = self._array(X)
         codes = self._codes(z, arr.shape[0])
-        return self._mapper.displacement(arr, codes)
+        with small_blas(self.n_features):
+            return self._mapper.displacement(arr, codes)
 
     def transform(self, X: Any, z: Any, t: float = 1.0) -> np.ndarray:
         """McCann interpolation X_t = (1 - t) X + t T_Z(X) toward the barycenter.
@@ -125,10 +128,14 @@ class BarycenterMaps:
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"t must be in [0, 1] (0 keeps X, 1 maps onto the barycenter), got {t}")
         arr = self._array(X)
+        codes = self._codes(z, arr.shape[0])
         if t == 0.0:
-            self._codes(z, arr.shape[0])
-            return arr.copy()
-        return arr + t * self.displacement(arr, z)
+            return np.array(arr, dtype=float, copy=True)
+        with small_blas(self.n_features):
+            interpolate = getattr(self._mapper, "interpolate", None)
+            if interpolate is not None:
+                return interpolate(arr, codes, t)
+            return arr + t * self._mapper.displacement(arr, codes)
 
     def group_leakage(self, X: Any, z: Any) -> np.ndarray:
         """(K,) measured W2^2 of each group's points in ``X`` to the fitted barycenter.

@@ -15,7 +15,8 @@ where X_z are group z's rows with uniform weights a_z, M_z(Y)_{ij} = ||x_i - y_j
 POT's exact plan (``ot.emd``) or its Sinkhorn plan with eps = ``reg`` * mean(M_z). The maps are the
 barycentric projections T_z(x_i) = sum_j Gamma_z[i, j] y_j / a_i; a new point x of group z moves like its
 nearest fitted neighbour x' of that group, T_z(x) = x + T_z(x') - x' (POT's out-of-sample rule in
-``ot.da.BaseTransport.transform``). Rows repeated in the data share one displacement (their mean).
+``ot.da.BaseTransport.transform``). Repeated rows are merged into one atom carrying their mass (the same empirical measure),
+so they share one displacement.
 
 Groups larger than ``max_samples`` rows are subsampled (uniformly, seeded) and the result says so.
 """
@@ -142,25 +143,28 @@ def _fit_ot(
         raise ValueError(f"reg must be positive (a fraction of the mean squared distance), got {reg}")
     rng = check_random_state(random_state)
     K = weights.shape[0]
-    groups = []
+    groups, a_list = [], []
     subsampled = False
     for k in range(K):
         Xk = X[codes == k]
-        if Xk.shape[0] > max_samples:
+        # Repeated rows (one-hot tabular data has few distinct rows) are one atom with their count as
+        # mass: the same empirical measure, so the same OT problem, often orders of magnitude smaller.
+        uniq, counts = np.unique(Xk, axis=0, return_counts=True)
+        if uniq.shape[0] > max_samples:
             Xk = Xk[np.sort(rng.choice(Xk.shape[0], max_samples, replace=False))]
+            uniq, counts = np.unique(Xk, axis=0, return_counts=True)
             subsampled = True
-        groups.append(Xk)
-    sizes = [g.shape[0] for g in groups]
+        groups.append(uniq)
+        a_list.append(counts / counts.sum())
     if n_support is None:
-        n_support = min(max(sizes), 500)
+        n_support = min(max(int(np.sum(codes == k)) for k in range(K)), 500)
     if n_support < 1:
         raise ValueError(f"n_support must be a positive number of barycenter points, got {n_support}")
     b = np.full(n_support, 1.0 / n_support)
-    a_list = [np.full(n, 1.0 / n) for n in sizes]
     if init is None:
         # draw the initial support from the w-weighted mixture of the groups
         pool = np.vstack(groups)
-        p = np.concatenate([np.full(n, w / n) for n, w in zip(sizes, weights)])
+        p = np.concatenate([w * a for a, w in zip(a_list, weights)])
         Y = pool[rng.choice(pool.shape[0], n_support, replace=n_support > np.count_nonzero(p), p=p / p.sum())]
     else:
         Y = np.array(init, dtype=float)
@@ -200,19 +204,17 @@ def _fit_ot(
         solved &= ok
         group_costs[k] = float((G * M).sum())
         proj = (G @ Y) / G.sum(1, keepdims=True)
-        uniq, inverse = np.unique(Xk, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        mv = np.zeros_like(uniq)
-        np.add.at(mv, inverse, proj - Xk)
-        mv /= np.bincount(inverse, minlength=uniq.shape[0])[:, None]
-        anchors.append(uniq)
-        moves.append(mv)
+        anchors.append(Xk)  # distinct rows already: each gets its own barycentric projection
+        moves.append(proj - Xk)
     mean = b @ Y
     C = Y - mean
     cov = (C * b[:, None]).T @ C
     notes = [f"free-support barycenter on {n_support} points, {'exact LP' if reg is None else 'Sinkhorn'} plans"]
     if subsampled:
-        notes.append(f"subsampled to {max_samples} rows per group (max_samples); the maps are approximate")
+        notes.append(
+            f"subsampled to {max_samples} rows per group (max_samples; groups have more distinct rows); "
+            "the maps are approximate"
+        )
     if reg is not None:
         notes.append(f"entropic regularisation reg={reg:g} × mean squared distance blurs the maps")
     if not solved:
@@ -251,8 +253,8 @@ def fit_ot_exact(
 
     Parameters
     ----------
-    max_samples : rows per group above which the group is subsampled (seeded); default 1000.
-    n_support : barycenter support size; default min(largest group, 500).
+    max_samples : distinct rows per group above which the group is subsampled (seeded); default 1000.
+    n_support : barycenter support size; default min(rows of the largest group, 500).
     max_iter, tol : fixed-point stopping rule: mean squared move of the support points <= tol times the
         data's mean variance.
     init : optional (n_support, d) initial support (default: drawn from the w-weighted mixture).

@@ -71,7 +71,13 @@ def bures_barycenter(
     delta : the last relative change.
     """
     covs = np.asarray(covs, dtype=float)
-    w = np.asarray(weights, dtype=float)
+    with small_blas(covs.shape[-1]):
+        return _bures_fixed_point(covs, np.asarray(weights, dtype=float), tol, max_iter, init)
+
+
+def _bures_fixed_point(
+    covs: np.ndarray, w: np.ndarray, tol: float, max_iter: int, init: np.ndarray | None
+) -> tuple[np.ndarray, int, bool, float]:
     keep = w > 0  # zero-weight groups do not enter the objective
     covs, w = covs[keep], w[keep]
     S = sym(np.einsum("k,kij->ij", w, covs)) if init is None else sym(np.asarray(init, dtype=float))
@@ -97,18 +103,24 @@ class _GaussianMapper:
     m_bar: np.ndarray
     S_bar: np.ndarray
 
-    def displacement(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        out = np.empty_like(X)
+    def interpolate(self, X: np.ndarray, codes: np.ndarray, t: float) -> np.ndarray:
+        # X_t = X + t (T(X) - X) = X B_z + t c_z with B_z = I + t (A_z - I), c_z = m_bar - m_z A_z:
+        # one matrix product per group, no temporaries of size (n, d) beyond the output.
+        out = np.empty(X.shape, dtype=float)
         d = X.shape[1]
         eye = np.eye(d)
-        for k in range(self.means.shape[0]):
-            rows = codes == k
+        K = self.means.shape[0]
+        masks = [codes == k for k in range(K)] if K > 1 else [np.ones(X.shape[0], bool)]
+        for k, rows in enumerate(masks):
             if not rows.any():
                 continue
-            centred = X[rows] - self.means[k]
-            # T(x) - x = (m_bar - m_z) + (A_z - I)(x - m_z)
-            out[rows] = centred @ (self.A[k] - eye) + (self.m_bar - self.means[k])
+            B = eye + t * (self.A[k] - eye)
+            c = t * (self.m_bar - self.means[k] @ self.A[k])
+            out[rows] = X[rows] @ B + c
         return out
+
+    def displacement(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return self.interpolate(X, codes, 1.0) - X
 
     def group_w2(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
         K = self.means.shape[0]
@@ -187,8 +199,8 @@ def fit_gaussian(
     del random_state
     K = weights.shape[0]
     d = X.shape[1]
-    means, covs = group_moments(X, codes, K)
     with small_blas(d):
+        means, covs = group_moments(X, codes, K)
         return _fit_gaussian_moments(
             means, covs, weights, ridge=ridge, tol=tol, max_iter=max_iter, fast_path=fast_path
         )
@@ -227,7 +239,7 @@ def _fit_gaussian_moments(
         n_iter, converged = 0, True
         notes.append("two-group closed form (McCann interpolant between the groups)")
     else:
-        S_bar, n_iter, converged, delta = bures_barycenter(covs_r, weights, tol=tol, max_iter=max_iter)
+        S_bar, n_iter, converged, delta = _bures_fixed_point(covs_r, weights, tol, max_iter, None)
         if not converged:
             warnings.warn(
                 f"Gaussian barycenter fixed point stopped after {n_iter} iterations with relative change "
