@@ -112,3 +112,24 @@ def test_adult_sex_leakage_falls_with_lam():
     fr = trained_frontier(ds, lambdas=DEFAULT_LAMBDAS, epochs=10, warm_epochs=5, random_state=0)
     _check_issue_criteria(fr)
     assert fr.table["auc"].iloc[-1] > 0.75  # utility survives the unlearning
+
+
+def test_regression_frontier_uses_r2_and_refuses_softmax():
+    import pandas as pd
+
+    from unlearn_core.datasets import Dataset
+    from unlearn_core.leakage.differentiable import PENALTIES
+
+    rng = np.random.default_rng(0)
+    z = rng.integers(0, 2, 400)
+    X = np.c_[rng.standard_normal(400) + z, rng.standard_normal(400)]
+    ds = Dataset(name="reg", X=pd.DataFrame(X, columns=["a", "b"]), y=pd.Series(X.sum(1)), task="regression",
+                 z=pd.Series(z, name="g"))
+    with pytest.raises(ValueError, match="needs class probabilities"):
+        trained_frontier(ds, lambdas=[0.0, 1.0])
+    if "hsic" not in PENALTIES:
+        pytest.skip("the hsic penalty is not registered")
+    fr = trained_frontier(ds, estimator="hsic", lambdas=[0.0, 10.0], epochs=2, model="logistic")
+    assert (fr.utility, fr.leakage) == ("r2", "probe_auc")
+    assert {"mse", "r2", "ks_gap", "dp_gap"} <= set(fr.table.columns)
+    assert np.isnan(fr.table["discrimination"]).all()
