@@ -101,6 +101,13 @@ def test_cohort_predicates_match_the_mask(tab, column, op, value, expected):
     assert_array_equal(got, np.flatnonzero(np.asarray(expected(tab))))
 
 
+def test_cohort_on_a_one_hot_group_named_with_equals_signs(tab):
+    X = tab.X.rename(columns=lambda c: c.replace("colour_", "colour="))
+    groups = {"colour": tuple(c for c in X.columns if c.startswith("colour="))}
+    ds = Dataset(name="eq", X=X, y=tab.y, task="classification", z=tab.z, categorical_groups=groups)
+    assert_array_equal(ForgetSpec.cohort("colour", "==", "blue").select(ds), np.flatnonzero(X["colour=blue"] == 1))
+
+
 def test_cohort_fraction_thins_the_cohort(tab):
     full = ForgetSpec.cohort("age", ">=", 50).select(tab)
     part = ForgetSpec.cohort("age", ">=", 50, fraction=0.5, random_state=1).select(tab)

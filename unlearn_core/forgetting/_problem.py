@@ -194,9 +194,10 @@ def _predicate(X: pd.DataFrame, extra: dict, groups: dict, column: Any, op: str,
     elif column in extra:
         col = extra[column]
     elif column in groups:
-        # one-hot group: the category is the column whose name is the value or ends with "_value"
+        # one-hot group: the category's column is named "value", "column=value" or "column_value"
         want = value if op == "in" else (value,)
-        cols = [c for c in groups[column] if any(str(c) == str(v) or str(c).endswith(f"_{v}") for v in want)]
+        cols = [c for c in groups[column]
+                if any(str(c) in (str(v), f"{column}={v}", f"{column}_{v}") for v in want)]
         if not cols or op not in ("==", "!=", "in"):
             raise ValueError(f"categorical {column!r} takes op '==', '!=' or 'in' with one of its categories "
                              f"{list(groups[column])}, got {op} {value!r}")
