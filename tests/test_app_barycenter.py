@@ -33,14 +33,14 @@ def test_renders_every_panel(bary):
 
 
 def test_t_slider_moves_points_metrics_marker_and_url(bary):
-    x_before = values(trace(figure(bary, "Transport"), "group 0")["x"])
+    x_before = values(trace(figure(bary, "Transport"), "points")["x"])
     cur_before = _current(bary)
     d_before = float(metrics(bary)["Distortion D(t)"])
     bary.slider(key="_w_t").set_value(0.8).run()
     assert_clean(bary)
     assert bary.query_params["t"] == "0.8" and bary.query_params["lam"] == "4"
     assert metrics(bary)["λ = t/(1−t)"] == "4"
-    x_after = values(trace(figure(bary, "Transport"), "group 0")["x"])
+    x_after = values(trace(figure(bary, "Transport"), "points")["x"])
     assert not np.allclose(x_before, x_after)
     d_after = float(metrics(bary)["Distortion D(t)"])
     assert d_after / d_before == pytest.approx((0.8 / 0.5) ** 2, rel=1e-3)  # D(t) = t^2 V
@@ -54,11 +54,11 @@ def test_t_slider_moves_points_metrics_marker_and_url(bary):
 def test_method_picker_changes_the_maps():
     at = open_app(page="barycenter", dataset="toy-nonlinear", t="1")
     assert_clean(at)
-    end_gauss = values(trace(figure(at, "Transport"), "group ring")["x"])
+    end_gauss = values(trace(figure(at, "Transport"), "points")["x"])
     at.selectbox(key="_w_method").set_value("marginal").run()
     assert_clean(at)
     assert at.query_params["method"] == "marginal"
-    end_marg = values(trace(figure(at, "Transport"), "group ring")["x"])
+    end_marg = values(trace(figure(at, "Transport"), "points")["x"])
     assert len(end_gauss) == len(end_marg) and not np.allclose(end_gauss, end_marg)
     assert any("marginal" in c.value.lower() or "quantile" in c.value.lower() for c in at.caption)
 

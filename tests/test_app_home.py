@@ -30,11 +30,11 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
 
 
 def test_mini_demo_slider_moves_the_points(home):
-    before = values(trace(figure(home, "barycenter"), "group 0")["x"])
+    before = values(trace(figure(home, "barycenter"), "points")["x"])
     d_before = metrics(home)["D(t) = t²V"]
     home.slider(key="home_t").set_value(1.0).run()
     assert_clean(home)
-    after = values(trace(figure(home, "barycenter"), "group 0")["x"])
+    after = values(trace(figure(home, "barycenter"), "points")["x"])
     assert not np.allclose(before, after)
     V = float(metrics(home)["V (cost of full unlearning)"])
     assert float(metrics(home)["D(t) = t²V"]) == pytest.approx(V, rel=1e-2)  # D(1) = V

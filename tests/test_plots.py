@@ -78,22 +78,29 @@ def test_transport_figure_frames_follow_the_mccann_path(world):
     pts = plots.display_points(X, X_end, z, features=(0, 1), max_points=300, random_state=1)
     ts = (0.0, 0.5, 1.0)
     fig = plots.transport_figure(pts, t=0.3, ts=ts)
-    assert [tr.name for tr in fig.data] == ["group 0", "group 1", "group 2"]
+    assert [tr.name for tr in fig.data] == ["points", "group 0", "group 1", "group 2"]
+    points = fig.data[0]
+    assert list(points.text) == pts.groups.tolist()
+    # Each group's points get one colour: the colour index is the group's position.
+    assert_allclose(np.asarray(points.marker.color), [int(g) for g in pts.groups])
+    x, y = _xy(points)
+    assert_allclose(np.c_[x, y], mccann(pts.start, pts.end, 0.3), atol=1e-5)  # float32 display
     assert [f.name for f in fig.frames] == ["0.00", "0.50", "1.00"]
-    g0 = pts.groups == "0"
-    x, y = _xy(fig.data[0])
-    assert_allclose(np.c_[x, y], mccann(pts.start, pts.end, 0.3)[g0], atol=1e-5)  # float32 display
+    assert all(f.traces == (0,) for f in fig.frames)
     x0, y0 = _xy(fig.frames[0].data[0])
     x1, y1 = _xy(fig.frames[2].data[0])
-    assert_allclose(np.c_[x0, y0], pts.start[g0], atol=1e-5)
-    assert_allclose(np.c_[x1, y1], pts.end[g0], atol=1e-5)
+    assert_allclose(np.c_[x0, y0], pts.start, atol=1e-5)
+    assert_allclose(np.c_[x1, y1], pts.end, atol=1e-5)
     assert fig.layout.sliders[0].active == 1  # the frame nearest to t = 0.3 is 0.5
     assert f"{pts.n_shown} of 900 rows shown" in fig.layout.title.text
-    with_arrows = plots.transport_figure(pts, t=0.25, ts=ts, arrows=True)
+    with_arrows = plots.transport_figure(pts, t=0.3, ts=ts, arrows=True)
     assert with_arrows.data[0].name == "path to barycenter"
     assert len(with_arrows.data[0].x) == 3 * pts.n_shown
+    assert all(f.traces == (1,) for f in with_arrows.frames)
     with pytest.raises(ValueError, match="t must be in"):
         plots.transport_figure(pts, t=1.5)
+    with pytest.raises(ValueError, match="at least one"):
+        plots.transport_figure(pts, t=0.5, ts=[])
 
 
 def test_marginal_densities_integrate_to_one_and_move(world):

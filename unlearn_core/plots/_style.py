@@ -8,7 +8,7 @@ from collections.abc import Sequence
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 HIGHLIGHT = "#D62728"
 MUTED = "#9E9E9E"
-TEMPLATE = "plotly_white"
+TEMPLATE = "none"
 
 
 def group_colors(groups: Sequence[object]) -> dict[str, str]:

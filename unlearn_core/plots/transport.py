@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .._utils import RandomState, as_2d_float, check_random_state
 from ._style import MUTED, base_layout, group_colors
@@ -159,8 +158,9 @@ def transport_figure(
 ) -> go.Figure:
     """Scatter of the points at ``t`` on the McCann path, with animation frames over ``ts``.
 
-    One marker trace per group (colour = group) shows x_t = (1 - t) x + t T_z(x). The frames hold the
-    same traces at every value of ``ts`` and a plotly slider scrubs through them in the browser, with
+    The trace named "points" shows x_t = (1 - t) x + t T_z(x) for every displayed row, coloured by group
+    (``text`` holds each row's group; one legend entry per group). The frames hold that trace at every
+    value of ``ts`` and a plotly slider scrubs through them in the browser, with
     no round trip to the server; the server redraws at the exact ``t`` on release. With ``arrows``, a
     faint segment joins each original point to its barycenter image. Axis ranges cover every frame so
     the view does not jump while scrubbing.
@@ -168,20 +168,23 @@ def transport_figure(
     if not 0.0 <= t <= 1.0:
         raise ValueError(f"t must be in [0, 1], got {t}")
     ts = [float(v) for v in ts]
-    groups = list(dict.fromkeys(sorted(set(points.groups.tolist()))))
+    if not ts:
+        raise ValueError("ts must hold at least one t for the animation frames")
+    groups = sorted(set(points.groups.tolist()))
     colors = group_colors(groups)
-    masks = {g: points.groups == g for g in groups}
+    # One trace holds every point (colour per point), so each animation frame carries one small
+    # trace: building the frames is what dominates a redraw, and it scales with the number of traces.
+    # Colour by group index through a stepwise colourscale: numeric colour arrays validate fast, a
+    # per-point list of colour strings does not.
+    index = {g: i for i, g in enumerate(groups)}
+    codes = np.array([index[g] for g in points.groups], dtype=np.int16)
+    K = len(groups)
+    scale = []
+    for i, g in enumerate(groups):
+        scale += [[i / K, colors[g]], [(i + 1) / K, colors[g]]]
 
-    def group_traces(tt: float) -> list[go.Scatter]:
-        P = mccann(points.start, points.end, tt).astype(np.float32)  # display only: halves the JSON
-        return [
-            go.Scatter(
-                x=P[m, 0], y=P[m, 1], mode="markers", name=f"group {g}",
-                marker=dict(color=colors[g], size=6, opacity=0.75, line=dict(width=0)),
-                hovertemplate=f"group {g}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
-            )
-            for g, m in masks.items()
-        ]
+    def xy(tt: float) -> np.ndarray:
+        return mccann(points.start, points.end, tt).astype(np.float32)  # display only: halves the JSON
 
     data: list[go.Scatter] = []
     if arrows:
@@ -189,14 +192,28 @@ def transport_figure(
         seg[0::3], seg[1::3] = points.start, points.end
         data.append(
             go.Scatter(
-                x=seg[:, 0].astype(np.float32), y=seg[:, 1].astype(np.float32), mode="lines", name="path to barycenter",
-                line=dict(color=MUTED, width=0.6), opacity=0.45, hoverinfo="skip",
+                x=seg[:, 0].astype(np.float32), y=seg[:, 1].astype(np.float32), mode="lines",
+                name="path to barycenter", line=dict(color=MUTED, width=0.6), opacity=0.45, hoverinfo="skip",
             )
         )
-    first = len(data)
-    data += group_traces(t)
-    frame_ids = list(range(first, first + len(groups)))
-    frames = [go.Frame(name=f"{tt:.2f}", data=group_traces(tt), traces=frame_ids) for tt in ts]
+    P = xy(t)
+    data.append(
+        go.Scatter(
+            x=P[:, 0], y=P[:, 1], mode="markers", name="points", showlegend=False, text=points.groups,
+            marker=dict(color=codes, colorscale=scale, cmin=-0.5, cmax=K - 0.5, size=6, opacity=0.75,
+                        line=dict(width=0), showscale=False),
+            hovertemplate="group %{text}<br>%{x:.3f}, %{y:.3f}<extra></extra>",
+        )
+    )
+    points_trace = len(data) - 1
+    for g in groups:  # legend entries only
+        data.append(go.Scatter(x=[None], y=[None], mode="markers", name=f"group {g}",
+                               marker=dict(color=colors[g], size=8)))
+    frames = []
+    for tt in ts:
+        F = xy(tt)
+        frames.append(go.Frame(name=f"{tt:.2f}", data=[dict(type="scatter", x=F[:, 0], y=F[:, 1])],
+                               traces=[points_trace]))
     active = _nearest(ts, t)
     slider = dict(
         active=active, currentvalue=dict(prefix="preview t = "), pad=dict(t=35), len=0.9, x=0.1,
@@ -250,8 +267,8 @@ def marginal_densities_figure(
     feature: int = 0,
     feature_name: str | None = None,
     t: float,
-    n_grid: int = 160,
-    max_rows_per_group: int = 3000,
+    n_grid: int = 120,
+    max_rows_per_group: int = 1500,
     random_state: RandomState = 0,
     height: int = 340,
 ) -> go.Figure:
@@ -275,21 +292,24 @@ def marginal_densities_figure(
     grid = np.linspace(lo - pad, hi + pad, n_grid)
     groups = sorted(set(z.tolist()))
     colors = group_colors(groups)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=("before (t = 0)", f"at t = {t:.2f}"))
+    traces = []
     for col, vals in ((1, a), (2, b)):
         for g in groups:
             dens = _kde(vals[z == g], grid, max_rows_per_group, rng)
-            fig.add_trace(
-                go.Scatter(
-                    x=np.round(grid, 5), y=np.round(dens, 6), mode="lines", name=f"group {g}",
-                    line=dict(color=colors[g], width=2), legendgroup=g, showlegend=col == 1,
-                ),
-                row=1, col=col,
-            )
+            traces.append(go.Scatter(
+                x=grid.astype(np.float32), y=dens.astype(np.float32), mode="lines", name=f"group {g}",
+                line=dict(color=colors[g], width=2), legendgroup=g, showlegend=col == 1,
+                xaxis="x" if col == 1 else "x2", yaxis="y",
+            ))
     name = feature_name or f"feature {feature}"
-    fig.update_layout(**base_layout(title=f"Per-group density of {name}", height=height))
-    fig.update_xaxes(title_text=name)
-    fig.update_yaxes(title_text="density", row=1, col=1)
+    # Two panels side by side sharing the y axis (laid out by hand: make_subplots is slow to build).
+    fig = go.Figure(data=traces)
+    fig.update_layout(**base_layout(
+        title=f"Per-group density of {name}", height=height,
+        xaxis=dict(domain=[0.0, 0.47], title=f"{name}, before (t = 0)"),
+        xaxis2=dict(domain=[0.53, 1.0], title=f"{name}, at t = {t:.2f}", anchor="y"),
+        yaxis=dict(title="density", rangemode="tozero"),
+    ))
     return fig
 
 
