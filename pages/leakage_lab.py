@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -46,18 +45,13 @@ class Case(NamedTuple):
     seed: int = 0
 
 
-@dataclass(frozen=True, eq=False)
-class CaseData:
-    S: np.ndarray
-    z: np.ndarray
-    truth: float | None
-    truth_error: float
-    description: str
-
-
 @st.cache_data(max_entries=16, show_spinner="Drawing the sample…")
-def case_data(case: Case) -> CaseData:
-    """(S, z) of the case and its true MI when known; data cases are subsampled to ``case.n`` rows."""
+def case_data(case: Case) -> tuple[np.ndarray, np.ndarray, float | None, float, str]:
+    """(S, z, true MI or None, its numerical error, a description); data cases use ``case.n`` random rows.
+
+    A plain tuple: st.cache_data pickles the value, and a class defined in a page script (module
+    ``__main__`` under ``streamlit run``) cannot be pickled.
+    """
     rng = np.random.default_rng([case.seed, 7])
     if case.kind == "world":
         spec = ground_truth.WORLDS[case.world]
@@ -67,9 +61,9 @@ def case_data(case: Case) -> CaseData:
         if case.world == "gaussian-mixture":
             opts["target_mi"] = case.target_mi
         w = spec.fn(**opts)
-        return CaseData(np.asarray(w.S, dtype=float), np.asarray(w.z), float(w.true_mi), float(w.true_mi_error),
-                        f"{spec.title}: {spec.description} K = {case.K}"
-                        + (f", d = {case.d}" if case.world != "identity" else "") + f", n = {case.n:,}.")
+        return (np.asarray(w.S, dtype=float), np.asarray(w.z), float(w.true_mi), float(w.true_mi_error),
+                f"{spec.title}: {spec.description} K = {case.K}"
+                + (f", d = {case.d}" if case.world != "identity" else "") + f", n = {case.n:,}.")
     if case.kind == "data":
         ds = ui.load_data(case.data)
         S, z = ds.X.to_numpy(dtype=float), ds.z.to_numpy().astype(str)
@@ -80,14 +74,14 @@ def case_data(case: Case) -> CaseData:
         what = f"X_t on the path to the {case.method} barycenter at t = {case.t:.2f}"
     rows = np.sort(rng.choice(len(S), size=case.n, replace=False)) if len(S) > case.n else np.arange(len(S))
     note = f" ({rows.size:,} of {len(S):,} rows, drawn at random)" if rows.size < len(S) else f" ({len(S):,} rows)"
-    return CaseData(S[rows], z[rows], None, 0.0, what + note + "; no ground truth.")
+    return S[rows], z[rows], None, 0.0, what + note + "; no ground truth."
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def cached_estimate(case: Case, method: str, n_boot: int, seed: int):
     """``leakage.estimate`` on the case's sample (one entry per method, so adding one reuses the rest)."""
-    cd = case_data(case)
-    return leakage.estimate(cd.S, cd.z, method=method, n_boot=n_boot, random_state=seed)
+    S, z, *_ = case_data(case)
+    return leakage.estimate(S, z, method=method, n_boot=n_boot, random_state=seed)
 
 
 state = ui.state()
@@ -141,8 +135,8 @@ if not chosen:
     st.stop()
 
 with ui.engine_errors("Preparing the case"):
-    cd = case_data(case)
-st.caption(cd.description + (f" True I(S; Z) = **{cd.truth:.4f} nats**." if cd.truth is not None else ""))
+    _, _, truth, truth_error, description = case_data(case)
+st.caption(description + (f" True I(S; Z) = **{truth:.4f} nats**." if truth is not None else ""))
 
 estimates, failures = [], []
 bar = st.progress(0.0, text="Estimating…") if len(chosen) > 1 else None
@@ -162,7 +156,7 @@ if not estimates:
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(lplots.estimates_figure(estimates, truth=cd.truth, truth_error=cd.truth_error, titles=titles),
+    st.plotly_chart(lplots.estimates_figure(estimates, truth=truth, truth_error=truth_error, titles=titles),
                     key="lab_estimates", config={"displaylogo": False})
 with right:
     st.plotly_chart(lplots.timings_figure(estimates, titles=titles), key="lab_timings", config={"displaylogo": False})
@@ -172,9 +166,9 @@ for est in estimates:
     row = {"estimator": titles.get(est.method, est.method), "value": est.value,
            "CI low": est.ci[0] if est.ci else np.nan, "CI high": est.ci[1] if est.ci else np.nan,
            "unit": specs[est.method].unit, "seconds": est.seconds, "raw": est.raw}
-    if cd.truth is not None and est.is_mi:
-        row["error vs truth"] = est.value - cd.truth
-        row["CI covers truth"] = bool(est.ci and est.ci[0] <= cd.truth <= est.ci[1]) if est.ci else None
+    if truth is not None and est.is_mi:
+        row["error vs truth"] = est.value - truth
+        row["CI covers truth"] = bool(est.ci[0] <= truth <= est.ci[1]) if est.ci else None
     row["known bias"] = est.bias
     rows.append(row)
 st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
