@@ -62,10 +62,12 @@ def test_every_method_runs_and_reports(tiny, method):
     epochs = 4 if method == "retrain" else 2
     calls = []
     rep = fg.METHODS[method](orig, pb, lam=1.0, epochs=epochs, random_state=3, reference=ref,
-                             progress=lambda f, m: calls.append(f))
+                             progress=lambda s, n, m: calls.append((s, n, m["epoch"], m["ua"])))
     assert rep.method == method and rep.epochs == epochs
     assert rep.history["epoch"].tolist() == list(range(epochs + 1))
-    assert calls == pytest.approx([(e + 1) / epochs for e in range(epochs)])
+    assert [c[2] for c in calls] == list(range(1, epochs + 1))
+    assert calls[-1][0] == calls[-1][1] == rep.n_iter
+    assert calls[-1][3] == pytest.approx(rep.ua)
     for k in ("ua", "ra", "ta", "mia_loss_auc", "mia_entropy_auc", "mia_loss_acc", "forget_confidence"):
         assert 0.0 <= getattr(rep, k) <= 1.0, k
     assert rep.mi >= 0 and rep.seconds > 0 and rep.converged and not rep.stopped
@@ -158,7 +160,10 @@ def test_mismatched_original_is_rejected(tiny):
 
 def test_repeat_summarize_and_compare(tiny):
     pb, orig, ref = tiny
-    trials = fg.repeat("mi", orig, pb, n_trials=3, random_state=0, reference=ref, lam=2.0, epochs=1)
+    seen = []
+    trials = fg.repeat("mi", orig, pb, n_trials=3, random_state=0, reference=ref, lam=2.0, epochs=1,
+                       progress=lambda s, n, m: seen.append((s, n, m["trial"])))
+    assert seen[-1] == (seen[-1][1], seen[-1][1], 2) and [t for *_, t in seen] == [0, 1, 2]
     assert len(trials.reports) == 3 and len(set(trials.seeds)) == 3
     assert trials.seeds == fg.trial_seeds(0, 3)
     s = trials.summary()

@@ -68,7 +68,7 @@ def _run(
     eval_time = [0.0]
     last: dict[str, Any] = {}
 
-    def evaluate(m: nn.Module, epoch: int, secs: float, loss: float, batch_mi: float) -> None:
+    def evaluate(m: nn.Module, epoch: int, secs: float, loss: float, batch_mi: float) -> dict:
         t0 = time.perf_counter()
         P_tr, P_te = predict_outputs(m, problem.X_train), predict_outputs(m, problem.X_test)
         mets = evaluate_probs(problem, P_tr, P_te)
@@ -76,6 +76,7 @@ def _run(
                      "batch_mi": batch_mi, "seconds": secs})
         last.update(mets=mets, P_tr=P_tr, P_te=P_te)
         eval_time[0] += time.perf_counter() - t0
+        return rows[-1]
 
     with single_thread():
         evaluate(model, 0, 0.0, float("nan"), float("nan"))
@@ -172,8 +173,9 @@ def unlearn(
     epochs : passes of the paired loop (each ``min(ceil(n_r/64), ceil(n_u/16))`` steps).
     estimator : a key of ``unlearn_core.leakage.differentiable.PENALTIES``.
     reference : the retrained model's report; fills gaps, time ratio and the over-unlearning flag.
-    progress, should_stop : ``progress(fraction, message)`` after each epoch; ``should_stop()`` is
-        polled before each step and ends the run early (the report says ``stopped=True``).
+    progress, should_stop : as in :mod:`unlearn_core.training`: ``progress(step, total_steps, metrics)``
+        after each epoch (metrics: that epoch's history row plus ``method``); ``should_stop()`` is polled
+        before each step and ends the run early (the report says ``stopped=True``).
     """
     if estimator not in PENALTIES:
         raise ValueError(f"unknown estimator {estimator!r}; choose one of {', '.join(PENALTIES)}")
@@ -388,7 +390,8 @@ def repeat(
     for i, s in enumerate(seeds):
         if should_stop is not None and should_stop():
             break
-        sub = None if progress is None else (lambda f, m, i=i: progress((i + f) / len(seeds), f"trial {i + 1}: {m}"))
+        sub = None if progress is None else (
+            lambda s, n, m, i=i: progress(i * n + s, len(seeds) * n, {**m, "trial": i}))
         reports.append(METHODS[method](original, problem, random_state=s, reference=reference, progress=sub,
                                        should_stop=should_stop, **options))
     return Trials(method=method, reports=tuple(reports), seeds=seeds[: len(reports)])

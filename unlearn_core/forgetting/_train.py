@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,12 +26,13 @@ from .._utils import RandomState, seed_from
 from ..models import make_model, predict_outputs, to_tensor, torch_generator
 from ._problem import ForgetProblem
 
-Progress = Callable[[float, str], None]
+# as in unlearn_core.training: progress(step, total_steps, metrics of the epoch just finished)
+Progress = Callable[[int, int, Mapping[str, float]], None]
 ShouldStop = Callable[[], bool]
 # step(model, Xr, yr, Xu, yu) -> (loss, batch I_hat or nan)
 StepLoss = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]]
-# on_epoch(model, epoch, train_seconds_so_far, mean_loss, mean_mi) -> None
-OnEpoch = Callable[[nn.Module, int, float, float, float], None]
+# on_epoch(model, epoch, train_seconds_so_far, mean_loss, mean_mi) -> metrics of the epoch (or None)
+OnEpoch = Callable[[nn.Module, int, float, float, float], "Mapping[str, float] | None"]
 
 
 @contextmanager
@@ -149,11 +150,16 @@ def fit_plain(
         seconds += time.perf_counter() - t0
         if not math.isfinite(total):
             return seconds, steps, False, False
-        if on_epoch is not None:
-            on_epoch(model, epoch, seconds, total / max(nb, 1), float("nan"))
-        if progress is not None:
-            progress(epoch / max(epochs, 1), f"{label}: epoch {epoch}/{epochs}")
+        _report_epoch(on_epoch, progress, model, epoch, seconds, total / max(nb, 1), float("nan"),
+                      steps, epochs * math.ceil(n / batch_size), label)
     return seconds, steps, False, True
+
+
+def _report_epoch(on_epoch: OnEpoch | None, progress: Progress | None, model: nn.Module, epoch: int,
+                  seconds: float, loss: float, mi: float, steps: int, total: int, label: str) -> None:
+    metrics = on_epoch(model, epoch, seconds, loss, mi) if on_epoch is not None else None
+    if progress is not None:
+        progress(steps, total, {"epoch": epoch, "loss": loss, **(metrics or {}), "method": label})
 
 
 def fit_paired(
@@ -211,10 +217,8 @@ def fit_paired(
         seconds += time.perf_counter() - t0
         if not math.isfinite(total):
             return seconds, steps, False, False
-        if on_epoch is not None:
-            on_epoch(model, epoch, seconds, total / max(nb, 1), total_mi / max(nb, 1))
-        if progress is not None:
-            progress(epoch / max(epochs, 1), f"{label}: epoch {epoch}/{epochs}")
+        _report_epoch(on_epoch, progress, model, epoch, seconds, total / max(nb, 1), total_mi / max(nb, 1),
+                      steps, epochs * steps_per_epoch, label)
     return seconds, steps, False, True
 
 
@@ -242,18 +246,19 @@ def train_original(
     gen = torch_generator(seed + 1)
     rows: list[dict] = []
 
-    def on_epoch(m: nn.Module, epoch: int, secs: float, loss: float, _mi: float) -> None:
+    def on_epoch(m: nn.Module, epoch: int, secs: float, loss: float, _mi: float) -> dict:
         rows.append({
             "epoch": epoch, "loss": loss,
             "train_acc": float(np.mean(predict_outputs(m, problem.X_train).argmax(1) == problem.y_train)),
             "test_acc": float(np.mean(predict_outputs(m, problem.X_test).argmax(1) == problem.y_test)),
             "seconds": secs,
         })
+        return rows[-1]
 
     with single_thread():
         secs, _steps, stopped, finite = fit_plain(
             model, problem.X_train, problem.y_train, epochs=int(epochs), batch_size=int(batch_size), lr=lr,
-            gen=gen, on_epoch=on_epoch, progress=progress, should_stop=should_stop, label="original model")
+            gen=gen, on_epoch=on_epoch, progress=progress, should_stop=should_stop, label="original")
     message = ""
     if stopped:
         message = f"stopped by the user after {len(rows)} of {epochs} epochs"
