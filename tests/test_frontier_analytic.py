@@ -152,3 +152,26 @@ def test_authors_adult_calmon_numbers():
     assert abs(t1["auc"] - 0.780) <= 0.02
     assert t1["discrimination"] <= 0.05
     assert t0["discrimination"] > 1.0
+
+
+def test_warm_logistic_matches_sklearn_objective():
+    from sklearn.linear_model import LogisticRegression
+
+    from unlearn_core.frontier.analytic import _WarmLogistic
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y = (X @ [1.0, -2.0, 0.5, 0.0] + rng.logistic(size=500) > 0.3).astype(int)
+    ours = _WarmLogistic(C=1.0).fit(X, y)
+    sk = LogisticRegression(C=1.0, tol=1e-12, max_iter=10_000).fit(X, y)
+    assert_allclose(ours.coef_[:-1], sk.coef_[0], rtol=1e-5, atol=1e-6)
+    assert_allclose(ours.coef_[-1], sk.intercept_[0], rtol=1e-5, atol=1e-6)
+    assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-6)
+    # a warm start from this solution on slightly moved data converges in a few Newton steps
+    ours.fit(X * 1.01, y)
+    assert ours.n_iter_ <= 4
+
+
+def test_probe_is_blind_at_t1_for_gaussian_maps(toy_frontier):
+    # equal training means make the logistic probe's optimum w = 0: no ranking, AUC exactly 1/2
+    assert_allclose(toy_frontier.table["probe_auc"].iloc[-1], 0.5, atol=1e-9)
