@@ -7,7 +7,7 @@ session state and the URL mirror are shared (package ``ui``; its docstring says 
 import streamlit as st
 
 import ui
-from ui.nav import register_pages, start_page
+from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
 st.set_page_config(page_title="Unlearning explorer", page_icon=":material/blur_on:", layout="wide")
@@ -33,7 +33,9 @@ st.session_state["_start_page_done"] = True
 state.page = page.url_path
 render_sidebar()
 show_notices()
+st.session_state[FRAME_KEY] = True  # pages check it (ui.nav.ensure_frame)
 try:
     page.run()
 finally:
+    st.session_state[FRAME_KEY] = False
     ui.sync_url()
