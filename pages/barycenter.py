@@ -6,9 +6,11 @@ import numpy as np
 import streamlit as st
 
 import ui
+from ui.nav import ensure_frame
 from ui.selection import param_from_selection
 from unlearn_core import plots
 
+ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
 data = ui.current_data()
 ds = data.dataset

@@ -3,10 +3,12 @@
 import streamlit as st
 
 import ui
+from ui.nav import ensure_frame
 from ui.cache import DataKey
 from ui.nav import page_blurb, registered_pages
 from unlearn_core import datasets, plots
 
+ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
 
 st.title("Machine unlearning via information-theoretic regularisation")

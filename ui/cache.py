@@ -94,7 +94,13 @@ def load_data(key: DataKey) -> Dataset:
 
 
 def current_data() -> LoadedData:
-    """The dataset selected in the sidebar; on an error shows the message and stops the page."""
+    """The dataset selected in the sidebar; on an error shows the message and stops the page.
+
+    Also makes sure the page runs inside app.py's frame (:func:`ui.nav.ensure_frame`).
+    """
+    from .nav import ensure_frame
+
+    ensure_frame()
     s = state()
     if s.dataset == UPLOAD and s.upload is None:
         st.info("Upload a CSV file in the sidebar and pick its target and sensitive columns to start.",
