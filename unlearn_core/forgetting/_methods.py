@@ -176,6 +176,16 @@ def unlearn(
     progress, should_stop : as in :mod:`unlearn_core.training`: ``progress(step, total_steps, metrics)``
         after each epoch (metrics: that epoch's history row plus ``method``); ``should_stop()`` is polled
         before each step and ends the run early (the report says ``stopped=True``).
+
+    Notes
+    -----
+    I_hat compares mean softmax vectors only, and it is 0 iff the mean prediction on D_u equals the
+    retained class mix. With a one-class forget set that is stronger than matching a retrained model, so
+    large budgets over-unlearn (forget accuracy far below retraining's; the report flags it against a
+    ``reference``). I_hat can also fall the other way round: at very large lam (e.g. 10 on digits)
+    some runs move the *retained* outputs toward D_u's instead (retained 8s and 9s start being predicted
+    as 3: mean P(3) on D_r rose from 0.03 to 0.07 in one run), so forget accuracy stays at 100% while
+    test accuracy drops; read ``per_class`` and ``ra`` next to ``ua``.
     """
     if estimator not in PENALTIES:
         raise ValueError(f"unknown estimator {estimator!r}; choose one of {', '.join(PENALTIES)}")
