@@ -36,26 +36,29 @@ top[0].selectbox(
     help="\n\n".join(f"**{m}**: {transport.DESCRIPTIONS.get(m, '')}" for m in methods),
 )
 top[1].caption(transport.DESCRIPTIONS.get(state.method, ""))
-estimators = [ui.state().estimator]
+PROBE = ui.DEFAULT_ESTIMATOR
 if not lesson:
+    estimators = [PROBE]
     try:
         from unlearn_core import leakage
 
-        estimators = ["probe"] + [m for m in leakage.methods() if m != "probe"]
+        # X_t is continuous: estimators that need probabilities (softmax averaging) do not apply.
+        estimators += [m for m in leakage.methods() if leakage.method_spec(m).input != "probabilities"]
+        titles = {m: leakage.method_spec(m).title for m in estimators[1:]}
     except (ImportError, AttributeError):
-        estimators = ["probe"]
+        titles = {}
     if state.estimator not in estimators:
-        ui.notice(f"Unknown leakage estimator {state.estimator!r}; using the probe.")
-        state.estimator = "probe"
+        ui.notice(f"Leakage estimator {state.estimator!r} does not apply here; using the attacker's AUC.")
+        state.estimator = PROBE
     top[2].selectbox(
         "Leakage axis of the frontier", estimators, key=ui.bound_key("estimator"), on_change=ui.commit,
         args=("estimator",),
-        format_func=lambda m: "probe AUC (attacker guessing Z)" if m == "probe" else f"estimator: {m}",
-        help="The frontier's x axis: how well an attacker recovers Z from X_t (probe), or an estimate of "
-        "I(X_t; Z) from the leakage lab.",
+        format_func=lambda m: "probe AUC (attacker guessing Z)" if m == PROBE else f"I(X_t; Z): {titles.get(m, m)}",
+        help="The frontier's x axis: how well an attacker recovers Z from X_t (AUC), or an estimate of "
+        "I(X_t; Z) by one of the leakage lab's estimators (slower: one estimate per t).",
     )
 else:
-    state.estimator = "probe"
+    state.estimator = PROBE
 
 columns = [str(c) for c in ds.X.columns]
 d = len(columns)

@@ -100,3 +100,18 @@ def test_unknown_method_in_the_link_falls_back_with_a_notice():
     assert not at.exception
     assert at.session_state["app"].method == "gaussian"
     assert any("no-such-method" in w.value for w in at.warning)
+
+
+def test_leakage_axis_picker_switches_the_frontier_to_an_mi_estimate():
+    at = open_app(page="barycenter")
+    options = at.selectbox(key="_w_estimator").options
+    assert options[0] == "probe AUC (attacker guessing Z)"
+    assert not any("softmax" in o.lower() for o in options)  # needs probabilities, X_t is continuous
+    x_before = figure(at, "Utility vs leakage")["layout"]["xaxis"]["title"]["text"]
+    at.selectbox(key="_w_estimator").set_value("gaussian").run()
+    assert_clean(at)
+    assert at.query_params["estimator"] == "gaussian"
+    fig = figure(at, "Utility vs leakage")
+    assert fig["layout"]["xaxis"]["title"]["text"] != x_before
+    mi = values(trace(fig, "sweep over t")["x"])
+    assert mi[0] > mi[-1] and mi[-1] < 0.05  # I(X_t; Z) falls to ~0 at the barycenter (Gaussian toy)

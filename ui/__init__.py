@@ -52,6 +52,7 @@ from .cache import (
 )
 from .errors import engine_errors, notice, show_error
 from .state import (
+    DEFAULT_ESTIMATOR,
     T_GRID,
     T_STEP,
     UPLOAD,
@@ -68,6 +69,7 @@ from .state import (
 
 __all__ = [
     "AppState",
+    "DEFAULT_ESTIMATOR",
     "DataKey",
     "LoadedData",
     "T_GRID",

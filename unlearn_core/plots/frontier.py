@@ -27,6 +27,8 @@ LABELS = {
 
 
 def _label(col: str) -> str:
+    if col.startswith("est_"):  # the analytic frontier's column for a named leakage estimator
+        return f"leakage estimate: {col[4:].replace('_', '-')}"
     return LABELS.get(col, col.replace("_", " "))
 
 
