@@ -97,7 +97,7 @@ def train(
     dataset : a :class:`~unlearn_core.datasets.Dataset` with a classification or regression target.
     lam : regularisation weight >= 0 (0 is plain training). Softmax averaging measures only the
         first moment of the outputs and its values are small (hundredths of a nat), so useful lam
-        values reach the hundreds; see ``DEFAULT_LAMBDAS``.
+        values run from about 1 to 100; see ``unlearn_core.frontier.trained.DEFAULT_LAMBDAS``.
     estimator : the differentiable estimator trained against (``leakage.differentiable.PENALTIES``).
     model, hidden : "mlp" (ReLU, hidden widths) or "logistic".
     epochs, batch_size, lr, weight_decay : Adam optimisation.
