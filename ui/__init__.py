@@ -14,9 +14,9 @@ How to add a page
        from unlearn_core import plots
 
        state = ui.state()                     # the typed session state (ui.state.AppState)
-       data = ui.current_data()               # ui.data.LoadedData (key + Dataset); shows errors and stops
+       data = ui.current_data()               # ui.cache.LoadedData (key + Dataset); shows errors and stops
        with ui.engine_errors("Computing the frontier"):   # engine errors -> st.error, never a traceback
-           frontier = ui.cached_frontier(data.key, method=state.method, ...)
+           frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
        st.plotly_chart(plots.frontier_figure(frontier, current=state.t))
 
    Rules: never compute mathematics in a page (read widgets, call one cached wrapper, hand the result
@@ -33,10 +33,18 @@ How to add a page
 3. Cache heavy work in a wrapper here (``ui/cache.py``) or in the page: ``st.cache_data`` with small
    hashable arguments (a ``DataKey``, method names, the snapped t, the seed) and
    ``st.cache_resource`` only for read-only heavy objects (datasets, fitted maps).
-4. Register the page in ``app.py``'s ``PAGES`` list (``st.Page(path, title=..., icon=..., url_path=...)``);
-   Home links to every registered page automatically.
-5. Test it with AppTest through ``app.py`` (see ``tests/test_app_barycenter.py`` and the helpers in
-   ``tests/app_helpers.py``) and add it to the browser smoke test's page list.
+4. Register the page in ``app.py``'s ``PAGES`` list (``st.Page("pages/x.py", title=..., icon=...,
+   url_path="x")``); Home links to every registered page automatically, with the first line of the
+   page's module docstring as its blurb. Call ``ui.current_data()`` (or ``ui.nav.ensure_frame()``)
+   before drawing anything: when the first request to a fresh server is a deep link, Streamlit runs the
+   page file without app.py (legacy ``pages/`` folder mode) and this reroutes it through the frame.
+5. Test it with AppTest through app.py: ``tests/app_helpers.open_app(page="x", dataset=..., t=...)``
+   opens the page the way a shared link does (importing ``app_helpers`` also works around an AppTest
+   quirk with ``pages/`` folders; see its docstring), and ``figure(at, title_part)`` / ``trace`` /
+   ``values`` / ``metrics`` read what is shown. Browser tests use the fixtures ``app_url`` (a
+   ``streamlit run app.py`` server) and ``browser_page`` from ``tests/browser/conftest.py`` and the
+   helpers in ``tests/browser/browser_helpers.py`` (``open_page``, ``wait_idle``, ``figure_trace``,
+   ``slider_input``, ``assert_no_exception``, ``screenshot``).
 """
 
 from .cache import (
