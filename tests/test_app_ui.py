@@ -64,3 +64,27 @@ def test_frontier_click_parsing():
     assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 2}]}}, ts) == 1.0
     assert param_from_selection({"selection": {"points": [{"curve_number": 1, "point_index": 2}]}}, ts) is None
     assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 9}]}}, ts) is None
+
+
+def test_transformed_csv_download_holds_the_barycenter_data():
+    """The CSV behind the "Transformed data" button: at t = 1 every group has the same mean and
+    covariance (Gaussian barycenter), at t = 0 it is the original data; y and Z columns ride along."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from ui.cache import DataKey, transformed_csv
+    from unlearn_core import datasets
+
+    key = DataKey("toy-gaussians", seed=0)
+    full = pd.read_csv(io.BytesIO(transformed_csv(key, "gaussian", 0, 1.0)))
+    assert full.columns.tolist() == ["x1", "x2", "y", "group"] and len(full) == 1000
+    means = full.groupby("group")[["x1", "x2"]].mean().to_numpy()
+    np.testing.assert_allclose(means[0], means[1], atol=1e-8)
+    covs = [g[["x1", "x2"]].cov().to_numpy() for _, g in full.groupby("group")]
+    np.testing.assert_allclose(covs[0], covs[1], atol=1e-8)
+    orig = pd.read_csv(io.BytesIO(transformed_csv(key, "gaussian", 0, 0.0)))
+    ds = datasets.load("toy-gaussians", random_state=0)
+    np.testing.assert_allclose(orig[["x1", "x2"]].to_numpy(), ds.X.to_numpy(), atol=1e-12)
+    assert (orig["group"].to_numpy() == ds.z.to_numpy()).all()
