@@ -105,7 +105,8 @@ def test_cohort_on_a_one_hot_group_named_with_equals_signs(tab):
     X = tab.X.rename(columns=lambda c: c.replace("colour_", "colour="))
     groups = {"colour": tuple(c for c in X.columns if c.startswith("colour="))}
     ds = Dataset(name="eq", X=X, y=tab.y, task="classification", z=tab.z, categorical_groups=groups)
-    assert_array_equal(ForgetSpec.cohort("colour", "==", "blue").select(ds), np.flatnonzero(X["colour=blue"] == 1))
+    got = ForgetSpec.cohort("colour", "==", "blue").select(ds)
+    assert_array_equal(got, np.flatnonzero(X["colour=blue"] == 1))
 
 
 def test_cohort_fraction_thins_the_cohort(tab):

@@ -38,13 +38,14 @@ HISTORY_COLUMNS = ["epoch", "ua", "ra", "ta", "mi", "mia_loss_auc", "mia_entropy
 
 def _check_inputs(original: ModelRun, problem: ForgetProblem, lam: float, epochs: int) -> None:
     if not isinstance(original, ModelRun):
-        raise ValueError(f"original must be the ModelRun from train_original(), got {type(original).__name__}")
+        raise ValueError(
+            f"original must be the ModelRun from train_original(), got {type(original).__name__}")
     if not isinstance(problem, ForgetProblem):
         raise ValueError(f"problem must be the ForgetProblem from prepare(), got {type(problem).__name__}")
     if (original.n_features, original.n_classes) != (problem.n_features, problem.n_classes):
         raise ValueError(
-            f"the original model has {original.n_features} inputs / {original.n_classes} classes but the problem "
-            f"has {problem.n_features} / {problem.n_classes}; train the original on this problem")
+            f"the original model has {original.n_features} inputs / {original.n_classes} classes but the "
+            f"problem has {problem.n_features} / {problem.n_classes}; train the original on this problem")
     if not (isinstance(lam, (int, float, np.number)) and math.isfinite(lam) and lam >= 0):
         raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
     if int(epochs) != epochs or epochs < 0:
@@ -126,8 +127,8 @@ def _paired(
 
     def train(model: nn.Module, on_epoch) -> tuple[float, int, bool, bool]:
         return fit_paired(model, problem, step, epochs=int(epochs), retain_batch=int(retain_batch),
-                          forget_batch=int(forget_batch), lr=lr, gen=gen, y_forget=y_forget, on_epoch=on_epoch,
-                          progress=progress, should_stop=should_stop, label=method)
+                          forget_batch=int(forget_batch), lr=lr, gen=gen, y_forget=y_forget,
+                          on_epoch=on_epoch, progress=progress, should_stop=should_stop, label=method)
 
     return _run(method, problem, original.model(), train, lam=lam, epochs=epochs,
                 confidence_before=_confidence(original, problem), reference=reference, options=opts)
@@ -221,9 +222,9 @@ def finetune(
     def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
         return F.cross_entropy(model(Xr), yr), float("nan")
 
-    return _paired("finetune", original, problem, step, lam=0.0, epochs=epochs, lr=lr, retain_batch=retain_batch,
-                   forget_batch=forget_batch, random_state=random_state, progress=progress,
-                   should_stop=should_stop, reference=reference)
+    return _paired("finetune", original, problem, step, lam=0.0, epochs=epochs, lr=lr,
+                   retain_batch=retain_batch, forget_batch=forget_batch, random_state=random_state,
+                   progress=progress, should_stop=should_stop, reference=reference)
 
 
 def neggrad(
@@ -243,9 +244,9 @@ def neggrad(
         logits = model(torch.cat([Xr, Xu]))
         return F.cross_entropy(logits[:nr], yr) - lam * F.cross_entropy(logits[nr:], yu), float("nan")
 
-    return _paired("neggrad", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
-                   forget_batch=forget_batch, random_state=random_state, progress=progress,
-                   should_stop=should_stop, reference=reference)
+    return _paired("neggrad", original, problem, step, lam=lam, epochs=epochs, lr=lr,
+                   retain_batch=retain_batch, forget_batch=forget_batch, random_state=random_state,
+                   progress=progress, should_stop=should_stop, reference=reference)
 
 
 def relabel(
@@ -269,8 +270,9 @@ def relabel(
         logits = model(torch.cat([Xr, Xu]))
         return F.cross_entropy(logits[:nr], yr) + lam * F.cross_entropy(logits[nr:], yfake), float("nan")
 
-    return _paired("relabel", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
-                   forget_batch=forget_batch, random_state=random_state, progress=progress,
+    return _paired("relabel", original, problem, step, lam=lam, epochs=epochs, lr=lr,
+                   retain_batch=retain_batch, forget_batch=forget_batch, random_state=random_state,
+                   progress=progress,
                    should_stop=should_stop, reference=reference, y_forget=y_fake)
 
 
@@ -293,20 +295,23 @@ def retrain(
     _check_inputs(original, problem, 0.0, epochs)
     _check_common(epochs, lr, batch_size)
     seed = seed_from(random_state)
-    model = make_model("mlp", problem.n_features, problem.n_classes, hidden=original.hidden, random_state=seed)
+    model = make_model("mlp", problem.n_features, problem.n_classes, hidden=original.hidden,
+                       random_state=seed)
     gen = torch_generator(seed + 1)
 
     def train(m: nn.Module, on_epoch) -> tuple[float, int, bool, bool]:
-        return fit_plain(m, problem.X_retain, problem.y_retain, epochs=int(epochs), batch_size=int(batch_size),
-                         lr=lr, gen=gen, on_epoch=on_epoch, progress=progress, should_stop=should_stop,
-                         label="retrain")
+        return fit_plain(m, problem.X_retain, problem.y_retain, epochs=int(epochs),
+                         batch_size=int(batch_size), lr=lr, gen=gen, on_epoch=on_epoch, progress=progress,
+                         should_stop=should_stop, label="retrain")
 
     return _run("retrain", problem, model, train, lam=0.0, epochs=epochs,
                 confidence_before=_confidence(original, problem), reference=reference,
                 options=dict(lr=lr, batch_size=batch_size, random_state=seed))
 
 
-def original_report(original: ModelRun, problem: ForgetProblem, *, reference: UnlearnReport | None = None) -> UnlearnReport:
+def original_report(
+    original: ModelRun, problem: ForgetProblem, *, reference: UnlearnReport | None = None
+) -> UnlearnReport:
     """The original model's metrics as a report (method ``"original"``, seconds = its training time)."""
     _check_inputs(original, problem, 0.0, 0)
     t0 = time.perf_counter()
@@ -382,7 +387,8 @@ def trial_seeds(random_state: RandomState, n_trials: int) -> tuple[int, ...]:
 
 
 def repeat(
-    method: str, original: ModelRun, problem: ForgetProblem, *, n_trials: int = 5, random_state: RandomState = 0,
+    method: str, original: ModelRun, problem: ForgetProblem, *, n_trials: int = 5,
+    random_state: RandomState = 0,
     reference: UnlearnReport | None = None, progress: Progress | None = None,
     should_stop: ShouldStop | None = None, **options: Any,
 ) -> Trials:

@@ -52,7 +52,8 @@ class ForgetSpec:
         if self.kind not in KINDS:
             raise ValueError(f"ForgetSpec kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.fraction is not None and not (0.0 < float(self.fraction) <= 1.0):
-            raise ValueError(f"fraction must be in (0, 1], got {self.fraction}; e.g. 0.75 forgets 75% of the rows")
+            raise ValueError(
+                f"fraction must be in (0, 1], got {self.fraction}; e.g. 0.75 forgets 75% of the rows")
         if self.kind == "class-fraction" and (self.cls is None or not _is_scalar(self.cls)):
             raise ValueError(f"kind 'class-fraction' needs a class label cls (a scalar), got {self.cls!r}")
         if self.kind == "cohort":
@@ -66,7 +67,8 @@ class ForgetSpec:
                 raise ValueError(f"value must be a scalar for op {self.op!r}, got {self.value!r}")
         if self.kind == "random":
             if (self.n is None) == (self.fraction is None):
-                raise ValueError("kind 'random' needs exactly one of n (a count) or fraction; set the other to None")
+                raise ValueError(
+                    "kind 'random' needs exactly one of n (a count) or fraction; set the other to None")
             if self.n is not None and int(self.n) < 1:
                 raise ValueError(f"n must be a positive number of rows, got {self.n}")
         if self.kind == "index":
@@ -74,7 +76,8 @@ class ForgetSpec:
             if self.index is None or not all(isinstance(i, (int, np.integer)) for i in idx):
                 raise ValueError(f"kind 'index' needs index: an int or a tuple of ints, got {self.index!r}")
         if not isinstance(self.random_state, (int, np.integer)):
-            raise ValueError(f"random_state must be an int (the spec is a cache key), got {self.random_state!r}")
+            raise ValueError(
+                f"random_state must be an int (the spec is a cache key), got {self.random_state!r}")
 
     # -- convenience constructors --------------------------------------------------------------
     @classmethod
@@ -88,7 +91,9 @@ class ForgetSpec:
                    random_state=random_state)
 
     @classmethod
-    def random(cls, *, n: int | None = None, fraction: float | None = None, random_state: int = 0) -> ForgetSpec:
+    def random(
+        cls, *, n: int | None = None, fraction: float | None = None, random_state: int = 0
+    ) -> ForgetSpec:
         return cls(kind="random", cls=None, n=n, fraction=fraction, random_state=random_state)
 
     @classmethod
@@ -123,7 +128,8 @@ class ForgetSpec:
             mask = _equals(y, self.cls)
             if not mask.any():
                 present = ", ".join(map(str, pd.unique(pd.Series(y)).tolist()[:20]))
-                raise ValueError(f"class {self.cls!r} has no rows in the training data; classes present: {present}")
+                raise ValueError(
+                    f"class {self.cls!r} has no rows in the training data; classes present: {present}")
             idx = _thin(np.flatnonzero(mask), self.fraction, rng)
         elif self.kind == "cohort":
             idx = _thin(np.flatnonzero(_predicate(X, extra, groups, self.column, self.op, self.value)),
@@ -134,7 +140,8 @@ class ForgetSpec:
         elif self.kind == "random":
             k = int(self.n) if self.n is not None else max(1, int(np.floor(self.fraction * n)))
             if k >= n:
-                raise ValueError(f"cannot forget {k} of {n} training rows: something must be retained; lower n")
+                raise ValueError(
+                    f"cannot forget {k} of {n} training rows: something must be retained; lower n")
             idx = rng.choice(n, size=k, replace=False)
         else:
             idx = np.asarray(self.index if isinstance(self.index, tuple) else (self.index,), dtype=np.int64)
@@ -143,7 +150,8 @@ class ForgetSpec:
                 raise ValueError(f"index {bad.tolist()} is out of range for {n} training rows (0..{n - 1})")
         idx = np.unique(np.asarray(idx, dtype=np.int64))
         if idx.size == 0:
-            raise ValueError(f"the forget set ({self.describe()}) is empty; raise the fraction or pick another set")
+            raise ValueError(
+                f"the forget set ({self.describe()}) is empty; raise the fraction or pick another set")
         if idx.size >= n:
             raise ValueError(f"the forget set ({self.describe()}) covers all {n} training rows; "
                              "nothing would be retained: lower the fraction or narrow the cohort")
@@ -216,7 +224,8 @@ def _predicate(X: pd.DataFrame, extra: dict, groups: dict, column: Any, op: str,
         num = pd.to_numeric(s, errors="raise").to_numpy(dtype=float)
         v = float(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"op {op!r} needs a numeric column and value; {column!r} {op} {value!r} is not") from exc
+        raise ValueError(
+            f"op {op!r} needs a numeric column and value; {column!r} {op} {value!r} is not") from exc
     return {"<": num < v, "<=": num <= v, ">": num > v, ">=": num >= v}[op]
 
 
@@ -306,7 +315,9 @@ class ForgetProblem:
         }
 
 
-def prepare(dataset: Any, spec: ForgetSpec, *, test_size: float = 0.2, random_state: RandomState = 0) -> ForgetProblem:
+def prepare(
+    dataset: Any, spec: ForgetSpec, *, test_size: float = 0.2, random_state: RandomState = 0
+) -> ForgetProblem:
     """Split ``dataset`` into train / test (stratified by the label), select D_u in the training split
     with ``spec``, and standardise features with training statistics.
 
@@ -327,7 +338,8 @@ def prepare(dataset: Any, spec: ForgetSpec, *, test_size: float = 0.2, random_st
     if not isinstance(spec, ForgetSpec):
         raise ValueError(f"spec must be a ForgetSpec, got {type(spec).__name__}")
     if dataset.y is None or dataset.task != "classification":
-        raise ValueError(f"data-point unlearning needs a classification target; {dataset.name!r} has task {dataset.task!r}")
+        raise ValueError(f"data-point unlearning needs a classification target; {dataset.name!r} has "
+                         f"task {dataset.task!r}")
     if not 0.0 < test_size < 1.0:
         raise ValueError(f"test_size must be in (0, 1), got {test_size}")
     labels, codes = np.unique(dataset.y.astype(str).to_numpy() if dataset.y.dtype == object

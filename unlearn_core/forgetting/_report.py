@@ -240,6 +240,7 @@ def summarize(reports: list[UnlearnReport] | tuple[UnlearnReport, ...]) -> pd.Da
     frame = compare(reports)
     cols = list(METRICS) + (["time_ratio"] if frame["time_ratio"].notna().all() else [])
     vals = frame[cols].astype(float)
-    out = pd.DataFrame({"mean": vals.mean(), "sd": vals.std(ddof=1) if len(vals) > 1 else 0.0, "n": len(vals)})
+    sd = vals.std(ddof=1) if len(vals) > 1 else 0.0
+    out = pd.DataFrame({"mean": vals.mean(), "sd": sd, "n": len(vals)})
     out.index.name = "metric"
     return out

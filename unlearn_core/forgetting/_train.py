@@ -30,7 +30,9 @@ from ._problem import ForgetProblem
 Progress = Callable[[int, int, Mapping[str, float]], None]
 ShouldStop = Callable[[], bool]
 # step(model, Xr, yr, Xu, yu) -> (loss, batch I_hat or nan)
-StepLoss = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]]
+StepLoss = Callable[
+    [nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]
+]
 # on_epoch(model, epoch, train_seconds_so_far, mean_loss, mean_mi) -> metrics of the epoch (or None)
 OnEpoch = Callable[[nn.Module, int, float, float, float], "Mapping[str, float] | None"]
 
