@@ -155,7 +155,9 @@ def _check_ts(ts: Sequence[float] | None) -> np.ndarray:
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"ts must be a non-empty list of numbers in [0, 1], got {ts!r}")
     if not np.all(np.isfinite(arr)) or arr.min() < 0 or arr.max() > 1:
-        raise ValueError(f"every t must be in [0, 1] (0: no unlearning, 1: the barycenter), got {arr.tolist()}")
+        raise ValueError(
+            f"every t must be in [0, 1] (0: no unlearning, 1: the barycenter), got {arr.tolist()}"
+        )
     if np.unique(arr).size != arr.size:
         raise ValueError(f"ts must be distinct, got {arr.tolist()}")
     return np.sort(arr)
@@ -242,7 +244,8 @@ def analytic_frontier(
             ) from exc
         est_col = "est_" + str(leakage_estimator).replace("-", "_")
     seed = seed_from(random_state)
-    timings = dict.fromkeys(("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "estimator"), 0.0)
+    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "estimator")
+    timings = dict.fromkeys(steps, 0.0)
 
     t0 = time.perf_counter()
     train, test = datasets.split(dataset, test_size=test_size, random_state=seed)

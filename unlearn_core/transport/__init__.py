@@ -93,7 +93,9 @@ def fit_barycenter(
     arr = as_2d_float(X)
     codes, labels = encode_groups(np.asarray(z))
     if codes.shape[0] != arr.shape[0]:
-        raise ValueError(f"X has {arr.shape[0]} rows but z has {codes.shape[0]} labels; align them row by row")
+        raise ValueError(
+            f"X has {arr.shape[0]} rows but z has {codes.shape[0]} labels; align them row by row"
+        )
     K = labels.size
     if K < 2:
         raise ValueError(f"z has a single group ({labels[0]!r}); a barycenter needs at least 2 groups")

@@ -86,7 +86,9 @@ class BarycenterMaps:
         if isinstance(X, pd.DataFrame) and self.columns is not None:
             missing = [c for c in self.columns if c not in X.columns]
             if missing:
-                raise ValueError(f"X lacks the fitted columns {missing[:5]}; pass the same features as in fitting")
+                raise ValueError(
+                    f"X lacks the fitted columns {missing[:5]}; pass the same features as in fitting"
+                )
             X = X.loc[:, list(self.columns)]
         # like as_2d_float, without forcing a C-ordered copy (the slider path calls this on every move)
         arr = np.asarray(X, dtype=float)

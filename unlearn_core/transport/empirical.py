@@ -15,7 +15,8 @@ where X_z are group z's rows with uniform weights a_z, M_z(Y)_{ij} = ||x_i - y_j
 POT's exact plan (``ot.emd``) or its Sinkhorn plan with eps = ``reg`` * mean(M_z). The maps are the
 barycentric projections T_z(x_i) = sum_j Gamma_z[i, j] y_j / a_i; a new point x of group z moves like its
 nearest fitted neighbour x' of that group, T_z(x) = x + T_z(x') - x' (POT's out-of-sample rule in
-``ot.da.BaseTransport.transform``). Repeated rows are merged into one atom carrying their mass (the same empirical measure),
+``ot.da.BaseTransport.transform``). Repeated rows are merged into one atom carrying their mass
+(the same empirical measure),
 so they share one displacement.
 
 Groups larger than ``max_samples`` rows are subsampled (uniformly, seeded) and the result says so.
@@ -209,7 +210,8 @@ def _fit_ot(
     mean = b @ Y
     C = Y - mean
     cov = (C * b[:, None]).T @ C
-    notes = [f"free-support barycenter on {n_support} points, {'exact LP' if reg is None else 'Sinkhorn'} plans"]
+    solver = "exact LP" if reg is None else "Sinkhorn"
+    notes = [f"free-support barycenter on {n_support} points, {solver} plans"]
     if subsampled:
         notes.append(
             f"subsampled to {max_samples} rows per group (max_samples; groups have more distinct rows); "

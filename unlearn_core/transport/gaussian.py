@@ -37,7 +37,10 @@ from ._linalg import auto_ridge, small_blas, sqrtm_and_inv, sqrtm_psd, sym, trac
 def gaussian_w2(m1: np.ndarray, S1: np.ndarray, m2: np.ndarray, S2: np.ndarray) -> float:
     """Squared W2 distance between N(m1, S1) and N(m2, S2) (Gelbrich / Dowson-Landau formula).
 
-    .. math:: W_2^2 = \\|m_1 - m_2\\|^2 + \\mathrm{tr}\\big(S_1 + S_2 - 2 (S_1^{1/2} S_2 S_1^{1/2})^{1/2}\\big)
+    .. math::
+
+        W_2^2 = \\|m_1 - m_2\\|^2
+              + \\mathrm{tr}\\big(S_1 + S_2 - 2 (S_1^{1/2} S_2 S_1^{1/2})^{1/2}\\big)
     """
     R1 = sqrtm_psd(np.atleast_2d(S1))
     cross = trace_sqrt(R1 @ np.atleast_2d(S2) @ R1)
@@ -154,7 +157,8 @@ def _two_group(covs: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
     With A_01 = S_0^{-1/2} (S_0^{1/2} S_1 S_0^{1/2})^{1/2} S_0^{-1/2} the optimal map 0 -> 1,
     B = w_0 I + w_1 A_01 is the map of group 0 onto the barycenter, S_bar = B S_0 B, and the map of
-    group 1 is B A_01^{-1} = w_0 A_01^{-1} + w_1 I. Returns (S_bar, A (2, d, d), tr((S_0^{1/2} S_1 S_0^{1/2})^{1/2})).
+    group 1 is B A_01^{-1} = w_0 A_01^{-1} + w_1 I.
+    Returns (S_bar, A (2, d, d), tr((S_0^{1/2} S_1 S_0^{1/2})^{1/2})).
     """
     S0, S1 = covs
     d = S0.shape[0]
@@ -232,7 +236,8 @@ def _fit_gaussian_moments(
     notes = []
     if K == 2 and fast_path:
         S_bar, A, cross = _two_group(covs_r, weights)
-        w2_01 = float(np.sum((means[0] - means[1]) ** 2) + np.trace(covs_r[0]) + np.trace(covs_r[1]) - 2 * cross)
+        shift = float(np.sum((means[0] - means[1]) ** 2))
+        w2_01 = shift + float(np.trace(covs_r[0]) + np.trace(covs_r[1])) - 2.0 * cross
         w2_01 = max(w2_01, 0.0)
         # Along the geodesic, W2(mu_0, mu_bar) = w_1 W2(mu_0, mu_1) and W2(mu_1, mu_bar) = w_0 W2(mu_0, mu_1).
         group_costs = np.array([weights[1] ** 2 * w2_01, weights[0] ** 2 * w2_01])

@@ -62,7 +62,9 @@ class _MarginalMapper:
     ties: str
     seed: int
 
-    def _levels_for(self, x: np.ndarray, s: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _levels_for(
+        self, x: np.ndarray, s: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Levels u in (0, 1] of values x in a group whose sorted column is s, and the extrapolation shift."""
         n = s.shape[0]
         lo = np.searchsorted(s, x, side="left")
@@ -165,7 +167,9 @@ def fit_marginal(
     # Covariance of the barycenter quantile curve u -> (F_j^{-1}(u))_j: the comonotone joint law, shown
     # for display only (the marginal method does not fix the joint law of the barycenter).
     cov = (centred * du[:, None]).T @ centred
-    mapper = _MarginalMapper(sorted_cols=sorted_cols, weights=weights, ties=ties, seed=seed_from(random_state))
+    mapper = _MarginalMapper(
+        sorted_cols=sorted_cols, weights=weights, ties=ties, seed=seed_from(random_state)
+    )
     return dict(
         total_cost=float(weights @ group_costs),
         group_costs=group_costs,
@@ -178,7 +182,9 @@ def fit_marginal(
         notes=[
             "per-feature quantile barycenter: every feature's distribution is equal across groups, the "
             "joint dependence between features may still carry information about Z",
-            f"ties {'drawn uniformly within the tie (exact in law)' if ties == 'random' else 'mapped from the tie centre'}",
+            "ties drawn uniformly within the tie (exact in law)"
+            if ties == "random"
+            else "ties mapped from the tie centre",
         ],
         options=dict(ties=ties),
         mapper=mapper,
