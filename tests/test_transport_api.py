@@ -108,3 +108,15 @@ def test_out_of_sample_points_of_known_groups(data):
     maps = fit_barycenter(X[:80], z[:80])
     out = maps.transform(X[80:], z[80:], 0.5)
     assert out.shape == (40, 3) and np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("method", ["gaussian", "marginal", "ot-exact"])
+def test_maps_pickle_round_trip(method, data):
+    # the UI caches fitted maps (st.cache_data pickles them)
+    import pickle
+
+    X, z = data
+    maps = fit_barycenter(X, z, method=method)
+    again = pickle.loads(pickle.dumps(maps))
+    assert_array_equal(again.transform(X, z, 0.5), maps.transform(X, z, 0.5))
+    assert again.summary() == maps.summary()
