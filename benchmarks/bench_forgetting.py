@@ -134,9 +134,11 @@ def run_dataset(name: str, n_trials: int) -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame(rows), extra
 
 
-def _pm(mean: float, sd: float, pct: bool = False, digits: int = 3) -> str:
+def _pm(mean: float, sd: float, pct: bool = False, digits: int = 3, sig: bool = False) -> str:
     if np.isnan(mean):
         return ""
+    if sig:  # Î spans 1e-9 (one point of 5,000) to 1e-2 nats: significant digits, not decimals
+        return f"{mean:.3g} ± {sd:.2g}"
     if pct:
         return f"{100 * mean:.1f} ± {100 * sd:.1f}"
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
@@ -152,7 +154,7 @@ def table(df: pd.DataFrame) -> str:
         m, s = sub.mean(numeric_only=True), sub.std(numeric_only=True, ddof=1).fillna(0.0)
         lines.append(
             f"| {method} | {'' if lam < 0 else f'{lam:g}'} | {ep} | {_pm(m.ua, s.ua, True)} | {_pm(m.ra, s.ra, True)} "
-            f"| {_pm(m.ta, s.ta, True)} | {_pm(m.mi, s.mi, digits=4)} | {_pm(m.mia_loss_auc, s.mia_loss_auc)} "
+            f"| {_pm(m.ta, s.ta, True)} | {_pm(m.mi, s.mi, sig=True)} | {_pm(m.mia_loss_auc, s.mia_loss_auc)} "
             f"| {_pm(m.mia_entropy_auc, s.mia_entropy_auc)} | {_pm(m.confidence, s.confidence)} "
             f"| {_pm(m.seconds, s.seconds, digits=2)} | {_pm(m.ratio_ttu, s.ratio_ttu, digits=3)} "
             f"| {_pm(m.ratio_retrain, s.ratio_retrain, digits=3)} | {int(sub['over'].sum())}/{len(sub)} |")
@@ -173,8 +175,8 @@ def checks(name: str, df: pd.DataFrame, extra: dict) -> str:
     ratio = float(np.median(mi.ratio_ttu))
     full = float(np.median(mi.ratio_retrain))
     items = [
-        (f"UA(MI λ={lam:g}, {ep} ep) − UA(retrain) within ±3 points", f"{100 * d_ua:+.1f} points", abs(d_ua) <= 0.03),
-        (f"TA(MI) − TA(original) within ±1 point", f"{100 * d_ta:+.1f} points", abs(d_ta) <= 0.01),
+        (f"UA(MI λ={lam:g}, {ep} ep) − UA(retrain) within ±3 points", f"{100 * d_ua:+.2f} points", abs(d_ua) <= 0.03),
+        (f"TA(MI) − TA(original) within ±1 point", f"{100 * d_ta:+.2f} points", abs(d_ta) <= 0.01),
         ("MIA AUC (loss) of MI within ±0.05 of retrain's", f"{d_auc:+.3f}", abs(d_auc) <= 0.05),
         ("Î(original) > Î(retrained), trials", f"{n_mi}/{len(per['original'])}", n_mi == len(per["original"])),
         (f"over-unlearning at λ={over_lam:g}, {over_ep} ep (flagged trials; mean UA vs retrain)",
