@@ -43,6 +43,15 @@ def test_spec_is_hashable_and_compares_by_value():
     assert {a: 1}[b] == 1
 
 
+def test_spec_defaults_are_normalised(tab):
+    assert ForgetSpec().fraction == 0.75 and ForgetSpec() == ForgetSpec(fraction=0.75)
+    assert ForgetSpec(kind="random", n=10).fraction is None and ForgetSpec(kind="random", n=10).cls is None
+    # a cohort is not thinned unless asked
+    cohort = ForgetSpec(kind="cohort", column="age", op=">=", value=60).select(tab)
+    assert_array_equal(cohort, np.flatnonzero(tab.X["age"] >= 60))
+    assert ForgetSpec.cohort("age", ">=", 60) == ForgetSpec(kind="cohort", column="age", op=">=", value=60)
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [

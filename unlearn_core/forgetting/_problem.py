@@ -12,6 +12,7 @@ from .._utils import RandomState, check_random_state, seed_from
 
 KINDS = ("class-fraction", "cohort", "random", "index")
 OPS = ("==", "!=", "<", "<=", ">", ">=", "in")
+DEFAULT_FRACTION = 0.75
 
 
 def _is_scalar(v: Any) -> bool:
@@ -24,8 +25,8 @@ class ForgetSpec:
 
     Kinds and the fields they use:
 
-    - ``"class-fraction"``: a ``fraction`` (in (0, 1]) of the training rows of class ``cls``, drawn at
-      random (the authors' MNIST experiment: 75% of the 3s). The count is ``floor(fraction * n_cls)``
+    - ``"class-fraction"``: a ``fraction`` (in (0, 1], default 0.75) of the training rows of class
+      ``cls``, drawn at random (the authors' MNIST experiment: 75% of the 3s). The count is ``floor(fraction * n_cls)``
       (at least 1), as in the authors' code.
     - ``"cohort"``: every training row where ``column op value`` holds (``op`` in ``==, !=, <, <=, >,
       >=, in``; ``value`` a tuple for ``in``), optionally thinned to a ``fraction`` of that cohort.
@@ -40,7 +41,7 @@ class ForgetSpec:
 
     kind: str = "class-fraction"
     cls: Any = 3
-    fraction: float | None = 0.75
+    fraction: float | None = None
     column: str | int | None = None
     op: str = "=="
     value: Any = None
@@ -51,6 +52,12 @@ class ForgetSpec:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"ForgetSpec kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        # normalise so that equal selections are equal cache keys: the class fraction defaults to 0.75
+        # (the authors' experiment) and only class-fraction specs carry a class
+        if self.kind == "class-fraction" and self.fraction is None:
+            object.__setattr__(self, "fraction", DEFAULT_FRACTION)
+        if self.kind != "class-fraction":
+            object.__setattr__(self, "cls", None)
         if self.fraction is not None and not (0.0 < float(self.fraction) <= 1.0):
             raise ValueError(
                 f"fraction must be in (0, 1], got {self.fraction}; e.g. 0.75 forgets 75% of the rows")
@@ -87,18 +94,18 @@ class ForgetSpec:
     @classmethod
     def cohort(cls, column: str | int, op: str, value: Any, *, fraction: float | None = None,
                random_state: int = 0) -> ForgetSpec:
-        return cls(kind="cohort", cls=None, column=column, op=op, value=value, fraction=fraction,
+        return cls(kind="cohort", column=column, op=op, value=value, fraction=fraction,
                    random_state=random_state)
 
     @classmethod
     def random(
         cls, *, n: int | None = None, fraction: float | None = None, random_state: int = 0
     ) -> ForgetSpec:
-        return cls(kind="random", cls=None, n=n, fraction=fraction, random_state=random_state)
+        return cls(kind="random", n=n, fraction=fraction, random_state=random_state)
 
     @classmethod
     def rows(cls, index: int | tuple[int, ...]) -> ForgetSpec:
-        return cls(kind="index", cls=None, fraction=None, index=index)
+        return cls(kind="index", index=index)
 
     def describe(self) -> str:
         """A short human-readable description (for captions and tables)."""
