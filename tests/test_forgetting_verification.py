@@ -82,3 +82,18 @@ def test_unlearning_is_cheaper_than_retraining_to_the_same_utility(trials):
 
 def test_single_mi_run_on_digits_is_under_5_seconds(trials):
     assert max(t["wall"] for t in trials) <= 5.0
+
+
+@pytest.mark.shared_data
+def test_mnist_subset_original_leaks_more_than_retrained(shared_data):
+    # the real MNIST test images (a 3,000-image stratified subsample to stay fast); the full protocol
+    # with 8,000 training images is in benchmarks/bench_forgetting.py
+    ds = datasets.load("mnist", data_dir=str(shared_data / "mnist"), download=False, n_samples=3000)
+    pb = fg.prepare(ds, fg.ForgetSpec(cls=3, fraction=0.75, random_state=0), random_state=0)
+    assert pb.n_features == 784 and pb.image_shape == (28, 28)
+    orig = fg.train_original(pb, hidden=(64,), epochs=15, random_state=0)
+    ref = fg.retrain(orig, pb, random_state=0)
+    start = fg.original_report(orig, pb, reference=ref)
+    rep = fg.unlearn(orig, pb, lam=1.0, epochs=5, random_state=0, reference=ref)
+    assert start.ua > ref.ua and start.mi > ref.mi
+    assert rep.mi < start.mi and rep.ua < start.ua
