@@ -258,7 +258,7 @@ def main() -> None:
     args = ap.parse_args()
     head = [
         "# Regularised training and the trained frontier (issue 5)\n",
-        f"Command: `python benchmarks/bench_training.py{' --quick' if args.quick else ''}`  ",
+        f"Command: `python benchmarks/bench_training.py {' '.join(sys.argv[1:])}`  ",
         f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc = {os.cpu_count()}; CPU: {cpu_model()}; "
         f"load average at start: {os.getloadavg()[0]:.1f} (the machine is shared: timings are noisy, read ratios).  ",
         "Settings: MLP 64-32, Adam lr 1e-3, batch 256 (stratified by Z), softmax-averaging penalty, torch 1 thread, "
