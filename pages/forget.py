@@ -94,27 +94,31 @@ def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
     if not todo_base and not todo:
         return True
     st.session_state[CANCEL_KEY] = False
-    box = st.container(border=True)
+    slot = st.empty()  # emptied when the run ends (emptying the container itself would add an element to it)
+    box = slot.container(border=True)
     bar = box.progress(0.0, text="Starting…")
     box.button("Cancel", key="forget_cancel_btn", on_click=_cancel, icon=":material/cancel:")
     stages = (["original", "retrain"] if todo_base else []) + [m for m, _, _ in todo]
     done = 0
 
-    def progress(fraction: float, message: str = "") -> None:
-        frac = (done + min(max(float(fraction), 0.0), 1.0)) / len(stages)
-        bar.progress(min(frac, 1.0), text=f"{stages[min(done, len(stages) - 1)]}: {message}")
+    def progress(step: int, total: int, metrics=None) -> None:
+        """The engine's ``progress(step, total_steps, metrics)``, mapped onto one bar over all stages."""
+        metrics = metrics or {}
+        frac = (done + min(max(step / max(total, 1), 0.0), 1.0)) / len(stages)
+        epoch = f"epoch {metrics['epoch']}" if "epoch" in metrics else f"step {step:,} of {total:,}"
+        bar.progress(min(frac, 1.0), text=f"{stages[min(done, len(stages) - 1)]}: {epoch}")
 
     with ui.engine_errors("Preparing the forget set"):
         if todo_base:
             problem = fg.prepare(ds, base.spec, random_state=base.seed)
             original = fg.train_original(problem, random_state=base.seed, progress=progress, should_stop=_stop)
             if original.stopped:
-                box.empty()
+                slot.empty()
                 return False
             done += 1
             reference = fg.retrain(original, problem, random_state=base.seed, progress=progress, should_stop=_stop)
             if reference.stopped:
-                box.empty()
+                slot.empty()
                 return False
             done += 1
             _remember(base, Prepared(problem, original, fg.original_report(original, problem, reference=reference),
@@ -125,11 +129,11 @@ def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
             rep = fg.METHODS[method](prep.original, prep.problem, lam=lam, epochs=epochs, random_state=base.seed,
                                      progress=progress, should_stop=_stop, reference=prep.reference)
         if rep.stopped:
-            box.empty()
+            slot.empty()
             return False
         _remember((base, method, lam, epochs), rep)
         done += 1
-    box.empty()
+    slot.empty()
     return True
 
 
@@ -235,7 +239,7 @@ b[1].caption(
 # -- metric strip ----------------------------------------------------------------------------------
 st.subheader(f"MI unlearning at λ = {lam:g}, {epochs} epoch{'s' * (epochs != 1)}")
 ref = prep.reference
-m = st.columns(7)
+m = st.columns(4) + st.columns(4)[:3]  # two rows: the accuracies and Î, then attack, time, confidence
 for col, (k, label, fmt) in zip(m, (
     ("ua", "UA (forget acc)", "{:.1%}"), ("ra", "RA (retain acc)", "{:.1%}"), ("ta", "TA (test acc)", "{:.1%}"),
     ("mi", "Î (nats)", "{:.4f}"), ("mia_loss_auc", "MIA AUC", "{:.3f}"),

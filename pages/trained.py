@@ -16,8 +16,8 @@ from unlearn_core.models import MODELS
 from unlearn_core.plots import training as tplots
 
 #: λ values offered by the grid picker (a fixed menu, so repeated sweeps hit the cache).
-LAM_CHOICES: tuple[float, ...] = tuple(sorted({*DEFAULT_LAMBDAS, 0.5, 1000.0, 2000.0}))
-DEFAULT_GRID: tuple[float, ...] = (0.0, 10.0, 50.0, 200.0)
+DEFAULT_GRID: tuple[float, ...] = (0.0, 5.0, 20.0, 100.0)  # a 4-point subset of the engine's grid (up to 100)
+LAM_CHOICES: tuple[float, ...] = tuple(sorted({*DEFAULT_LAMBDAS, *DEFAULT_GRID, 50.0, 200.0, 500.0}))
 DEFAULT_EPOCHS = 5
 AUTO_RUN_MAX_ROWS = 5000  # the first visit runs the default sweep by itself on data this small
 MAX_SWEEPS = 16
@@ -84,7 +84,8 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
 def _run_sweep(key: SweepKey, ds) -> None:
     """Train the sweep with a progress bar and a cancel button; store it on success."""
     st.session_state[CANCEL_KEY] = False
-    box = st.container(border=True)
+    slot = st.empty()  # emptied when the run ends (emptying the container itself would add an element to it)
+    box = slot.container(border=True)
     bar = box.progress(0.0, text="Starting the sweep…")
     box.button("Cancel", key="trained_cancel_btn", on_click=_cancel, icon=":material/cancel:")
 
@@ -102,7 +103,7 @@ def _run_sweep(key: SweepKey, ds) -> None:
             epochs=key.epochs, warm_start=key.warm_start, random_state=key.seed, progress=progress,
             should_stop=should_stop, keep_results=True,
         )
-    box.empty()
+    slot.empty()
     if frontier.meta.get("stopped"):
         st.session_state["_trained_msg"] = ("Sweep cancelled after "
                                             f"{len(frontier.table)} of {len(key.lambdas)} λ values.")
@@ -146,14 +147,16 @@ model = c[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in mo
 if not lesson:
     lams = c[2].multiselect("λ grid", LAM_CHOICES, default=list(DEFAULT_GRID), key="trained_lams",
                             format_func=lambda v: f"{v:g}",
-                            help="Softmax averaging's values are hundredths of a nat, so useful λ reach the hundreds.")
+                            help="Softmax averaging's values are hundredths of a nat, so useful λ reach the tens; beyond about "
+                            "100 there is no mean gap left to remove and more weight only costs utility.")
     epochs = int(c[3].number_input("Epochs (first λ)", 1, 100, DEFAULT_EPOCHS, key="trained_epochs",
                                    help="Later λ warm-start from the previous model and train half as long."))
     o = st.columns([2, 2, 3, 2])
     hidden_txt = o[0].text_input("MLP hidden widths", "64,32", key="trained_hidden", disabled=model != "mlp")
     warm = o[1].checkbox("Warm starts", value=True, key="trained_warm",
                          help="Start each λ from the previous solution (faster; the frontier is traced continuously).")
-    overlay = o[2].checkbox("Overlay the analytic (barycenter) frontier", value=True, key="trained_overlay")
+    overlay = o[2].checkbox("Analytic frontier overlay", value=True, key="trained_overlay",
+                         help="Draw the barycenter (McCann path) frontier of the sidebar's method on the same axes.")
 else:
     lams, epochs, hidden_txt, warm, overlay = list(DEFAULT_GRID), DEFAULT_EPOCHS, "64,32", True, True
 

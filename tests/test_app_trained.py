@@ -51,7 +51,7 @@ def new_app(*, auto: bool = False):
     return at
 
 
-def tiny_sweep(at, lams=(0.0, 200.0), epochs: int = 2, overlay: bool = False):
+def tiny_sweep(at, lams=(0.0, 100.0), epochs: int = 2, overlay: bool = False):
     at.run()
     at.multiselect(key="trained_lams").set_value(list(lams))
     at.number_input(key="trained_epochs").set_value(epochs)
@@ -71,7 +71,7 @@ def test_defaults_run_the_sweep_and_draw_it_over_the_analytic_frontier():
     fig = figure(at, "trained_chart")
     sweep = trace(fig, "trained (λ sweep)")
     assert_allclose(_arr(sweep["customdata"])[:, 0] if _arr(sweep["customdata"]).ndim == 2
-                    else _arr(sweep["customdata"]), [0.0, 10.0, 50.0, 200.0])
+                    else _arr(sweep["customdata"]), [0.0, 5.0, 20.0, 100.0])
     probe = _arr(sweep["x"]).astype(float)
     assert probe.shape == (4,) and np.all((probe >= 0.4) & (probe <= 1.0))
     assert probe[-1] < probe[0]  # leakage falls as λ rises on the toy groups
@@ -89,14 +89,14 @@ def test_sweep_button_widgets_change_the_view():
     assert "analytic (barycenter path, t sweep)" not in names  # overlay off
     assert _arr(trace(fig, "trained (λ sweep)")["x"]).shape == (2,)
     # the selected λ drives the metrics and the detail figures
-    at.selectbox(key="trained_lam").set_value(200.0).run()
-    gap_200 = next(m.value for m in at.metric if m.label == "Demographic-parity gap")
-    title_200 = figure(at, "trained_outputs")["layout"]["title"]["text"]
+    at.selectbox(key="trained_lam").set_value(100.0).run()
+    gap_100 = next(m.value for m in at.metric if m.label == "Demographic-parity gap")
+    title_100 = figure(at, "trained_outputs")["layout"]["title"]["text"]
     at.selectbox(key="trained_lam").set_value(0.0).run()
     gap_0 = next(m.value for m in at.metric if m.label == "Demographic-parity gap")
     title_0 = figure(at, "trained_outputs")["layout"]["title"]["text"]
-    assert float(gap_200) < float(gap_0)  # λ = 200 closes the parity gap
-    assert "λ = 200" in title_200 and "λ = 0" in title_0
+    assert float(gap_100) < float(gap_0)  # λ = 100 closes the parity gap
+    assert "λ = 100" in title_100 and "λ = 0" in title_0
     cur = trace(figure(at, "trained_chart"), "current")
     assert_allclose(np.ravel(_arr(cur["customdata"]))[0], 0.0)
 
