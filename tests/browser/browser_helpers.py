@@ -17,33 +17,34 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 90_000
 
 
-def wait_idle(page, *, settle_ms: int = 500) -> None:
+def wait_idle(page, *, settle_ms: int = 500, timeout_ms: int = TIMEOUT_MS) -> None:
     """Wait until Streamlit has finished running the script and stays idle for ``settle_ms``.
 
     The app root carries ``data-test-script-state`` ("running" / "notRunning"); a rerun can start a
     moment after an interaction, so idleness must hold across two checks.
     """
     idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
-    page.wait_for_selector("[data-testid='stApp']", timeout=TIMEOUT_MS)
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     for _ in range(2):
         page.wait_for_timeout(settle_ms)
-        page.wait_for_selector(idle, timeout=TIMEOUT_MS)
+        page.wait_for_selector(idle, timeout=timeout_ms)
 
 
-def wait_plots(page) -> None:
+def wait_plots(page, *, timeout_ms: int = TIMEOUT_MS) -> None:
     """Wait until every plotly chart on the page has drawn its SVG."""
     page.wait_for_function(
         "() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
         "document.querySelectorAll('[data-testid=stPlotlyChart]').length",
-        timeout=TIMEOUT_MS,
+        timeout=timeout_ms,
     )
 
 
-def open_page(page, url: str) -> None:
+def open_page(page, url: str, *, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Open ``url`` and wait until the script is idle, the title is shown and every chart is drawn."""
     page.goto(url, wait_until="domcontentloaded")
-    wait_idle(page)
-    page.wait_for_selector("[data-testid='stMain'] h1", timeout=TIMEOUT_MS)
-    wait_plots(page)
+    wait_idle(page, timeout_ms=timeout_ms)
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout_ms)
+    wait_plots(page, timeout_ms=timeout_ms)
 
 
 def assert_no_exception(page) -> None:

@@ -1,0 +1,273 @@
+"""Benchmark the explorer's speed budgets (issue 7, Speed): cold Home, and a t change on Adult.
+
+Run from the project root:
+
+    python benchmarks/bench_ui.py [--dataset adult] [--repeats 7] [--no-browser]
+
+Measures, each as the median of ``--repeats`` runs (wall time, ``time.perf_counter``):
+
+1. Cold first render of Home on the default dataset, in a fresh Python process per repeat (AppTest;
+   the process has imported streamlit but none of the engine), and in a real browser on a freshly
+   started ``streamlit run app.py`` (page open -> script idle and every chart drawn).
+2. Changing t on the barycenter page with a warm cache (the barycenter fit and the frontier already
+   computed; every t is new to the per-t cache):
+   - engine work: the per-t wrapper ``ui.cached_view_at`` (X_t on all rows for the shown feature,
+     displacements, distortion) and, for reference, the engine's exact ``maps.transform(X, z, t)``;
+   - page re-render: AppTest full-script rerun after ``slider.set_value`` (stricter than the browser,
+     which reruns only the fragment) and the browser's keyboard step -> script idle -> marker moved.
+   The reference row is an AppTest rerun of a one-line app in the same process, so the ratio column
+   separates this page's cost from Streamlit's own per-run overhead.
+
+The machine is shared (2 cores, several engineers' jobs): absolute times are noisy; the ratios less so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+COLD_HOME = r"""
+import json, sys, time
+sys.path.insert(0, {tests!r})
+import streamlit  # noqa: F401  (the server has it loaded before any page runs)
+from app_helpers import APP  # noqa: E402  (also applies the AppTest/pages shim)
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(str(APP), default_timeout=120)
+start = time.perf_counter()
+at.run()
+elapsed = time.perf_counter() - start
+assert not at.exception, [e.value for e in at.exception]
+print(json.dumps({{"seconds": elapsed}}))
+"""
+
+
+def _median(xs):
+    return float(statistics.median(xs))
+
+
+def cold_home_apptest(repeats: int) -> list[float]:
+    out = []
+    code = COLD_HOME.format(tests=str(ROOT / "tests"))
+    for _ in range(repeats):
+        res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        if res.returncode != 0:
+            raise RuntimeError(res.stderr[-2000:])
+        out.append(json.loads(res.stdout.strip().splitlines()[-1])["seconds"])
+    return out
+
+
+def reference_rerun(repeats: int) -> list[float]:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("import streamlit as st\nst.slider('x', 0.0, 1.0, 0.5, key='x')\nst.write(st.session_state.x)")
+    at.run()
+    out = []
+    for i in range(repeats):
+        at.slider(key="x").set_value(round(0.05 * (i + 1), 2))
+        start = time.perf_counter()
+        at.run()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def t_change_apptest(dataset: str, repeats: int) -> dict:
+    import numpy as np
+    from app_helpers import open_app
+
+    import ui
+
+    start = time.perf_counter()
+    at = open_app(timeout=1800, page="barycenter", dataset=dataset, t="0.5")
+    cold = time.perf_counter() - start
+    assert not at.exception and not at.error, ([e.value for e in at.exception], [e.value for e in at.error])
+    ts = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.45, 0.4, 0.35, 0.3][:repeats]
+    rerun, engine = [], []
+    for t in ts:
+        at.slider(key="_w_t").set_value(t)
+        s = time.perf_counter()
+        at.run()
+        rerun.append(time.perf_counter() - s)
+        assert not at.exception
+        engine.append(float(at.session_state["_engine_seconds"]))
+    # The engine's exact transform of every row at one t, for reference.
+    s = at.session_state["app"]
+    key = ui.data_key(s.dataset, sensitive=s.sensitive, seed=s.seed)
+    fit = ui.cached_fit(key, s.method, s.seed)
+    ds = ui.load_data(key)
+    z = ds.z.to_numpy()
+    exact = []
+    for t in ts:
+        st_ = time.perf_counter()
+        fit.maps.transform(fit.X, z, t)
+        exact.append(time.perf_counter() - st_)
+    return dict(cold=cold, rerun=rerun, engine=engine, exact=exact, n=int(fit.X.shape[0]), d=int(fit.X.shape[1]),
+                fit_seconds=float(fit.maps.seconds), V=float(fit.maps.total_cost), np=np.__version__)
+
+
+def browser_measurements(dataset: str, repeats: int) -> dict:
+    from browser_helpers import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        assert_no_exception,
+        figure_trace,
+        open_page,
+        slider_input,
+        wait_idle,
+    )
+    from playwright.sync_api import sync_playwright
+
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    out: dict = {}
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            s = time.perf_counter()
+            open_page(page, url + "/")
+            out["home_cold"] = time.perf_counter() - s
+            assert_no_exception(page)
+            s = time.perf_counter()
+            open_page(page, url + f"/barycenter?dataset={dataset}&t=0.5", timeout_ms=900_000)
+            out["bary_cold"] = time.perf_counter() - s
+            assert_no_exception(page)
+            page.set_default_timeout(60_000)
+            slider = slider_input(page, "how far along the path")
+            steps = []
+            slider.focus()
+            for i in range(repeats):
+                key = "ArrowRight" if i < repeats // 2 + 1 else "ArrowLeft"
+                want = None
+                s = time.perf_counter()
+                page.keyboard.press(key)
+                # Done when the frontier marker shows the new t and the script is idle.
+                want = float(slider.get_attribute("aria-valuetext"))
+                page.wait_for_function(
+                    "([t]) => { for (const gd of document.querySelectorAll('.js-plotly-plot')) {"
+                    " const title = String((gd.layout && gd.layout.title && gd.layout.title.text) || '');"
+                    " if (!title.includes('Utility vs leakage')) continue;"
+                    " const c = (gd.data || []).find(d => d.name === 'current');"
+                    " return c && Math.abs(c.customdata[0][0] - t) < 1e-9 &&"
+                    " document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state') === 'notRunning'; }"
+                    " return false; }",
+                    arg=[want], polling=10,
+                )
+                steps.append(time.perf_counter() - s)
+            wait_idle(page, timeout_ms=60_000)
+            out["t_change"] = steps
+            out["marker"] = figure_trace(page, "Utility vs leakage", "current")
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dataset", default="adult")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="also write the markdown table here")
+    args = ap.parse_args()
+    os.chdir(ROOT)
+
+    ref = reference_rerun(args.repeats)
+    cold = cold_home_apptest(max(3, args.repeats // 2))
+    tc = t_change_apptest(args.dataset, args.repeats)
+    br = None if args.no_browser else browser_measurements(args.dataset, args.repeats)
+
+    ms = lambda x: f"{1000 * x:.0f} ms"  # noqa: E731
+    rows = [
+        ("Reference: AppTest rerun of a one-slider app", ms(_median(ref)), "1.0", "-", "-"),
+        ("Home, cold first render, AppTest (fresh process)", ms(_median(cold)), f"{_median(cold) / _median(ref):.0f}",
+         "≤ 3000 ms", "met" if _median(cold) <= 3 else "MISSED"),
+        (f"Barycenter page, first render on {args.dataset} (fit + frontier, cold)", ms(tc["cold"]), "-", "-", "-"),
+        (f"t change, engine work (ui.cached_view_at, {tc['n']:,} rows)", ms(_median(tc["engine"])),
+         f"{_median(tc['engine']) / _median(ref):.2f}", "≤ 50 ms", "met" if _median(tc["engine"]) <= 0.05 else "MISSED"),
+        (f"t change, engine exact maps.transform(X, z, t) on {tc['n']:,} × {tc['d']} (reference)",
+         ms(_median(tc["exact"])), f"{_median(tc['exact']) / _median(ref):.2f}", "-", "-"),
+        ("t change, page re-render, AppTest full rerun", ms(_median(tc["rerun"])),
+         f"{_median(tc['rerun']) / _median(ref):.1f}", "≤ 300 ms", "met" if _median(tc["rerun"]) <= 0.3 else "MISSED"),
+    ]
+    if br is not None:
+        rows += [
+            ("Home, cold first render, browser (fresh server: imports + run + charts drawn)", ms(br["home_cold"]),
+             "-", "≤ 3000 ms", "met" if br["home_cold"] <= 3 else "MISSED"),
+            (f"Barycenter page on {args.dataset}, browser, cold", ms(br["bary_cold"]), "-", "-", "-"),
+            ("t change, browser: key press -> fragment rerun -> marker moved, idle", ms(_median(br["t_change"])),
+             f"{_median(br['t_change']) / _median(ref):.1f}", "≤ 300 ms",
+             "met" if _median(br["t_change"]) <= 0.3 else "MISSED"),
+        ]
+    try:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (float("nan"),) * 3
+    head = [
+        f"Command: `python benchmarks/bench_ui.py --dataset {args.dataset} --repeats {args.repeats}"
+        f"{' --no-browser' if args.no_browser else ''}`",
+        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; CPU: {cpu}; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (shared machine: noisy).",
+        f"Medians of {args.repeats} runs (cold Home: {len(cold)} fresh processes). "
+        f"Dataset {args.dataset}: {tc['n']:,} rows × {tc['d']} features, gaussian barycenter (fit {tc['fit_seconds']:.2f} s, "
+        f"V = {tc['V']:.4g}).",
+        "",
+        "| measurement | median | ratio to reference | budget | status |",
+        "|---|---:|---:|---|---|",
+    ]
+    table = "\n".join(head + [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows])
+    detail = (
+        "\nAll runs (s): " + json.dumps({
+            "reference": [round(x, 4) for x in ref], "cold_home_apptest": [round(x, 3) for x in cold],
+            "engine": [round(x, 5) for x in tc["engine"]], "exact_transform": [round(x, 4) for x in tc["exact"]],
+            "apptest_rerun": [round(x, 4) for x in tc["rerun"]],
+            **({"browser_t_change": [round(x, 4) for x in br["t_change"]]} if br else {}),
+        })
+    )
+    print(table + "\n" + detail)
+    if args.out:
+        args.out.write_text(table + "\n" + detail + "\n")
+
+
+if __name__ == "__main__":
+    main()
