@@ -334,6 +334,8 @@ def original_report(
 
 #: name -> method, all called as ``fn(original, problem, *, lam=..., epochs=..., random_state=...,
 #: progress=..., should_stop=..., reference=...) -> UnlearnReport``. The UI builds its picker from this.
+#: Baselines accept and ignore options they do not use (``estimator``, ``lam`` for finetune / retrain);
+#: pass ``epochs=None`` to ``retrain`` to retrain with the original's schedule (the reference).
 METHODS: dict[str, Callable[..., UnlearnReport]] = {
     "mi": unlearn,
     "retrain": retrain,
