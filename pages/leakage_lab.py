@@ -181,7 +181,7 @@ guide = pd.DataFrame([{
     "estimator": s.title, "MI?": "yes (nats)" if s.is_mi else f"no ({s.unit})", "input": s.input,
     "differentiable": "yes" if s.differentiable else "", "when to use": s.when_to_use, "known bias": s.bias,
 } for s in (specs[m] for m in names)])
-st.dataframe(guide, hide_index=True, column_config={"when to use": st.column_config.TextColumn(width="large")})
+st.table(guide.set_index("estimator"))  # a table wraps the long "when to use" text; a dataframe would cut it
 if BENCHMARK.is_file():
     with st.expander("The estimator benchmark (bias, spread, interval coverage, time)", expanded=False):
         st.markdown(BENCHMARK.read_text(encoding="utf-8"))

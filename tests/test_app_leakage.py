@@ -67,7 +67,7 @@ def test_defaults_estimate_a_known_mi_with_intervals(at):
     assert table["CI covers truth"].sum() >= 2
     timings = figure(at, "lab_timings")
     assert np.all(_arr(timings["data"][0]["x"]).astype(float) > 0)
-    guide = at.dataframe[1].value
+    guide = at.table[0].value
     assert len(guide) == len(leakage.methods()) and guide["when to use"].str.len().min() > 10
 
 

@@ -174,9 +174,8 @@ def forgotten_samples_figure(
     fig.update_yaxes(visible=False, scaleanchor=None)
     fig.update_annotations(font_size=11)
     fig.update_layout(**base_layout(
-        title=f"Forgotten samples: true · original → {after_name}", height=height or 90 + 120 * nrows,
-        showlegend=False, margin=dict(l=10, r=10, t=70, b=10),
+        title=dict(text=f"Forgotten samples: true · original → {after_name}",
+                   subtitle=dict(text="red: the prediction changed", font=dict(color=MUTED, size=11))),
+        height=height or 110 + 120 * nrows, showlegend=False, margin=dict(l=10, r=10, t=90, b=10),
     ))
-    fig.add_annotation(text="red: prediction changed by unlearning", xref="paper", yref="paper", x=1, y=1.08,
-                       showarrow=False, font=dict(size=11, color=MUTED), xanchor="right")
     return fig

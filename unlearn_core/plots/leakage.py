@@ -81,8 +81,10 @@ def estimates_figure(
                 marker=dict(symbol="line-ns", size=18, color=HIGHLIGHT, line=dict(width=2, color=HIGHLIGHT)),
                 hovertemplate=f"true I = {truth:.4g} nats (± {truth_error:.1g})<extra></extra>",
             ), row=1, col=col)
-        fig.update_xaxes(rangemode="tozero", row=1, col=col,
-                         title_text="nats" if group is mi else "value")
+        # Room for every whisker and the truth (plotly's autorange clips error bars at the edge).
+        top = np.nanmax(np.r_[vals + plus, [truth] if (group is mi and truth is not None) else []])
+        top = float(top) * 1.15 if np.isfinite(top) and top > 0 else 1.0
+        fig.update_xaxes(range=[0.0, top], row=1, col=col, title_text="nats" if group is mi else "value")
     n_rows = max(len(mi), len(other))
     fig.update_layout(**base_layout(
         title="Estimates with bootstrap intervals" + (" beside the truth" if truth is not None else ""),
