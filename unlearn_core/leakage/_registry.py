@@ -3,7 +3,7 @@
 Every estimator is a private function ``fn(S, codes, n_groups, *, rng, **options) -> _Core`` registered
 with a :class:`MethodSpec` (what the UI shows: title, whether it is an MI, what input it needs, its
 bias, when to use it). :func:`estimate` validates the inputs once, calls the estimator, adds a
-stratified bootstrap interval on demand, clips at 0 and times the whole thing.
+bootstrap interval on demand, clips at 0 and times the whole thing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .._utils import RandomState, as_2d_float, check_random_state, encode_groups, timer
 from ._types import LeakageEstimate
@@ -50,8 +51,9 @@ class MethodSpec:
     unit : unit of the value ("nats", "squared distance", "kernel units", "probability").
     bias : the direction the estimate is known to be biased towards.
     when_to_use : one or two sentences for the "which estimator when" guide.
-    bootstrap : "refit" (the bootstrap re-runs the estimator) or "rows" (it resamples stored
-        per-row quantities of a fitted estimator; the fit's own randomness is not in the interval).
+    bootstrap : default interval: "refit" (half-sampling: the estimator is re-run on random halves) or
+        "rows" (an ordinary bootstrap of stored per-row quantities of the fitted estimator; the fit's
+        own randomness is not in the interval).
     fn : the estimator.
     """
 
@@ -131,17 +133,34 @@ def _as_probabilities(S: np.ndarray, name: str) -> np.ndarray:
     return np.clip(S, 0.0, None)
 
 
-def stratified_resample(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Row indices of a bootstrap resample drawn with replacement within each group.
+def bootstrap_resample(codes: np.ndarray, rng: np.random.Generator, *, n_groups: int | None = None) -> np.ndarray:
+    """Row indices of an ordinary bootstrap resample (n draws with replacement).
 
-    Stratifying keeps every group present with its original size, so group shares (and H(Z)) are
-    those of the data and small groups cannot vanish from a resample.
+    Group sizes vary between resamples as they would between samples, so the interval carries the
+    uncertainty of the group shares too (the truth is defined with the population shares). A resample
+    in which a group has fewer than 2 rows is redrawn (only happens with tiny groups).
     """
-    parts = []
-    for g in np.unique(codes):
-        members = np.flatnonzero(codes == g)
-        parts.append(members[rng.integers(0, members.size, members.size)])
-    return np.concatenate(parts)
+    n = codes.size
+    K = int(codes.max()) + 1 if n_groups is None else n_groups
+    present = np.bincount(codes, minlength=K) > 0
+    for _ in range(100):
+        idx = rng.integers(0, n, n)
+        counts = np.bincount(codes[idx], minlength=K)
+        if np.all(counts[present] >= 2):
+            return idx
+    raise ValueError("a group is too small to bootstrap (fewer than 2 rows in 100 resamples); merge rare groups")
+
+
+def half_sample(codes: np.ndarray, rng: np.random.Generator, *, n_groups: int | None = None) -> np.ndarray:
+    """Row indices of a random half of the rows (without replacement), at least 2 rows per group."""
+    n = codes.size
+    K = int(codes.max()) + 1 if n_groups is None else n_groups
+    present = np.bincount(codes, minlength=K) > 0
+    for _ in range(100):
+        idx = np.sort(rng.choice(n, size=n // 2, replace=False))
+        if np.all(np.bincount(codes[idx], minlength=K)[present] >= 2):
+            return idx
+    raise ValueError("a group is too small to half-sample (fewer than 2 rows in 100 draws); merge rare groups")
 
 
 def estimate(
@@ -152,6 +171,8 @@ def estimate(
     n_boot: int = 0,
     ci_level: float = 0.9,
     random_state: RandomState = None,
+    interval: str = "auto",
+    n_threads: int | None = 1,
     **options: Any,
 ) -> LeakageEstimate:
     """Estimate how much a learning outcome S' reveals about a discrete Z.
@@ -162,10 +183,19 @@ def estimate(
         "probabilities" (a single column is read as P(class 1)).
     z : (n,) group labels of any dtype (at least two groups).
     method : a name from :func:`methods`; :func:`method_spec` says what it measures.
-    n_boot : number of bootstrap resamples for a percentile interval (0: no interval). Resamples are
-        stratified by group (group sizes fixed).
+    n_boot : number of resamples for an interval (0: no interval). Methods whose spec says
+        ``bootstrap="rows"`` resample stored per-row quantities of the fitted estimator with an ordinary
+        bootstrap (group shares vary as between samples; percentile interval; the randomness of the
+        fit itself, e.g. folds or critic initialisation, is not in the interval). ``"refit"`` methods
+        are re-run on random halves of the rows (half-sampling: no duplicated rows, which would distort
+        plug-in estimators; the interval is est - quantiles of (est_half - est), which has the right
+        width for root-n estimators and corrects a 1/n bias to first order).
     ci_level : coverage of the interval, in (0, 1).
     random_state : seed or Generator; the same seed gives the same estimate and interval.
+    interval : "auto" (the method's ``bootstrap`` default), "rows" (resample stored per-row
+        quantities; fast, only for methods that keep them) or "half-sampling" (refit on halves).
+    n_threads : BLAS / OpenMP threads while estimating (restored afterwards; None leaves them alone).
+        One is fastest for these sizes and avoids spin-waiting on a shared CPU.
     **options : passed to the estimator (see its docstring, e.g. ``k`` for "knn").
 
     Returns
@@ -197,27 +227,40 @@ def estimate(
         raise ValueError(f"ci_level must lie strictly between 0 and 1, got {ci_level}")
     if spec.input == "probabilities":
         S_arr = _as_probabilities(S_arr, method)
+    if interval not in ("auto", "rows", "half-sampling"):
+        raise ValueError(f"interval must be 'auto', 'rows' or 'half-sampling', got {interval!r}")
     rng = check_random_state(random_state)
 
-    with timer() as t:
+    with timer() as t, threadpool_limits(limits=n_threads):
         core = spec.fn(S_arr, codes, n_groups, rng=rng, **options)
         ci = None
         diagnostics = dict(core.diagnostics)
         if n_boot > 0:
             reps = np.empty(int(n_boot))
-            if core.boot_stat is not None:
+            alpha = (1.0 - ci_level) / 2.0
+            use_rows = core.boot_stat is not None and (
+                interval == "rows" or (interval == "auto" and spec.bootstrap == "rows"))
+            if interval == "rows" and core.boot_stat is None:
+                raise ValueError(f"method {method!r} keeps no per-row quantities; use interval='half-sampling'")
+            if use_rows:
                 bc = core.boot_codes if core.boot_codes is not None else codes
                 for b in range(int(n_boot)):
-                    reps[b] = core.boot_stat(stratified_resample(bc, rng))
+                    reps[b] = core.boot_stat(bootstrap_resample(bc, rng, n_groups=n_groups))
+                lo, hi = np.quantile(reps, [alpha, 1.0 - alpha])
+                diagnostics["bootstrap"] = "rows (percentile interval)"
             else:
+                # half-sampling: refit on random halves (no duplicated rows, which distort plug-in
+                # estimators); Var(est_{n/2} - est_n) ~ Var(est_n) for root-n estimators, and the shift
+                # of the halves also carries a 1/n bias, so the interval is bias-corrected to first order
                 for b in range(int(n_boot)):
-                    idx = stratified_resample(codes, rng)
+                    idx = half_sample(codes, rng, n_groups=n_groups)
                     reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **options).raw
-            alpha = (1.0 - ci_level) / 2.0
-            lo, hi = np.quantile(reps, [alpha, 1.0 - alpha])
+                delta = reps - core.raw
+                d_lo, d_hi = np.quantile(delta, [alpha, 1.0 - alpha])
+                lo, hi = core.raw - d_hi, core.raw - d_lo
+                diagnostics["bootstrap"] = "half-sampling refit"
             ci = (max(float(lo), 0.0), max(float(hi), 0.0))
             diagnostics["bootstrap_sd"] = float(np.std(reps, ddof=1)) if n_boot > 1 else float("nan")
-            diagnostics["bootstrap"] = spec.bootstrap
     raw = float(core.raw)
     diagnostics.setdefault("n_groups", int(n_groups))
     diagnostics.setdefault("group_labels", [str(v) for v in labels])

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import torch
 
-from .kernel import block_sums, gram, hsic_from_blocks, median_bandwidth
+from .kernel import block_means, gram, group_shares, hsic_from_means, median_bandwidth
 from .softmax import softmax_averaging_mi_torch
 
 Penalty = Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]
@@ -32,17 +32,21 @@ def _onehot(z: torch.Tensor, n_groups: int, dtype: torch.dtype) -> torch.Tensor:
     return torch.nn.functional.one_hot(z.long(), n_groups).to(dtype)
 
 
-def hsic_penalty(outputs: torch.Tensor, z: torch.Tensor, n_groups: int, *, bandwidth: float | None = None) -> torch.Tensor:
+def hsic_penalty(outputs: torch.Tensor, z: torch.Tensor, n_groups: int, *, bandwidth: float | None = None,
+                 unbiased: bool = False) -> torch.Tensor:
     """HSIC between the outputs (Gaussian kernel) and Z (delta kernel), differentiable in ``outputs``.
 
-    The same formula as the ``hsic`` estimator (:func:`.kernel.hsic_from_blocks`), on the whole batch.
-    The bandwidth is the median pairwise distance of the detached batch unless given (treated as a
-    constant by autograd, as usual for the median heuristic).
+    The formula of the ``hsic`` estimator (:func:`.kernel.hsic_from_means`) on the whole batch. By
+    default the biased V-statistic (1/n^2) tr(K H L H) of Gretton et al. (2005), which is always >= 0,
+    so minimising it cannot overshoot below independence; ``unbiased=True`` gives exactly the
+    estimator's U-statistic value (may be slightly negative). The bandwidth is the median pairwise
+    distance of the detached batch unless given (a constant for autograd, as usual for the median
+    heuristic).
     """
     S = outputs if outputs.ndim == 2 else outputs[:, None]
     h = median_bandwidth(S) if bandwidth is None else float(bandwidth)
     onehot = _onehot(z, n_groups, S.dtype)
-    return hsic_from_blocks(block_sums(gram(S, h), onehot), onehot.sum(dim=0))
+    return hsic_from_means(block_means(gram(S, h), onehot, distinct=unbiased), group_shares(onehot))
 
 
 def _quadratic_features(S: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -164,6 +165,12 @@ def _base_means(K: int, d: int) -> np.ndarray:
 def separation_for_mi(K: int, d: int, target_mi: float, *, sigma: float = 1.0, weights=None) -> float:
     """Scale of the base mean configuration that gives I(X; Z) = ``target_mi`` (solved by Brent's method)."""
     w = _check_weights(weights, K)
+    return _separation(int(K), int(d), float(target_mi), float(sigma), tuple(w.tolist()))
+
+
+@lru_cache(maxsize=256)
+def _separation(K: int, d: int, target_mi: float, sigma: float, weights: tuple[float, ...]) -> float:
+    w = np.asarray(weights)
     h = entropy(w)
     if not 0.0 <= target_mi < h:
         raise ValueError(f"target_mi must lie in [0, H(Z)) = [0, {h:.4f}) nats for these weights, got {target_mi}")

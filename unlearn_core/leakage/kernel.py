@@ -2,7 +2,7 @@
 
 Both use a Gaussian kernel k(s, s') = exp(-||s - s'||^2 / (2 h^2)) on S' with the median-heuristic
 bandwidth h (median pairwise distance) and the delta kernel 1{z = z'} on Z. Everything is computed
-from the K x K block sums of the Gram matrix (self-pairs removed), in torch so that the training
+from the K x K mean kernel values within and between groups (over distinct pairs of rows), in torch so that the training
 penalty in :mod:`.differentiable` is the very same formula.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._common import torch_threads
 from ._registry import MethodSpec, _Core, register
 
 
@@ -38,58 +39,70 @@ def gram(S: torch.Tensor, bandwidth: float) -> torch.Tensor:
     return torch.exp(-D2 / (2.0 * bandwidth**2))
 
 
-def block_sums(G: torch.Tensor, onehot: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-    """K x K sums of Gram entries over pairs of distinct rows, B_ab = sum_{i in a, j in b, i != j} G_ij.
+def block_means(G: torch.Tensor, onehot: torch.Tensor, weights: torch.Tensor | None = None, *,
+                distinct: bool = True) -> torch.Tensor:
+    """K x K mean Gram entry over pairs of *distinct* rows, M_ab = mean_{i in a, j in b, i != j} G_ij.
 
-    With ``weights`` (bootstrap counts w_i), a row repeated w_i times: B_ab = sum w_i w_j G_ij - diag.
+    With ``weights`` (bootstrap counts w_i: row i repeated w_i times) pairs of copies of the same row
+    are excluded as well, so duplicated rows do not inflate the within-group similarity (the usual
+    failure of the naive bootstrap of kernel U-statistics). ``distinct=False`` keeps every pair
+    (V-statistic means), which makes HSIC the biased, always non-negative (1/n^2) tr(K H L H).
     """
+    if not distinct:
+        A = onehot if weights is None else onehot * weights[:, None]
+        tot = A.sum(dim=0)
+        return (A.T @ G @ A) / torch.outer(tot, tot).clamp_min(1.0)
     A = onehot if weights is None else onehot * weights[:, None]
-    B = A.T @ G @ A
-    diag = (A * (onehot if weights is None else onehot)).T @ torch.diagonal(G)
-    return B - torch.diag(diag)
+    diag_w = torch.ones(G.shape[0], dtype=G.dtype) if weights is None else weights
+    dg = torch.diagonal(G)
+    B = A.T @ G @ A - torch.diag(onehot.T @ (diag_w * diag_w * dg))
+    tot = A.sum(dim=0)
+    P = torch.outer(tot, tot) - torch.diag(onehot.T @ (diag_w * diag_w))
+    return B / P.clamp_min(1.0)
 
 
-def hsic_from_blocks(B: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-    """HSIC with the delta kernel on Z from off-diagonal block sums, centred to be unbiased under independence.
+def group_shares(onehot: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    tot = (onehot if weights is None else onehot * weights[:, None]).sum(dim=0)
+    return tot / tot.sum()
+
+
+def hsic_from_means(M: torch.Tensor, pi: torch.Tensor) -> torch.Tensor:
+    """HSIC between S' (kernel k) and Z (delta kernel) from within/between-group mean kernel values.
 
     .. math::
 
-        \\widehat{\\mathrm{HSIC}} = \\frac{1}{n(n-1)} \\sum_{a,b} B_{ab}
-            \\Big(\\delta_{ab} - \\pi_a - \\pi_b + \\sum_c \\pi_c^2\\Big)
-            + \\hat\\kappa \\, \\frac{1 - \\sum_c \\pi_c^2}{n - 1}
+        \mathrm{HSIC} = \sum_{a,b} \pi_a \pi_b \Big(\delta_{ab} - \pi_a - \pi_b + \sum_c \pi_c^2\Big) M_{ab}
 
-    which is (1/n^2) tr(K H L H) (Gretton et al. 2005) with L_ij = 1{z_i = z_j}, self-pairs removed,
-    and kappa_hat = sum B / (n (n - 1)) the mean kernel value: under independence E B_ab = n_a n_b kappa
-    (a != b) and n_a (n_a - 1) kappa, so the correction makes the expectation exactly 0.
+    the population HSIC (Gretton et al. 2005; (1/n^2) tr(K H L H) with L_ij = 1{z_i = z_j}) with
+    M_ab = E k(s, s') for independent s ~ P_a, s' ~ P_b, estimated over distinct pairs. Under
+    independence all M_ab are equal and the weights sum to 0, so the estimate is unbiased there.
+    Equivalently sum_z pi_z^2 ||mu_z - mu||^2 in the kernel's feature space (mu_z the mean embedding
+    of group z).
     """
-    n = counts.sum()
-    pi = counts / n
     s2 = (pi * pi).sum()
-    C = torch.eye(pi.numel(), dtype=B.dtype) - pi[:, None] - pi[None, :] + s2
-    kappa = B.sum() / (n * (n - 1))
-    return (B * C).sum() / (n * (n - 1)) + kappa * (1 - s2) / (n - 1)
+    C = torch.eye(pi.numel(), dtype=M.dtype) - pi[:, None] - pi[None, :] + s2
+    return (pi[:, None] * pi[None, :] * C * M).sum()
 
 
-def mmd_from_blocks(B: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-    """Group-share-weighted unbiased MMD^2 of each group against the rest (U-statistics, Gretton et al. 2012).
+def mmd_from_means(M: torch.Tensor, pi: torch.Tensor) -> torch.Tensor:
+    r"""Group-share-weighted MMD^2 of each group against the rest, from mean kernel values.
 
     .. math::
 
-        \\sum_z \\pi_z \\Big[\\frac{B_{zz}}{n_z(n_z-1)} + \\frac{B_{\\bar z\\bar z}}{n_{\\bar z}(n_{\\bar z}-1)}
-            - \\frac{2 B_{z \\bar z}}{n_z n_{\\bar z}}\\Big]
+        \sum_z \pi_z \big[M_{zz} + M_{\bar z\bar z} - 2 M_{z\bar z}\big]
 
-    with z-bar "all other groups"; for two groups this is MMD^2_u(P_0, P_1).
+    with z-bar "all other groups" (its mean kernel values pooled with the group shares); for two
+    groups this is the unbiased MMD^2_u(P_0, P_1) of Gretton et al. (2012).
     """
-    K = counts.numel()
-    total = B.sum()
-    out = torch.zeros((), dtype=B.dtype)
-    n = counts.sum()
+    K = pi.numel()
+    out = torch.zeros((), dtype=M.dtype)
     for z in range(K):
-        nz, nr = counts[z], n - counts[z]
-        Bzz = B[z, z]
-        Bzr = B[z].sum() - Bzz
-        Brr = total - 2 * Bzr - Bzz
-        out = out + (counts[z] / n) * (Bzz / (nz * (nz - 1)) + Brr / (nr * (nr - 1)) - 2 * Bzr / (nz * nr))
+        r = torch.ones(K, dtype=torch.bool)
+        r[z] = False
+        pr = pi[r] / pi[r].sum()
+        Mrr = (pr[:, None] * pr[None, :] * M[r][:, r]).sum()
+        Mzr = (pr * M[z, r]).sum()
+        out = out + pi[z] * (M[z, z] + Mrr - 2 * Mzr)
     return out
 
 
@@ -107,42 +120,45 @@ def _prepare(S: np.ndarray, codes: np.ndarray, n_groups: int, rng: np.random.Gen
     return X, c, onehot, h, rows.size
 
 
-def _kernel_measure(kind, S, codes, n_groups, *, rng, max_samples=3000, bandwidth=None) -> _Core:
+def _kernel_measure(kind, S, codes, n_groups, *, rng, max_samples=3000, bandwidth=None, n_threads=1) -> _Core:
     if int(max_samples) < 4:
         raise ValueError(f"max_samples must be >= 4, got {max_samples}")
     X, c, onehot, h, m = _prepare(S, codes, n_groups, rng, int(max_samples), bandwidth)
-    stat = hsic_from_blocks if kind == "hsic" else mmd_from_blocks
-    with torch.no_grad():
+    stat = hsic_from_means if kind == "hsic" else mmd_from_means
+    with torch.no_grad(), torch_threads(n_threads):
         G = gram(X, h)
-        counts = onehot.sum(dim=0)
-        raw = float(stat(block_sums(G, onehot), counts))
+        raw = float(stat(block_means(G, onehot), group_shares(onehot)))
 
     def boot_stat(idx: np.ndarray) -> float:
         w = torch.as_tensor(np.bincount(idx, minlength=m), dtype=torch.float64)
-        with torch.no_grad():
-            return float(stat(block_sums(G, onehot, w), (onehot * w[:, None]).sum(dim=0)))
+        with torch.no_grad(), torch_threads(n_threads):
+            return float(stat(block_means(G, onehot, w), group_shares(onehot, w)))
 
     return _Core(raw=raw, diagnostics={"bandwidth": h, "rows_used": int(m)}, boot_stat=boot_stat, boot_codes=c)
 
 
-def hsic(S, codes, n_groups, *, rng, max_samples: int = 3000, bandwidth: float | None = None) -> _Core:
+def hsic(S, codes, n_groups, *, rng, max_samples: int = 3000, bandwidth: float | None = None,
+        n_threads: int | None = 1) -> _Core:
     """HSIC between S' (Gaussian kernel, median-heuristic bandwidth) and Z (delta kernel).
 
-    See :func:`hsic_from_blocks` for the formula. Above ``max_samples`` rows a random subsample is used
+    See :func:`hsic_from_means` for the formula. Above ``max_samples`` rows a random subsample is used
     (the Gram matrix is O(m^2) in memory and time). Not an MI: kernel units, 0 iff independent
     (characteristic kernel), no fixed scale across bandwidths; compare values at equal bandwidth only.
     Its bootstrap reweights rows of the stored Gram matrix (no refit).
     """
-    return _kernel_measure("hsic", S, codes, n_groups, rng=rng, max_samples=max_samples, bandwidth=bandwidth)
+    return _kernel_measure("hsic", S, codes, n_groups, rng=rng, max_samples=max_samples, bandwidth=bandwidth,
+                           n_threads=n_threads)
 
 
-def mmd(S, codes, n_groups, *, rng, max_samples: int = 3000, bandwidth: float | None = None) -> _Core:
-    """Weighted unbiased MMD^2 between each group's law of S' and the rest (see :func:`mmd_from_blocks`).
+def mmd(S, codes, n_groups, *, rng, max_samples: int = 3000, bandwidth: float | None = None,
+        n_threads: int | None = 1) -> _Core:
+    """Weighted unbiased MMD^2 between each group's law of S' and the rest (see :func:`mmd_from_means`).
 
     Gaussian kernel with the median-heuristic bandwidth; subsampled above ``max_samples`` rows. Not an
     MI; can be slightly negative (unbiased estimator), clipped in the headline.
     """
-    return _kernel_measure("mmd", S, codes, n_groups, rng=rng, max_samples=max_samples, bandwidth=bandwidth)
+    return _kernel_measure("mmd", S, codes, n_groups, rng=rng, max_samples=max_samples, bandwidth=bandwidth,
+                           n_threads=n_threads)
 
 
 register(MethodSpec(
@@ -155,7 +171,7 @@ register(MethodSpec(
     bootstrap="rows", fn=hsic,
 ))
 register(MethodSpec(
-    name="mmd", title="MMD between group conditionals (not MI)", is_mi=False, input="any", differentiable=True,
+    name="mmd", title="MMD between group conditionals (not MI)", is_mi=False, input="any", differentiable=False,
     unit="kernel units", bias="Unbiased (U-statistic); may be slightly negative before clipping.",
     when_to_use="A two-sample distance between groups' outputs with a kernel; sensitive to any difference.",
     bootstrap="rows", fn=mmd,

@@ -56,6 +56,7 @@ def cross_fitted_posteriors(
     model: str = "logistic",
     n_folds: int = 5,
     rng: np.random.Generator,
+    n_threads: int | None = 1,
 ) -> ProbePosteriors:
     """Out-of-fold posteriors of a probe (``"logistic"``, ``"hgb"`` or ``"best"`` of the two by held-out CE)."""
     from sklearn.model_selection import StratifiedKFold
@@ -70,17 +71,22 @@ def cross_fitted_posteriors(
         raise ValueError(
             f"the smallest group has {counts.min()} rows, fewer than n_folds={n_folds}; lower n_folds"
         )
+    from threadpoolctl import threadpool_limits
+
     seed = seed_from(rng)
     folds = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed).split(S, codes))
     names = ["logistic", "hgb"] if model == "best" else [model]
     best: ProbePosteriors | None = None
     for name in names:
         Q = np.empty((codes.size, n_groups))
-        for train, test in folds:
-            clf = _make_model(name, seed).fit(S[train], codes[train])
-            P = np.zeros((test.size, n_groups))
-            P[:, clf.classes_] = clf.predict_proba(S[test])
-            Q[test] = P
+        # one thread: these fits are small, and on a shared CPU OpenMP threads spin-wait (HGB ran
+        # 40x slower with 2 threads under load here)
+        with threadpool_limits(limits=n_threads):
+            for train, test in folds:
+                clf = _make_model(name, seed).fit(S[train], codes[train])
+                P = np.zeros((test.size, n_groups))
+                P[:, clf.classes_] = clf.predict_proba(S[test])
+                Q[test] = P
         Q = np.clip(Q, 1e-12, 1.0)
         Q /= Q.sum(axis=1, keepdims=True)
         ce = float(-np.mean(np.log(Q[np.arange(codes.size), codes])))
@@ -137,6 +143,7 @@ def probe_mi(
     rng: np.random.Generator,
     model: str = "logistic",
     n_folds: int = 5,
+    n_threads: int | None = 1,
 ) -> _Core:
     """Cross-fitted variational lower bound on I(S; Z) from a classifier probe.
 
@@ -161,7 +168,7 @@ def probe_mi(
     for logistic). Do not use it as a certificate of *absence* of leakage on its own: a weak probe
     sees no leakage that a stronger one would; pair it with "knn" or "hgb".
     """
-    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng)
+    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads)
     Q = post.Q
     diag = {"model": post.model, "cross_entropy": post.cross_entropy, "n_folds": int(n_folds)}
     diag.update(_attack_stats(Q, codes, n_groups))
@@ -177,6 +184,7 @@ def js_probe(
     rng: np.random.Generator,
     model: str = "logistic",
     n_folds: int = 5,
+    n_threads: int | None = 1,
 ) -> _Core:
     """Equal-weight Jensen-Shannon divergence between the group laws of S', lower bound via the probe.
 
@@ -190,7 +198,7 @@ def js_probe(
     a group is rare (the MI does); in nats, between 0 and log K. Not the MI of the data unless groups
     are balanced. Same downward bias as ``probe``.
     """
-    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng)
+    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads)
     Q = post.Q
     return _Core(raw=_js(Q, codes, n_groups),
                  diagnostics={"model": post.model, "upper_limit": float(np.log(n_groups))},
@@ -205,6 +213,7 @@ def tv_probe(
     rng: np.random.Generator,
     model: str = "logistic",
     n_folds: int = 5,
+    n_threads: int | None = 1,
 ) -> _Core:
     """Total variation between group laws of S', lower bound through the probe's balanced accuracy.
 
@@ -217,7 +226,7 @@ def tv_probe(
     two-group TV when K = 2). A probability in [0, 1]; an attacker with equal priors is right with
     probability (1 + TV) / 2 at best. Downward biased (a weak probe finds a smaller set A).
     """
-    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng)
+    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads)
     Q = post.Q
     return _Core(raw=_tv(Q, codes, n_groups), diagnostics={"model": post.model},
                  boot_stat=lambda idx: _tv(Q[idx], codes[idx], n_groups))
