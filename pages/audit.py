@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -25,21 +24,32 @@ def _audit_module():
     return audit if hasattr(audit, "certificate") else None
 
 
-@st.cache_data(max_entries=16, show_spinner="Writing the certificate…")
-def cached_certificate(key: ui.DataKey, method: str, seed: int, t: float) -> tuple[str, str]:
-    """(JSON text, HTML) of ``unlearn_core.audit.certificate`` for the barycenter outcome at t."""
+@st.cache_data(max_entries=16, show_spinner="Measuring the outcome and writing the certificate…")
+def cached_certificate(key: ui.DataKey, method: str, seed: int, t: float) -> tuple[str, str, dict]:
+    """(JSON, HTML, attack summary) of ``unlearn_core.audit.certificate`` for the barycenter outcome at t.
+
+    No fitted maps are passed: the certificate fits the barycenter on a training split and measures the
+    held-out rows, so nothing is measured on the rows the maps were fitted to.
+    """
     audit = _audit_module()
-    ds = ui.load_data(key)
-    fit = ui.cached_fit(key, method, seed)
-    cert = audit.certificate(ds, method=method, t=t, random_state=seed, maps=fit.maps)
-    as_dict = cert.to_dict() if hasattr(cert, "to_dict") else dict(cert)
-    html = cert.to_html() if hasattr(cert, "to_html") else audit.render_html(cert)
-    return json.dumps(as_dict, indent=2, default=str), html
+    cert = audit.certificate(ui.load_data(key), method=method, t=t, random_state=seed)
+    d = cert.as_dict()
+    mi_name = d["pinsker"].get("mi_method") or "knn"
+    mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
+    summary = {
+        "n": d["evaluation"]["rows"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
+        "auc": d["attack"]["auc"], "baseline": d["attack"]["majority_baseline"], "bound": d["pinsker"].get("bound"),
+        "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
+    }
+    return cert.to_json(), cert.to_html(), summary
 
 
 @st.cache_data(max_entries=32, show_spinner="Attacking the outcome…")
 def cached_attack(key: ui.DataKey, method: str, seed: int, t: float) -> dict:
-    """Probe attacker and k-NN MI on X_t (a random subset of AUDIT_ROWS rows), with the Pinsker bound."""
+    """Without the certificate engine: probe attacker and k-NN MI on X_t with the Pinsker bound.
+
+    Uses a random subset of AUDIT_ROWS rows of the whole dataset (the rows the maps were fitted to).
+    """
     from unlearn_core import leakage
 
     fit = ui.cached_fit(key, method, seed)
@@ -51,18 +61,16 @@ def cached_attack(key: ui.DataKey, method: str, seed: int, t: float) -> dict:
     probe = leakage.estimate(Xt, z, method="probe", n_boot=50, random_state=seed)
     mi = leakage.estimate(Xt, z, method="knn", n_boot=50, random_state=seed)
     groups, counts = np.unique(z, return_counts=True)
-    out = {
-        "n": int(rows.size), "accuracy": float(probe.diagnostics["accuracy"]),
-        "auc": float(probe.diagnostics.get("auc", math.nan)),
-        "baseline": float(probe.diagnostics.get("majority_baseline", counts.max() / counts.sum())),
-        "probe_mi": probe.value, "probe_ci": probe.ci, "knn_mi": mi.value, "knn_ci": mi.ci, "bound": None,
-        "binary": groups.size == 2,
-    }
+    bound = None
     if groups.size == 2:
         # The bound must hold for the *true* I; use the upper end of the k-NN interval to be conservative.
-        upper = mi.ci[1] if mi.ci else mi.value
-        out["bound"] = aplots.pinsker_bound(float(upper), float(counts[1] / counts.sum()))
-    return out
+        bound = aplots.pinsker_bound(float(mi.ci[1] if mi.ci else mi.value), float(counts[1] / counts.sum()))
+    return {
+        "n": int(rows.size), "split": "rows the maps were fitted to", "accuracy": float(probe.diagnostics["accuracy"]),
+        "auc": float(probe.diagnostics.get("auc", math.nan)),
+        "baseline": float(probe.diagnostics.get("majority_baseline", counts.max() / counts.sum())),
+        "bound": bound, "mi_name": "knn", "mi": mi.value, "mi_ci": mi.ci,
+    }
 
 
 state = ui.state()
@@ -78,27 +86,35 @@ st.caption(
     "sidebar and on the Feature-unlearning page."
 )
 
-# -- attacker check ------------------------------------------------------------------------------
+# -- certificate and attacker check -------------------------------------------------------------
+audit = _audit_module()
+att = cert_json = cert_html = None
+with ui.engine_errors("Measuring the outcome", stop=False):
+    if audit is not None:
+        cert_json, cert_html, att = cached_certificate(data.key, state.method, state.seed, t)
+    else:
+        att = cached_attack(data.key, state.method, state.seed, t)
+
 st.subheader("Can an attacker still recover Z?")
-with ui.engine_errors("Attacking the outcome", stop=False):
-    att = cached_attack(data.key, state.method, state.seed, t)
+if att is not None:
     a, b = st.columns([2, 3])
     with a:
         m = st.columns(2)
         m[0].metric("Attacker accuracy", f"{att['accuracy']:.3f}", delta=f"{att['accuracy'] - att['baseline']:+.3f} "
-                    "vs majority", delta_color="inverse", help="Cross-fitted probe guessing Z from X_t, held out.")
+                    "vs majority", delta_color="inverse", help="The best cross-fitted attacker guessing Z from X_t, "
+                    "scored held out.")
         m[1].metric("Probe AUC", f"{att['auc']:.3f}", help="0.5 = the attacker does no better than chance.")
         m = st.columns(2)
-        ci = att["knn_ci"]
-        m[0].metric("k-NN MI (nats)", f"{att['knn_mi']:.4f}",
+        ci = att["mi_ci"]
+        m[0].metric(f"{'k-NN' if att['mi_name'] == 'knn' else att['mi_name']} MI (nats)", f"{att['mi']:.4f}",
                     help="90% bootstrap interval: " + (f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "n/a"))
         if att["bound"] is not None:
             m[1].metric("Pinsker bound", f"{att['bound']:.3f}",
-                        help="max(π, 1 − π) + √(I/2) with I the upper end of the k-NN interval: no attacker "
-                        "should beat it if the MI estimate is right.")
+                        help="max_z π_z + √(I/2) with I the largest upper interval end among the MI estimates: no "
+                        "attacker should beat it if the MI estimate is right.")
         st.caption(
-            f"On {att['n']:,} rows of X_t. These are estimates from one sample, not a proof: a stronger attacker "
-            "or more data could find more."
+            f"On {att['n']:,} rows ({att['split']}). These are estimates from one sample, not a proof: a stronger "
+            "attacker or more data could find more."
         )
     with b:
         st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
@@ -108,24 +124,18 @@ with ui.engine_errors("Attacking the outcome", stop=False):
         st.warning("The attacker beats the bound computed from the MI estimate: the estimate is too low for "
                    "this outcome. Trust the attacker.", icon=":material/warning:")
 
-# -- certificate ---------------------------------------------------------------------------------
 st.subheader("Leakage certificate")
-audit = _audit_module()
 if audit is None:
     st.info("The certificate engine (`unlearn_core.audit.certificate`) is not in this build; the attack check "
             "above and the downloads below still work.", icon=":material/info:")
-else:
-    cert_json = cert_html = None
-    with ui.engine_errors("Writing the certificate", stop=False):
-        cert_json, cert_html = cached_certificate(data.key, state.method, state.seed, t)
-    if cert_html is not None:
-        with st.container(border=True, height=520):
-            st.html(cert_html)
-        c = st.columns(2)
-        c[0].download_button("Certificate (JSON)", cert_json, file_name=f"{data.key.label}-certificate.json",
-                             mime="application/json", on_click="ignore", key="audit_cert_json")
-        c[1].download_button("Certificate (HTML)", cert_html, file_name=f"{data.key.label}-certificate.html",
-                             mime="text/html", on_click="ignore", key="audit_cert_html")
+elif cert_html is not None:
+    with st.container(border=True, height=520):
+        st.html(cert_html)
+    c = st.columns(2)
+    c[0].download_button("Certificate (JSON)", cert_json, file_name=f"{data.key.label}-certificate.json",
+                         mime="application/json", on_click="ignore", key="audit_cert_json")
+    c[1].download_button("Certificate (HTML)", cert_html, file_name=f"{data.key.label}-certificate.html",
+                         mime="text/html", on_click="ignore", key="audit_cert_html")
 
 # -- tables --------------------------------------------------------------------------------------
 st.subheader("Tables (CSV)")
