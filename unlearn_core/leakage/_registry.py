@@ -189,7 +189,9 @@ def estimate(
         fit itself, e.g. folds or critic initialisation, is not in the interval). ``"refit"`` methods
         are re-run on random halves of the rows (half-sampling: no duplicated rows, which would distort
         plug-in estimators; the interval is est - quantiles of (est_half - est), which has the right
-        width for root-n estimators and corrects a 1/n bias to first order).
+        width for root-n estimators and corrects a 1/n bias to first order). Such an interval may
+        exclude the headline value when the estimator's finite-sample bias is large; that is a warning
+        sign, and ``diagnostics["half_sampling_bias"]`` gives the estimated bias.
     ci_level : coverage of the interval, in (0, 1).
     random_state : seed or Generator; the same seed gives the same estimate and interval.
     interval : "auto" (the method's ``bootstrap`` default), "rows" (resample stored per-row
@@ -235,6 +237,8 @@ def estimate(
         core = spec.fn(S_arr, codes, n_groups, rng=rng, **options)
         ci = None
         diagnostics = dict(core.diagnostics)
+        # options an estimator resolved from the data (e.g. "auto" choices) are fixed for the refits
+        refit_options = {**options, **diagnostics.pop("_refit_options", {})}
         if n_boot > 0:
             reps = np.empty(int(n_boot))
             alpha = (1.0 - ci_level) / 2.0
@@ -254,11 +258,13 @@ def estimate(
                 # of the halves also carries a 1/n bias, so the interval is bias-corrected to first order
                 for b in range(int(n_boot)):
                     idx = half_sample(codes, rng, n_groups=n_groups)
-                    reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **options).raw
+                    reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **refit_options).raw
                 delta = reps - core.raw
                 d_lo, d_hi = np.quantile(delta, [alpha, 1.0 - alpha])
                 lo, hi = core.raw - d_hi, core.raw - d_lo
                 diagnostics["bootstrap"] = "half-sampling refit"
+                # mean shift of the halves ~ the estimator's finite-n bias (for a 1/n bias)
+                diagnostics["half_sampling_bias"] = float(delta.mean())
             ci = (max(float(lo), 0.0), max(float(hi), 0.0))
             diagnostics["bootstrap_sd"] = float(np.std(reps, ddof=1)) if n_boot > 1 else float("nan")
     raw = float(core.raw)

@@ -37,7 +37,7 @@ def gaussian_mi(
     n_groups: int,
     *,
     rng: np.random.Generator | None = None,
-    covariance: str = "per-group",
+    covariance: str = "auto",
     bias_correction: bool = True,
     ridge: float = 1e-6,
 ) -> _Core:
@@ -48,7 +48,9 @@ def gaussian_mi(
         \\hat I = \\frac1n \\sum_i \\Big[\\log \\hat p(s_i \\mid z_i)
                  - \\log \\sum_{z'} \\hat\\pi_{z'} \\hat p(s_i \\mid z')\\Big] - \\frac{\\mathrm{df}}{2n}
 
-    where p_hat(. | z) = N(m_z, S_z) with ML estimates (``covariance="pooled"`` shares one S), pi_hat
+    where p_hat(. | z) = N(m_z, S_z) with ML estimates (``covariance="pooled"`` shares one S;
+    ``"auto"``, the default, uses per-group covariances when every group has at least 10 (d + 1)
+    rows and the pooled one otherwise, since a d x d covariance per group is too noisy below that), pi_hat
     the group shares and df = (K - 1)(d + d(d+1)/2) (per-group) or (K - 1) d (pooled) the number of
     extra parameters of the class-conditional model over the null. The resubstitution plug-in is a
     likelihood-ratio statistic, so under independence 2n I_hat ~ chi2(df) and its upward bias is about
@@ -60,14 +62,19 @@ def gaussian_mi(
     -----
     Exact when the class-conditionals are Gaussian; otherwise it measures dependence through the first
     two moments only (it misses, e.g., groups that differ only in higher moments) and is biased either
-    way. With many dimensions and small groups the per-group covariance is noisy: use ``"pooled"``
-    when groups have fewer than about 10 d rows.
+    way. With many dimensions and small groups the per-group covariance is noisy and the df/(2n)
+    correction is then large and unreliable, hence ``"auto"``. A pooled covariance sees mean differences
+    only: do not rely on it for outcomes whose groups differ in spread or shape (e.g. a Gaussian
+    barycenter applied to one-hot data, where groups end up on different lattices; an attacker such as
+    ``probe`` with ``model="hgb"`` shows it).
     """
-    if covariance not in ("per-group", "pooled"):
-        raise ValueError(f"covariance must be 'per-group' or 'pooled', got {covariance!r}")
+    if covariance not in ("auto", "per-group", "pooled"):
+        raise ValueError(f"covariance must be 'auto', 'per-group' or 'pooled', got {covariance!r}")
     X = principal_subspace(S)
     n, d = X.shape
     counts = np.bincount(codes, minlength=n_groups)
+    if covariance == "auto":
+        covariance = "per-group" if counts.min() >= 10 * (d + 1) else "pooled"
     pooled = covariance == "pooled"
     if not pooled and counts.min() <= d:
         raise ValueError(
@@ -83,7 +90,7 @@ def gaussian_mi(
     return _Core(
         raw=plugin - correction,
         diagnostics={"plugin": plugin, "bias_correction": correction, "df": int(df), "dim": int(d),
-                     "covariance": covariance},
+                     "covariance": covariance, "_refit_options": {"covariance": covariance}},
     )
 
 
