@@ -74,7 +74,6 @@ def test_display_options_arrows_feature_and_pca():
     at.selectbox(key="bary_y").set_value(3).run()
     assert_clean(at)
     fig = figure(at, "Transport")
-    cols = at.session_state["app"]  # noqa: F841  (state untouched by display options)
     assert fig["layout"]["xaxis"]["title"]["text"] != "PC 1"
     dens_before = figure(at, "Per-group density")["layout"]["title"]["text"]
     options = at.selectbox(key="bary_feature").options
