@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 from app_helpers import assert_clean, figure, metrics, open_app, trace, values
 
+# The first render fits the barycenter and computes a 21-point frontier (several seconds on a busy machine).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def bary():
