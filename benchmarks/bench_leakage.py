@@ -194,9 +194,10 @@ def to_markdown(rows, timing, goal_lines, args, started, seconds) -> str:
         "The CPU was shared with other jobs: timings are noisy, compare them with the `gaussian` reference "
         "measured in the same run (ratio column).",
         "",
-        f"Bias, SD over repeats, coverage of the truth by the 90% interval ({args.n_boot} resamples; each "
-        "method's default interval: half-sampling refits for gaussian, knn, softmax-averaging, an ordinary "
-        "bootstrap of held-out rows for probe, dv, infonce), median seconds of one estimate including its "
+        f"Bias, SD over repeats, coverage of the truth by the 90% interval ({args.n_boot} resamples; normal "
+        "interval from the resampling SD; each method's default resampling: half-sampling refits for "
+        "gaussian, knn, softmax-averaging (centred on the bias-corrected estimate), an ordinary bootstrap "
+        "of held-out rows for probe, dv, infonce), median seconds of one estimate including its "
         "interval. Repeats per cell in the last column: most at n = 2000 where the goals are set "
         "(coverage SE about 0.05 with 32 repeats); n = 10000 has no interval (time budget), so its "
         "coverage is nan and its seconds are point estimates. The neural estimators skip the K = 4 "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -183,15 +184,16 @@ def estimate(
         "probabilities" (a single column is read as P(class 1)).
     z : (n,) group labels of any dtype (at least two groups).
     method : a name from :func:`methods`; :func:`method_spec` says what it measures.
-    n_boot : number of resamples for an interval (0: no interval). Methods whose spec says
-        ``bootstrap="rows"`` resample stored per-row quantities of the fitted estimator with an ordinary
-        bootstrap (group shares vary as between samples; percentile interval; the randomness of the
-        fit itself, e.g. folds or critic initialisation, is not in the interval). ``"refit"`` methods
-        are re-run on random halves of the rows (half-sampling: no duplicated rows, which would distort
-        plug-in estimators; the interval is est - quantiles of (est_half - est), which has the right
-        width for root-n estimators and corrects a 1/n bias to first order). Such an interval may
-        exclude the headline value when the estimator's finite-sample bias is large; that is a warning
-        sign, and ``diagnostics["half_sampling_bias"]`` gives the estimated bias.
+    n_boot : number of resamples for an interval (0: no interval). The interval is normal,
+        centre +- z * SD of the resamples (stable with tens of resamples, unlike 5% / 95% quantiles).
+        Methods whose spec says ``bootstrap="rows"`` resample stored per-row quantities of the fitted
+        estimator with an ordinary bootstrap (group shares vary as between samples; centre = the
+        estimate; the randomness of the fit itself, e.g. folds or critic initialisation, is not in the
+        interval). ``"refit"`` methods are re-run on random halves of the rows (half-sampling: no
+        duplicated rows, which would distort plug-in estimators; Var(est_half - est) ~ Var(est) for
+        root-n estimators, and the centre est - mean(est_half - est) removes a 1/n bias). Such an
+        interval may exclude the headline value when the estimator's finite-sample bias is large; that
+        is a warning sign, and ``diagnostics["half_sampling_bias"]`` gives the estimated bias.
     ci_level : coverage of the interval, in (0, 1).
     random_state : seed or Generator; the same seed gives the same estimate and interval.
     interval : "auto" (the method's ``bootstrap`` default), "rows" (resample stored per-row
@@ -250,23 +252,26 @@ def estimate(
                 bc = core.boot_codes if core.boot_codes is not None else codes
                 for b in range(int(n_boot)):
                     reps[b] = core.boot_stat(bootstrap_resample(bc, rng, n_groups=n_groups))
-                lo, hi = np.quantile(reps, [alpha, 1.0 - alpha])
-                diagnostics["bootstrap"] = "rows (percentile interval)"
+                center = core.raw
+                diagnostics["bootstrap"] = "rows"
             else:
                 # half-sampling: refit on random halves (no duplicated rows, which distort plug-in
-                # estimators); Var(est_{n/2} - est_n) ~ Var(est_n) for root-n estimators, and the shift
-                # of the halves also carries a 1/n bias, so the interval is bias-corrected to first order
+                # estimators); Var(est_{n/2} - est_n) ~ Var(est_n) for root-n estimators, and the mean
+                # shift of the halves estimates a 1/n bias, which the interval's centre removes
                 for b in range(int(n_boot)):
                     idx = half_sample(codes, rng, n_groups=n_groups)
                     reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **refit_options).raw
-                delta = reps - core.raw
-                d_lo, d_hi = np.quantile(delta, [alpha, 1.0 - alpha])
-                lo, hi = core.raw - d_hi, core.raw - d_lo
+                reps = reps - core.raw  # deltas est_half - est
+                diagnostics["half_sampling_bias"] = float(reps.mean())
+                center = core.raw - float(reps.mean())
                 diagnostics["bootstrap"] = "half-sampling refit"
-                # mean shift of the halves ~ the estimator's finite-n bias (for a 1/n bias)
-                diagnostics["half_sampling_bias"] = float(delta.mean())
+            # normal interval from the resampling SD: with tens of resamples an SD is far more stable
+            # than the 5% / 95% quantiles a percentile interval needs
+            sd = float(np.std(reps, ddof=1)) if n_boot > 1 else 0.0
+            zq = float(NormalDist().inv_cdf(1.0 - (1.0 - ci_level) / 2.0))
+            lo, hi = center - zq * sd, center + zq * sd
             ci = (max(float(lo), 0.0), max(float(hi), 0.0))
-            diagnostics["bootstrap_sd"] = float(np.std(reps, ddof=1)) if n_boot > 1 else float("nan")
+            diagnostics["bootstrap_sd"] = sd if n_boot > 1 else float("nan")
     raw = float(core.raw)
     diagnostics.setdefault("n_groups", int(n_groups))
     diagnostics.setdefault("group_labels", [str(v) for v in labels])
