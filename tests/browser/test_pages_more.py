@@ -84,3 +84,19 @@ def test_page_loads_and_draws(app_url, browser_page, name):
         assert figure_trace(page, "Estimates with bootstrap intervals", "truth") is not None
     path = screenshot(page, f"page-{name}")
     assert path.stat().st_size > 10_000
+
+
+def test_cancel_stops_a_running_sweep(app_url, browser_page):
+    page = browser_page
+    # Adult (45k rows): the page does not start a sweep by itself, and the default one takes ~20 s.
+    open_page(page, app_url + "/?page=trained&dataset=adult")
+    wait_idle(page)
+    page.get_by_role("button", name="Run sweep").click()
+    page.locator("[data-testid='stProgress']").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Sweep cancelled.").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.get_by_role("button", name="Cancel").count() == 0  # the progress box is gone
+    assert "Press Run sweep" in page.locator("[data-testid='stMain']").inner_text()  # nothing half-done shown
+    _no_error_box(page)
+    screenshot(page, "trained-cancelled")
