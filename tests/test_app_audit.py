@@ -97,3 +97,18 @@ def test_trained_frontier_from_the_session_is_offered():
     assert "Trained frontier (last sweep)" in [b.proto.label for b in at.get("download_button")]
     at.selectbox(key="audit_figure").set_value("Trained frontier (last sweep)").run()
     assert figure(at, "audit_preview")["data"][0]["name"] == "trained (λ sweep)"
+
+
+def test_bootstrap_resamples_control_the_certificate_intervals():
+    try:
+        from unlearn_core import audit
+    except ImportError:
+        pytest.skip("the certificate engine is not in this build")
+    if not hasattr(audit, "certificate"):
+        pytest.skip("the certificate engine is not in this build")
+    at = app()
+    mi = next(m for m in at.metric if m.label.endswith("MI (nats)"))
+    assert "[" in mi.proto.help  # an interval with the default resamples
+    at.select_slider(key="audit_boot").set_value(0).run()
+    mi = next(m for m in at.metric if m.label.endswith("MI (nats)"))
+    assert "n/a" in mi.proto.help  # no resamples, no interval
