@@ -127,7 +127,8 @@ def main() -> None:
         at.session_state["app"].set_t(v)
 
     rows = {
-        "Trained frontier (toy, 4 λ)": bench_page("trained.py", set_lam_shown, [0.0, 5.0, 20.0, 100.0, 0.0], r),
+        "Trained frontier (toy, 4 λ)": bench_page("trained.py", set_lam_shown,
+                                                  [0.0, 5.0, 20.0, 100.0, 0.0], r),
         "Data unlearning (digits, 75% of the 3s)": bench_page(
             "forget.py", set_forget_lam, [0.5, 1.0, 3.0, 4.0, 5.0, 8.0, 10.0], r),
         "Leakage lab (3 estimators, 50 resamples)": bench_page("leakage_lab.py", set_target,
@@ -139,12 +140,13 @@ def main() -> None:
     lines = [
         "# Explorer pages: Trained frontier, Data unlearning, Leakage lab, Audit & export",
         "",
-        f"Command: `python benchmarks/bench_pages_more.py --repeats {r}{' --adult' if args.adult else ''}` · {now} · "
-        f"nproc {os.cpu_count()} · {_cpu()} · Python {platform.python_version()}.",
+        f"Command: `python benchmarks/bench_pages_more.py --repeats {r}{' --adult' if args.adult else ''}`"
+        f" · {now} · nproc {os.cpu_count()} · {_cpu()} · Python {platform.python_version()}.",
         "Shared machine (2 cores, other engineers' jobs running): absolute times are noisy; the ratio column "
         "divides by a one-line app's rerun measured in the same run.",
         "",
-        "| page (default view) | cold first run (s) | warm rerun (s) | main knob changed (s) | warm / reference | change / reference |",
+        "| page (default view) | cold first run (s) | warm rerun (s) | main knob changed (s) "
+        "| warm / reference | change / reference |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, m in rows.items():

@@ -30,7 +30,9 @@ def _audit_module():
 
 
 @st.cache_data(max_entries=16, show_spinner="Measuring the outcome and writing the certificate…")
-def cached_certificate(key: ui.DataKey, method: str, seed: int, t: float, n_boot: int) -> tuple[str, str, dict]:
+def cached_certificate(
+    key: ui.DataKey, method: str, seed: int, t: float, n_boot: int
+) -> tuple[str, str, dict]:
     """(JSON, HTML, attack summary) of ``unlearn_core.audit.certificate`` for the barycenter outcome at t.
 
     No fitted maps are passed: the certificate fits the barycenter on a training split and measures the
@@ -43,7 +45,8 @@ def cached_certificate(key: ui.DataKey, method: str, seed: int, t: float, n_boot
     mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
     summary = {
         "n": d["evaluation"]["rows"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
-        "auc": d["attack"]["auc"], "baseline": d["attack"]["majority_baseline"], "bound": d["pinsker"].get("bound"),
+        "auc": d["attack"]["auc"], "baseline": d["attack"]["majority_baseline"],
+        "bound": d["pinsker"].get("bound"),
         "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
     }
     return cert.to_json(), cert.to_html(), summary
@@ -71,7 +74,8 @@ def cached_attack(key: ui.DataKey, method: str, seed: int, t: float) -> dict:
         # The bound must hold for the *true* I; use the upper end of the k-NN interval to be conservative.
         bound = aplots.pinsker_bound(float(mi.ci[1] if mi.ci else mi.value), float(counts[1] / counts.sum()))
     return {
-        "n": int(rows.size), "split": "rows the maps were fitted to", "accuracy": float(probe.diagnostics["accuracy"]),
+        "n": int(rows.size), "split": "rows the maps were fitted to",
+        "accuracy": float(probe.diagnostics["accuracy"]),
         "auc": float(probe.diagnostics.get("auc", math.nan)),
         "baseline": float(probe.diagnostics.get("majority_baseline", counts.max() / counts.sum())),
         "bound": bound, "mi_name": "knn", "mi": mi.value, "mi_ci": mi.ci,
@@ -86,9 +90,9 @@ lam = ui.lam_of(t)
 
 st.title("Audit & export")
 st.caption(
-    f"The current view: **{ds.name}**, forgetting **Z = {ds.sensitive}** with the **{state.method}** barycenter at "
-    f"**t = {t:.2f}** (λ = {'∞' if math.isinf(lam) else f'{lam:.3g}'}), seed {state.seed}. Change them in the "
-    "sidebar and on the Feature-unlearning page."
+    f"The current view: **{ds.name}**, forgetting **Z = {ds.sensitive}** with the **{state.method}** "
+    f"barycenter at **t = {t:.2f}** (λ = {'∞' if math.isinf(lam) else f'{lam:.3g}'}), seed {state.seed}. "
+    "Change them in the sidebar and on the Feature-unlearning page."
 )
 
 # -- certificate and attacker check -------------------------------------------------------------
@@ -96,7 +100,8 @@ audit = _audit_module()
 n_boot = DEFAULT_BOOT
 if audit is not None and not ui.lesson_mode():
     n_boot = int(st.select_slider(
-        "Bootstrap resamples for the certificate's intervals", BOOT_CHOICES, value=DEFAULT_BOOT, key="audit_boot",
+        "Bootstrap resamples for the certificate's intervals", BOOT_CHOICES, value=DEFAULT_BOOT,
+        key="audit_boot",
         help="More resamples give steadier 90% intervals (and a steadier Pinsker bound) but take longer on "
         "large data."))
 att = cert_json = cert_html = None
@@ -111,9 +116,9 @@ if att is not None:
     a, b = st.columns([2, 3])
     with a:
         m = st.columns(2)
-        m[0].metric("Attacker accuracy", f"{att['accuracy']:.3f}", delta=f"{att['accuracy'] - att['baseline']:+.3f} "
-                    "vs majority", delta_color="inverse", help="The best cross-fitted attacker guessing Z from X_t, "
-                    "scored held out.")
+        m[0].metric("Attacker accuracy", f"{att['accuracy']:.3f}",
+                    delta=f"{att['accuracy'] - att['baseline']:+.3f} vs majority", delta_color="inverse",
+                    help="The best cross-fitted attacker guessing Z from X_t, scored held out.")
         m[1].metric("Probe AUC", f"{att['auc']:.3f}", help="0.5 = the attacker does no better than chance.")
         m = st.columns(2)
         ci = att["mi_ci"]
@@ -121,11 +126,11 @@ if att is not None:
                     help="90% bootstrap interval: " + (f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "n/a"))
         if att["bound"] is not None:
             m[1].metric("Pinsker bound", f"{att['bound']:.3f}",
-                        help="max_z π_z + √(I/2) with I the largest upper interval end among the MI estimates: no "
-                        "attacker should beat it if the MI estimate is right.")
+                        help="max_z π_z + √(I/2) with I the largest upper interval end among the MI "
+                        "estimates: no attacker should beat it if the MI estimate is right.")
         st.caption(
-            f"On {att['n']:,} rows ({att['split']}). These are estimates from one sample, not a proof: a stronger "
-            "attacker or more data could find more."
+            f"On {att['n']:,} rows ({att['split']}). These are estimates from one sample, not a proof: a "
+            "stronger attacker or more data could find more."
         )
     with b:
         st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
@@ -137,8 +142,8 @@ if att is not None:
 
 st.subheader("Leakage certificate")
 if audit is None:
-    st.info("The certificate engine (`unlearn_core.audit.certificate`) is not in this build; the attack check "
-            "above and the downloads below still work.", icon=":material/info:")
+    st.info("The certificate engine (`unlearn_core.audit.certificate`) is not in this build; the attack "
+            "check above and the downloads below still work.", icon=":material/info:")
 elif cert_html is not None:
     with st.container(border=True, height=520):
         st.html(cert_html)
@@ -155,18 +160,21 @@ with ui.engine_errors("Computing the frontier", stop=False):
     frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
 c = st.columns(4)
 if frontier is not None:
-    c[0].download_button("Analytic frontier", frontier.to_csv(), file_name=f"{data.key.label}-{state.method}-frontier.csv",
-                         mime="text/csv", on_click="ignore", key="audit_frontier_csv",
-                         help=f"One row per t ({len(frontier.table)} rows): distortion, W2 leakage, attacker, utility, "
-                         "fairness.")
+    c[0].download_button("Analytic frontier", frontier.to_csv(),
+                         file_name=f"{data.key.label}-{state.method}-frontier.csv", mime="text/csv",
+                         on_click="ignore", key="audit_frontier_csv",
+                         help=f"One row per t ({len(frontier.table)} rows): distortion, W2 leakage, "
+                         "attacker, utility, fairness.")
 c[1].download_button(
-    f"Transformed data at t = {t:.2f}", lambda: ui.cache.transformed_csv(data.key, state.method, state.seed, t),
+    f"Transformed data at t = {t:.2f}",
+    lambda: ui.cache.transformed_csv(data.key, state.method, state.seed, t),
     file_name=f"{data.key.label}-{state.method}-t{t:.2f}.csv", mime="text/csv", on_click="ignore",
     key="audit_data_csv", help="Every row: X_t, then the target and Z.")
 trained = st.session_state.get("_last_trained_frontier")
 if trained is not None:
-    c[2].download_button("Trained frontier (last sweep)", trained.to_csv(), file_name=f"{data.key.label}-trained-frontier.csv",
-                         mime="text/csv", on_click="ignore", key="audit_trained_csv")
+    c[2].download_button("Trained frontier (last sweep)", trained.to_csv(),
+                         file_name=f"{data.key.label}-trained-frontier.csv", mime="text/csv",
+                         on_click="ignore", key="audit_trained_csv")
 else:
     c[2].caption("Run a sweep on the Trained-frontier page to export it here.")
 forget_table = st.session_state.get("_last_forget_table")
@@ -199,11 +207,13 @@ figures["Transport to the barycenter (PCA, 1,000 points)"] = _transport_fig
 f = st.columns([3, 1, 2])
 which = f[0].selectbox("Figure", list(figures), key="audit_figure")
 offline = f[1].toggle("Offline", value=True, key="audit_offline",
-                      help="Inline plotly.js (about 4.5 MB) so the file opens without internet; off links the CDN.")
+                      help="Inline plotly.js (about 4.5 MB) so the file opens without internet; off links "
+                      "the CDN.")
 with ui.engine_errors("Building the figure", stop=False):
     fig = figures[which]()
     slug = "".join(ch if ch.isalnum() else "-" for ch in which.lower()).strip("-")
-    f[2].download_button("Download figure (HTML)", lambda: aplots.figure_html(fig, offline=offline, title=which),
+    f[2].download_button("Download figure (HTML)",
+                         lambda: aplots.figure_html(fig, offline=offline, title=which),
                          file_name=f"{data.key.label}-{slug}.html", mime="text/html", on_click="ignore",
                          key="audit_fig_html")
     st.plotly_chart(fig, key="audit_preview", config={"displaylogo": False})

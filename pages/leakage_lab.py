@@ -1,4 +1,4 @@
-"""Leakage lab: how well does each estimator measure I(S'; Z)? Estimates with intervals beside the known truth."""
+"""Leakage lab: how well does each estimator measure I(S'; Z)? Estimates and intervals beside the truth."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def case_data(case: Case) -> tuple[np.ndarray, np.ndarray, float | None, float, 
         S, z = (1.0 - case.t) * fit.X + case.t * fit.X_end, fit.z
         what = f"X_t on the path to the {case.method} barycenter at t = {case.t:.2f}"
     rows = np.sort(rng.choice(len(S), size=case.n, replace=False)) if len(S) > case.n else np.arange(len(S))
-    note = f" ({rows.size:,} of {len(S):,} rows, drawn at random)" if rows.size < len(S) else f" ({len(S):,} rows)"
+    drawn = rows.size < len(S)
+    note = f" ({rows.size:,} of {len(S):,} rows, drawn at random)" if drawn else f" ({len(S):,} rows)"
     return S[rows], z[rows], None, 0.0, what + note + "; no ground truth."
 
 
@@ -103,13 +104,15 @@ with c[1]:
     if kind == "world":
         worlds = list(ground_truth.WORLDS)
         k = st.columns(4)
-        world = k[0].selectbox("World", worlds, format_func=lambda w: ground_truth.WORLDS[w].title, key="lab_world")
+        world = k[0].selectbox("World", worlds, format_func=lambda w: ground_truth.WORLDS[w].title,
+                               key="lab_world")
         K = k[1].selectbox("Groups K", (2, 3, 4), key="lab_K")
         d = k[2].selectbox("Dimension d", (1, 2, 5, 10), index=1, key="lab_d", disabled=world == "identity")
         target = k[3].selectbox("Target MI (nats)", MI_TARGETS, index=MI_TARGETS.index(0.3), key="lab_target",
                                 disabled=world != "gaussian-mixture")
         n = st.select_slider("Sample size n", N_CHOICES, value=2000, key="lab_n")
-        case = Case("world", world=world, K=int(K), d=int(d), target_mi=float(target), n=int(n), seed=int(state.seed))
+        case = Case("world", world=world, K=int(K), d=int(d), target_mi=float(target), n=int(n),
+                    seed=int(state.seed))
     else:
         data = ui.current_data()
         n = st.select_slider("Rows used (a random subset of larger data)", N_CHOICES, value=2000, key="lab_n")
@@ -128,8 +131,9 @@ chosen = e[0].multiselect(
     format_func=lambda m: titles.get(m, m),
     help="Neural (dv, infonce) and kernel (hsic, mmd) estimators take seconds; the rest are fast.",
 )
-n_boot = 50 if lesson else int(e[1].select_slider("Bootstrap resamples", BOOT_CHOICES, value=50, key="lab_boot",
-                                                     help="0 turns the intervals off (much faster)."))
+n_boot = 50 if lesson else int(e[1].select_slider(
+    "Bootstrap resamples", BOOT_CHOICES, value=50, key="lab_boot",
+    help="0 turns the intervals off (much faster)."))
 if not chosen:
     st.info("Pick at least one estimator.", icon=":material/tune:")
     st.stop()
@@ -159,7 +163,8 @@ with left:
     st.plotly_chart(lplots.estimates_figure(estimates, truth=truth, truth_error=truth_error, titles=titles),
                     key="lab_estimates", config={"displaylogo": False})
 with right:
-    st.plotly_chart(lplots.timings_figure(estimates, titles=titles), key="lab_timings", config={"displaylogo": False})
+    st.plotly_chart(lplots.timings_figure(estimates, titles=titles), key="lab_timings",
+                    config={"displaylogo": False})
 
 rows = []
 for est in estimates:
@@ -172,7 +177,8 @@ for est in estimates:
     row["known bias"] = est.bias
     rows.append(row)
 st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-    k: st.column_config.NumberColumn(k, format="%.4f") for k in ("value", "CI low", "CI high", "raw", "error vs truth")
+    k: st.column_config.NumberColumn(k, format="%.4f")
+    for k in ("value", "CI low", "CI high", "raw", "error vs truth")
 } | {"seconds": st.column_config.NumberColumn("seconds", format="%.3f")})
 
 # -- the guide -------------------------------------------------------------------------------------

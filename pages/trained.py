@@ -1,4 +1,4 @@
-"""Trained frontier: train with task loss + λ·Î(S'; Z) over a λ grid and compare it with the barycenter optimum."""
+"""Trained frontier: train with task loss + λ·Î(S'; Z) over a λ grid, beside the barycenter optimum."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ def held_out_outputs(key: SweepKey, index: int, _frontier) -> tuple[np.ndarray, 
 
     res = _frontier.meta["results"][index]
     ds = ui.load_data(key.data)
-    _, test = datasets.split(ds, test_size=_frontier.meta["test_size"], random_state=_frontier.meta["random_state"])
+    meta = _frontier.meta
+    _, test = datasets.split(ds, test_size=meta["test_size"], random_state=meta["random_state"])
     S = res.predict_outputs(test.X.to_numpy(dtype=float))
     return S, test.z.to_numpy().astype(str), tuple(str(g) for g in res.groups)
 
@@ -90,9 +91,9 @@ def _run_sweep(key: SweepKey, ds) -> None:
     box.button("Cancel", key="trained_cancel_btn", on_click=_cancel, icon=":material/cancel:")
 
     def progress(step: int, total: int, metrics) -> None:
-        lam = metrics.get("lam", float("nan"))
+        lam, loss = metrics.get("lam", float("nan")), metrics.get("task_loss", float("nan"))
         bar.progress(min(step / max(total, 1), 1.0),
-                     text=f"λ = {lam:g} · step {step:,} of {total:,} · task loss {metrics.get('task_loss', float('nan')):.3f}")
+                     text=f"λ = {lam:g} · step {step:,} of {total:,} · task loss {loss:.3f}")
 
     def should_stop() -> bool:
         return bool(st.session_state.get(CANCEL_KEY, False))
@@ -135,28 +136,35 @@ st.caption(
     f"**Z = {ds.sensitive}**. Each model minimises task loss + λ·Î(S'; Z) with S' its output; leakage is "
     "then measured held out by estimators it was *not* trained against (a probe attacker, k-NN MI)."
 )
-st.latex(r"\min_\theta\; \mathbb{E}\,\ell\big(f_\theta(X), Y\big) \;+\; \lambda\,\hat I\big(f_\theta(X);\,Z\big)")
+st.latex(r"\min_\theta\; \mathbb{E}\,\ell\big(f_\theta(X), Y\big) \;+\; "
+         r"\lambda\,\hat I\big(f_\theta(X);\,Z\big)")
 
 # -- controls --------------------------------------------------------------------------------------
 c = st.columns([2, 2, 3, 2] if not lesson else [3, 3])
 estimators = list(PENALTIES)
 estimator = c[0].selectbox("Differentiable estimator Î", estimators, key="trained_estimator",
-                           help="The leakage penalty trained against (unlearn_core.leakage.differentiable.PENALTIES).")
+                           help="The leakage penalty trained against "
+                           "(unlearn_core.leakage.differentiable.PENALTIES).")
 models = list(MODELS)
-model = c[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0, key="trained_model")
+model = c[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
+                       key="trained_model")
 if not lesson:
     lams = c[2].multiselect("λ grid", LAM_CHOICES, default=list(DEFAULT_GRID), key="trained_lams",
                             format_func=lambda v: f"{v:g}",
-                            help="Softmax averaging's values are hundredths of a nat, so useful λ reach the tens; beyond about "
-                            "100 there is no mean gap left to remove and more weight only costs utility.")
+                            help="Softmax averaging's values are hundredths of a nat, so useful λ reach the "
+                            "tens; beyond about 100 there is no mean gap left to remove and more weight only "
+                            "costs utility.")
     epochs = int(c[3].number_input("Epochs (first λ)", 1, 100, DEFAULT_EPOCHS, key="trained_epochs",
-                                   help="Later λ warm-start from the previous model and train half as long."))
+                                   help="Later λ warm-start from the previous model and train a fraction "
+                                   "as long."))
     o = st.columns([2, 2, 3, 2])
     hidden_txt = o[0].text_input("MLP hidden widths", "64,32", key="trained_hidden", disabled=model != "mlp")
     warm = o[1].checkbox("Warm starts", value=True, key="trained_warm",
-                         help="Start each λ from the previous solution (faster; the frontier is traced continuously).")
+                         help="Start each λ from the previous solution (faster; the frontier is traced "
+                         "continuously).")
     overlay = o[2].checkbox("Analytic frontier overlay", value=True, key="trained_overlay",
-                         help="Draw the barycenter (McCann path) frontier of the sidebar's method on the same axes.")
+                         help="Draw the barycenter (McCann path) frontier of the sidebar's method on the "
+                         "same axes.")
 else:
     lams, epochs, hidden_txt, warm, overlay = list(DEFAULT_GRID), DEFAULT_EPOCHS, "64,32", True, True
 
@@ -165,8 +173,8 @@ if not lams:
     st.stop()
 with ui.engine_errors("Reading the settings"):
     hidden = _parse_hidden(hidden_txt) if model == "mlp" else ()
-key = SweepKey(data.key, estimator, model, hidden, tuple(sorted(float(v) for v in lams)), int(epochs), bool(warm),
-               int(state.seed))
+key = SweepKey(data.key, estimator, model, hidden, tuple(sorted(float(v) for v in lams)), int(epochs),
+               bool(warm), int(state.seed))
 
 b = st.columns([1, 4])
 run = b[0].button("Run sweep", type="primary", key="trained_run", icon=":material/play_arrow:")
@@ -207,13 +215,14 @@ with right:
     m = st.columns(2)
     util = frontier.utility
     base = frontier.table.iloc[0]
-    m[0].metric(f"{util} (held out)", f"{row[util]:.3f}", delta=f"{row[util] - base[util]:+.3f} vs λ = {base['lam']:g}")
+    m[0].metric(f"{util} (held out)", f"{row[util]:.3f}",
+                delta=f"{row[util] - base[util]:+.3f} vs λ = {base['lam']:g}")
     m[1].metric("probe AUC for Z", f"{row['probe_auc']:.3f}",
                 delta=f"{row['probe_auc'] - base['probe_auc']:+.3f}", delta_color="inverse",
                 help="A held-out attacker's AUC guessing Z from the outputs; 0.5 = nothing to recover.")
     m = st.columns(2)
-    m[0].metric("Demographic-parity gap", f"{row['dp_gap']:.3f}", delta=f"{row['dp_gap'] - base['dp_gap']:+.3f}",
-                delta_color="inverse")
+    m[0].metric("Demographic-parity gap", f"{row['dp_gap']:.3f}",
+                delta=f"{row['dp_gap'] - base['dp_gap']:+.3f}", delta_color="inverse")
     m[1].metric("k-NN MI (nats)", f"{row['knn_mi']:.4f}", help="Held-out k-NN estimate of I(S'; Z).")
     st.caption(f"Trained {int(row['epochs'])} epochs in {row['seconds']:.2f} s.")
 with left:
@@ -245,9 +254,11 @@ with d2:
                         key="trained_outputs", config={"displaylogo": False})
 
 with st.expander("Sweep table", expanded=False):
-    cols = [c for c in ("lam", "accuracy", "auc", "r2", "mse", "probe_auc", "probe_acc", "knn_mi", "dp_gap",
-                        "discrimination", "reg", "test_reg", "epochs", "seconds", "pareto") if c in frontier.table]
+    wanted = ("lam", "accuracy", "auc", "r2", "mse", "probe_auc", "probe_acc", "knn_mi", "dp_gap",
+              "discrimination", "reg", "test_reg", "epochs", "seconds", "pareto")
+    cols = [c for c in wanted if c in frontier.table]
     st.dataframe(frontier.table[cols], hide_index=True)
-    st.download_button("Trained frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-trained-frontier.csv",
-                       mime="text/csv", on_click="ignore", key="trained_dl")
+    st.download_button("Trained frontier (CSV)", data=frontier.to_csv(),
+                       file_name=f"{data.key.label}-trained-frontier.csv", mime="text/csv", on_click="ignore",
+                       key="trained_dl")
 st.session_state["_last_trained_frontier"] = frontier  # the Audit page exports it

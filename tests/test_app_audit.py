@@ -91,8 +91,8 @@ def test_trained_frontier_from_the_session_is_offered():
 
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     table = pd.DataFrame({"lam": [0.0, 10.0], "auc": [0.9, 0.8], "probe_auc": [0.8, 0.6]})
-    at.session_state["_last_trained_frontier"] = Frontier.build(table, kind="trained", param="lam", utility="auc",
-                                                                leakage="probe_auc")
+    at.session_state["_last_trained_frontier"] = Frontier.build(
+        table, kind="trained", param="lam", utility="auc", leakage="probe_auc")
     at.run()
     assert "Trained frontier (last sweep)" in [b.proto.label for b in at.get("download_button")]
     at.selectbox(key="audit_figure").set_value("Trained frontier (last sweep)").run()

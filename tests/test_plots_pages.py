@@ -63,7 +63,8 @@ def test_trained_frontier_figure_carries_both_frontiers_and_marks(trained, analy
 
 
 def test_trained_frontier_figure_without_analytic_or_zero(trained):
-    t2 = Frontier.build(trained.table.iloc[1:].copy(), kind="trained", param="lam", utility="auc", leakage="probe_auc")
+    t2 = Frontier.build(trained.table.iloc[1:].copy(), kind="trained", param="lam", utility="auc",
+                        leakage="probe_auc")
     names = [t.name for t in tplots.trained_frontier_figure(t2).data]
     assert names == ["trained (λ sweep)"]
 
@@ -110,7 +111,8 @@ def _report(method: str, ua: list[float], per_class_test: list[float]):
     pc = pd.DataFrame({"class": ["0", "1", "2"], "test": per_class_test, "n_test": [5, 5, 5],
                        "retain": [1.0, 1.0, 1.0], "n_retain": [9, 9, 9], "forget": [np.nan, 0.5, np.nan],
                        "n_forget": [0, 4, 0]})
-    return SimpleNamespace(method=method, history=hist, per_class=pc, ua=ua[-1], ta=0.9, mi=0.01, mia_loss_auc=0.5)
+    return SimpleNamespace(method=method, history=hist, per_class=pc, ua=ua[-1], ta=0.9, mi=0.01,
+                           mia_loss_auc=0.5)
 
 
 def test_epoch_curves_figure_draws_runs_and_reference():

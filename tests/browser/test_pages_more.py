@@ -18,7 +18,8 @@ from browser_helpers import assert_no_exception, open_page, screenshot, wait_idl
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = {"trained": "Trained frontier", "forget": "Data unlearning", "leakage": "Leakage lab", "audit": "Audit"}
+PAGES = {"trained": "Trained frontier", "forget": "Data unlearning", "leakage": "Leakage lab",
+         "audit": "Audit"}
 _APP = (ROOT / "app.py").read_text(encoding="utf-8")
 _MISSING = [p for p in ("trained", "forget", "leakage_lab", "audit") if f"pages/{p}.py" not in _APP]
 if _MISSING:
@@ -32,7 +33,8 @@ JS_TRACE = """([titlePart, traceName]) => {
     if (!title.includes(titlePart)) continue;
     const tr = (gd._fullData || []).find(d => d.name === traceName);
     if (!tr) return null;
-    const col = (a) => a ? Array.from(a, r => (r && typeof r === 'object' && r.length !== undefined) ? r[0] : r) : null;
+    const first = (r) => (r && typeof r === 'object' && r.length !== undefined) ? r[0] : r;
+    const col = (a) => a ? Array.from(a, first) : null;
     return {x: Array.from(tr.x || []), y: Array.from(tr.y || []), customdata: col(tr.customdata)};
   }
   return null;

@@ -76,17 +76,18 @@ def epoch_curves_figure(
         if reference is not None and hasattr(reference, m):
             fig.add_trace(go.Scatter(
                 x=[0, max(int(max((r.history["epoch"].max() for r in reports), default=1)), 1)],
-                y=[float(getattr(reference, m))] * 2, mode="lines", name=f"retrain · {m}", legendgroup="retrain",
+                y=[float(getattr(reference, m))] * 2, mode="lines", name=f"retrain · {m}",
+                legendgroup="retrain",
                 showlegend=False, line=dict(color="black", dash="dash", width=1.2),
                 hovertemplate=f"retrained reference: {m} = %{{y:.4g}}<extra></extra>",
             ), row=row, col=col)
     # One legend entry per run (dummy traces carry it; the panels' traces share legend groups).
     for name in names:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=titles.get(name, name), legendgroup=name,
-                                 line=dict(color=colors[name])))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=titles.get(name, name),
+                                 legendgroup=name, line=dict(color=colors[name])))
     if reference is not None:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="retrained (target)", legendgroup="retrain",
-                                 line=dict(color="black", dash="dash")))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="retrained (target)",
+                                 legendgroup="retrain", line=dict(color="black", dash="dash")))
     fig.update_xaxes(title_text="epoch", dtick=1)
     fig.update_layout(**base_layout(title="Unlearning, epoch by epoch", height=height * nrow / 1.6 + 120))
     return fig
@@ -167,8 +168,8 @@ def forgotten_samples_figure(
     for i in range(k):
         fig.add_trace(go.Heatmap(
             z=imgs[i].reshape(h, w)[::-1], colorscale="Greys", showscale=False,
-            hovertemplate=f"true {true[i]}<br>original predicts {before[i]}<br>{after_name} predicts {after[i]}"
-            "<extra></extra>",
+            hovertemplate=f"true {true[i]}<br>original predicts {before[i]}"
+            f"<br>{after_name} predicts {after[i]}<extra></extra>",
         ), row=i // ncols + 1, col=i % ncols + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor=None)

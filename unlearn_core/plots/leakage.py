@@ -54,8 +54,10 @@ def estimates_figure(
     titles = dict(titles or {})
     mi = [e for e in estimates if getattr(e, "is_mi", True)]
     other = [e for e in estimates if not getattr(e, "is_mi", True)]
-    panels = [(p, name) for p, name in ((mi, "MI estimates (nats)"), (other, "other measures (own units; not MI)")) if p]
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[n for _, n in panels], horizontal_spacing=0.22)
+    named = ((mi, "MI estimates (nats)"), (other, "other measures (own units; not MI)"))
+    panels = [(p, name) for p, name in named if p]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[n for _, n in panels],
+                        horizontal_spacing=0.22)
     for col, (group, name) in enumerate(panels, start=1):
         labels = [titles.get(e.method, e.method) for e in group]
         vals = np.array([float(e.value) for e in group])
@@ -93,7 +95,9 @@ def estimates_figure(
     return fig
 
 
-def timings_figure(estimates: Sequence, *, titles: Mapping[str, str] | None = None, height: int | None = None) -> go.Figure:
+def timings_figure(
+    estimates: Sequence, *, titles: Mapping[str, str] | None = None, height: int | None = None
+) -> go.Figure:
     """Horizontal bars of wall time per estimator (log scale; bootstrap included)."""
     if len(estimates) == 0:
         raise ValueError("no estimates to draw; pick at least one estimator")
@@ -101,8 +105,8 @@ def timings_figure(estimates: Sequence, *, titles: Mapping[str, str] | None = No
     labels = [titles.get(e.method, e.method) for e in estimates]
     secs = np.array([max(float(e.seconds), 1e-6) for e in estimates])
     fig = go.Figure(go.Bar(
-        x=secs, y=labels, orientation="h", marker_color=[PALETTE[0] if getattr(e, "is_mi", True) else PALETTE[2]
-                                                         for e in estimates],
+        x=secs, y=labels, orientation="h",
+        marker_color=[PALETTE[0] if getattr(e, "is_mi", True) else PALETTE[2] for e in estimates],
         text=[f"{s:.3g} s" for s in secs], textposition="auto", name="seconds",
         hovertemplate="%{y}: %{x:.3g} s<extra></extra>",
     ))

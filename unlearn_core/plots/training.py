@@ -92,7 +92,8 @@ def trained_frontier_figure(
             fig.add_trace(go.Scatter(
                 x=[r[lcol]], y=[r[ucol]], mode="markers", name="barycenter (t = 1)",
                 marker=dict(symbol="diamond", size=15, color=PALETTE[1], line=dict(width=1.5, color="black")),
-                hovertemplate="barycenter endpoint t = 1<br>leakage %{x:.4g}<br>utility %{y:.4g}<extra></extra>",
+                hovertemplate="barycenter endpoint t = 1<br>leakage %{x:.4g}<br>utility %{y:.4g}"
+                "<extra></extra>",
             ))
     zero = np.flatnonzero(lam == 0.0)
     if zero.size:
@@ -117,7 +118,9 @@ def trained_frontier_figure(
     return fig
 
 
-def training_curves_figure(history: pd.DataFrame, *, lam: float | None = None, height: int = 360) -> go.Figure:
+def training_curves_figure(
+    history: pd.DataFrame, *, lam: float | None = None, height: int = 360
+) -> go.Figure:
     """Per-epoch training curves: task loss (left axis) and the regulariser Î (right axis).
 
     ``history`` is ``TrainResult.history`` (columns epoch, task_loss, reg, optionally total and
