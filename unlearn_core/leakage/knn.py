@@ -43,9 +43,11 @@ def knn_mi(
     Notes
     -----
     Nearly unbiased for smooth densities in low dimension; the bias grows with d (the k-NN ball is
-    large in 10-D) and is downwards for strong dependence: about -0.03 nats at I = 0.3, d = 10,
-    n = 2000. Do not use it for d well above 10 (it degrades towards 0 and slows down); use
-    ``probe`` there. Do not use it on outputs with atoms
+    large in 10-D) and is downwards for strong dependence: -0.025 (K = 2) to -0.033 (K = 4) nats at
+    I = 0.3, d = 10, n = 2000, so its 90% interval covers the truth in only about 72% of repeats there
+    (benchmarks/results/leakage.md); at d <= 2 it meets the coverage goal. Do not use it as the only
+    estimator when d approaches 10 or more (it degrades towards 0 and slows down): use ``probe``
+    there, which met every goal of the benchmark. Do not use it on outputs with atoms
     (hard labels, clipped probabilities) beyond the tie-breaking jitter: the estimate then reflects the
     jitter, not the data. Larger ``k`` lowers variance and raises bias.
     """
