@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .._utils import RandomState, seed_from
+from .._utils import RandomState, limit_threads, seed_from
 from ..models import make_model, predict_outputs, to_tensor, torch_generator
 from ._problem import ForgetProblem
 
@@ -37,24 +36,14 @@ StepLoss = Callable[
 OnEpoch = Callable[[nn.Module, int, float, float, float], "Mapping[str, float] | None"]
 
 
-@contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch single-threaded inside the block, restoring the previous thread count after.
+def single_thread():
+    """Run the block with one torch / BLAS thread (see :func:`unlearn_core._utils.limit_threads`).
 
-    The models here are small MLPs on mini-batches of 64-144 rows: intra-op parallelism costs more
-    than it saves, and on a shared, oversubscribed CPU it is catastrophic (training the digits model
-    took 13.6 s with 2 threads against 0.33 s with 1 on the team machine). Timings in reports and
-    benchmarks are therefore single-threaded for every method alike.
+    The models here are small MLPs on mini-batches of 64-144 rows: intra-op parallelism costs more than
+    it saves (the digits model trained in 13.6 s with 2 threads against 0.33 s with 1 on the shared team
+    machine). Timings in reports and benchmarks are therefore single-threaded for every method alike.
     """
-    before = torch.get_num_threads()
-    if before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return limit_threads(1)
 
 
 @dataclass(frozen=True, eq=False)

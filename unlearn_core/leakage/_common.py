@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from .._utils import limit_threads
 
 import numpy as np
 
@@ -44,21 +44,5 @@ def sym_sqrt(A: np.ndarray) -> np.ndarray:
     return (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
 
 
-@contextmanager
-def torch_threads(n: int | None):
-    """Temporarily set torch's intra-op thread count (restored on exit; None leaves it alone).
-
-    Small critics and Gram matrices run fastest on one thread, and on a shared CPU extra threads
-    spin-wait: measured here a 12x slow-down with 2 threads under load.
-    """
-    import torch
-
-    if n is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
+# Small critics and Gram matrices run fastest on one thread (see _utils.limit_threads).
+torch_threads = limit_threads

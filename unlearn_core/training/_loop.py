@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._utils import RandomState, as_2d_float, seed_from
+from .._utils import RandomState, as_2d_float, limit_threads, seed_from
 from ..models import make_model, to_tensor
 from ._types import ModelSpec, Scaler, TrainResult
 
@@ -134,28 +133,8 @@ def _nan_penalty(outputs: torch.Tensor, z: torch.Tensor, n_groups: int) -> torch
     return torch.tensor(float("nan"))
 
 
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Temporarily set torch's intra-op threads and the BLAS/OpenMP pools to ``n`` (restored on exit).
-
-    None leaves everything alone. The BLAS limit (threadpoolctl, a scikit-learn dependency) covers the
-    probe attacker's lbfgs and the k-NN searches of the evaluation.
-    """
-    if n is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - comes with scikit-learn
-            yield
-        else:
-            with threadpool_limits(int(n)):
-                yield
-    finally:
-        torch.set_num_threads(old)
+# Kept under its public name (training.torch_threads); the one implementation is in _utils.
+torch_threads = limit_threads
 
 
 def _codes(values: np.ndarray, labels: np.ndarray, what: str) -> np.ndarray:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils import limit_threads
+
 
 def sym(A: np.ndarray) -> np.ndarray:
     """Symmetric part (A + A^T) / 2 of a matrix or a stack of matrices."""
@@ -80,10 +82,4 @@ def small_blas(d: int, threshold: int = 256):
     """
     from contextlib import nullcontext
 
-    if d > threshold:
-        return nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # threadpoolctl comes with scikit-learn; without it, run as is
-        return nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    return nullcontext() if d > threshold else limit_threads(1)
