@@ -231,9 +231,9 @@ with left:
         on_select=partial(_pick_lam, "trained_chart"), selection_mode="points", config={"displaylogo": False},
     )
     st.caption(
-        "Leakage is a held-out probe's AUC for Z: from the model's outputs (trained points) or from the "
-        f"transported features X_t ({state.method} barycenter, analytic curve). Click a trained point to "
-        "select its λ."
+        "Leakage is a held-out probe's AUC for Z from a model's outputs: the trained model's (points) or a "
+        f"logistic model's trained on the transported features X_t ({state.method} barycenter, analytic "
+        "curve). Click a trained point to select its λ."
     )
 
 # -- per-λ detail ----------------------------------------------------------------------------------

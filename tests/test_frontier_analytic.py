@@ -14,7 +14,7 @@ from unlearn_core.frontier.analytic import DEFAULT_TS, analytic_frontier, transf
 
 CLASSIFICATION_COLUMNS = [
     "t", "lam", "distortion", "distortion_pred", "w2_leakage", "w2_leakage_pred", "probe_acc", "probe_auc",
-    "accuracy", "auc", "dp_gap", "discrimination", "pareto",
+    "accuracy", "auc", "dp_gap", "discrimination", "out_probe_acc", "out_probe_auc", "pareto",
 ]
 
 
@@ -169,6 +169,16 @@ def test_warm_logistic_matches_sklearn_objective():
     # a warm start from this solution on slightly moved data converges in a few Newton steps
     ours.fit(X * 1.01, y)
     assert ours.n_iter_ <= 4
+
+
+def test_output_probe_sees_the_downstream_outputs_leak_less(toy_frontier):
+    # The trained frontier's attacker on the downstream model's outputs: the outcome leaks Z at t = 0
+    # (the label rule x1 + x2 > 0 is correlated with the group shift), not at the barycenter.
+    tab = toy_frontier.table
+    assert tab["out_probe_auc"].iloc[0] > 0.7
+    assert abs(tab["out_probe_auc"].iloc[-1] - 0.5) < 0.08
+    assert np.all((tab["out_probe_acc"] >= 0) & (tab["out_probe_acc"] <= 1))
+    assert "output_probe" in toy_frontier.meta["timings"]
 
 
 def test_probe_is_blind_at_t1_for_gaussian_maps(toy_frontier):

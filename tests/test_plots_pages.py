@@ -62,6 +62,17 @@ def test_trained_frontier_figure_carries_both_frontiers_and_marks(trained, analy
     assert_allclose([cur.x[0], cur.y[0], cur.customdata[0][0]], [0.65, 0.85, 10.0])
 
 
+def test_trained_frontier_figure_uses_output_leakage_of_the_analytic_curve(trained, analytic):
+    # With an out_probe_auc column (attacker on the downstream model's outputs) the analytic curve is drawn
+    # on that axis, the one the trained points are measured on, not on the X_t attacker's probe_auc.
+    tab = analytic.table.copy()
+    tab["out_probe_auc"] = 0.7 - 0.2 * tab["t"]
+    a2 = Frontier.build(tab.drop(columns="pareto"), kind="analytic", param="t", utility="auc", leakage="probe_auc")
+    fig = tplots.trained_frontier_figure(trained, a2)
+    assert_allclose(np.asarray(_trace(fig, "analytic (barycenter path, t sweep)").x, float), tab["out_probe_auc"])
+    assert_allclose(_trace(fig, "barycenter (t = 1)").x[0], 0.5)
+
+
 def test_trained_frontier_figure_without_analytic_or_zero(trained):
     t2 = Frontier.build(trained.table.iloc[1:].copy(), kind="trained", param="lam", utility="auc",
                         leakage="probe_auc")
@@ -184,16 +195,6 @@ def test_timings_figure_bars():
 
 
 # -- audit ---------------------------------------------------------------------------------------------
-def test_pinsker_bound_closed_form():
-    assert_allclose(aplots.pinsker_bound(0.0, 0.3), 0.7)
-    assert_allclose(aplots.pinsker_bound(0.02, 0.5), 0.5 + 0.1)
-    assert aplots.pinsker_bound(5.0, 0.5) == 1.0
-    with pytest.raises(ValueError, match="prior"):
-        aplots.pinsker_bound(0.1, 1.5)
-    with pytest.raises(ValueError, match="mi"):
-        aplots.pinsker_bound(-0.1, 0.5)
-
-
 def test_attack_bound_figure_bars():
     fig = aplots.attack_bound_figure(accuracy=0.62, baseline=0.55, bound=0.7)
     assert list(fig.data[0].y) == ["majority baseline", "attacker (held out)", "Pinsker bound from Î"]

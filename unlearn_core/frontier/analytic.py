@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics
-from .._utils import RandomState, Weights, seed_from
+from .._utils import RandomState, Weights, limit_threads, seed_from
 from ._types import Frontier
 
 DEFAULT_TS: tuple[float, ...] = tuple(np.round(np.linspace(0.0, 1.0, 21), 10))
@@ -116,21 +116,6 @@ def _scaler(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu, np.where(sd > 1e-12, sd, 1.0)
 
 
-def _one_thread():
-    """Limit BLAS / OpenMP to one thread for the sweep's many small fits.
-
-    scikit-learn's lbfgs on Adult (31k x 16) took 2.0-2.4 s with OpenBLAS threads on the shared 2-core
-    machine and 0.09-0.24 s single-threaded.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(1)
-
-
 def _z_columns(z: np.ndarray, groups: np.ndarray) -> np.ndarray:
     # Indicators of groups[1:], the usual one-hot with the first group as reference.
     return (np.asarray(z)[:, None] == groups[None, 1:]).astype(float)
@@ -190,6 +175,10 @@ def analytic_frontier(
       method's own W2 (see :meth:`BarycenterMaps.group_leakage`), ``w2_leakage_pred`` = (1 - t)^2 V;
     - ``probe_acc``, ``probe_auc``: a logistic-regression attacker predicting Z from X_t, trained on the
       training split and scored on the test split (AUC one-vs-rest for K > 2);
+    - ``out_probe_acc``, ``out_probe_auc``: the trained frontier's attacker (a cross-fitted logistic probe
+      on the logit of the downstream model's test outputs and its square,
+      :func:`unlearn_core.leakage.outputs.probe_attack`): leakage of the *outcome* rather than of X_t, the
+      axis on which analytic and trained frontiers are compared;
     - utility of the ``downstream`` model predicting y from X_t, on the test split: ``accuracy``, ``auc``
       (classification) or ``mse``, ``r2`` (regression);
     - fairness of its test predictions: ``dp_gap`` (max difference of the groups' mean predicted
@@ -220,6 +209,7 @@ def analytic_frontier(
     column), with ``meta`` holding V, the maps' summary, per-step timings and notes.
     """
     from .. import datasets
+    from ..leakage.outputs import attack_view, probe_attack
     from ..transport import fit_barycenter
 
     start = time.perf_counter()
@@ -244,7 +234,7 @@ def analytic_frontier(
             ) from exc
         est_col = "est_" + str(leakage_estimator).replace("-", "_")
     seed = seed_from(random_state)
-    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "estimator")
+    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "output_probe", "estimator")
     timings = dict.fromkeys(steps, 0.0)
 
     t0 = time.perf_counter()
@@ -279,7 +269,8 @@ def analytic_frontier(
     probe = _make_model("logistic", "classification", seed, int(maps.groups.size))
     mu, sd = _scaler(X_tr)
     rows = []
-    with _one_thread():
+    # one thread for the sweep's many small fits (lbfgs on Adult: 2.0-2.4 s threaded, 0.09-0.24 s not)
+    with limit_threads(1):
         for i, t in enumerate(ts_arr):
             if progress is not None:
                 progress(i / ts_arr.size, f"t = {t:.2f}")
@@ -332,6 +323,14 @@ def analytic_frontier(
                 row["dp_gap"] = metrics.demographic_parity_gap(pred, z_te)
                 row["ks"] = metrics.ks_gap(pred, z_te)
             timings["downstream"] += time.perf_counter() - t0
+
+            # The same held-out attacker the trained frontier uses, on the downstream model's outputs, so
+            # the analytic curve and trained points share a leakage axis (out_probe_auc).
+            t0 = time.perf_counter()
+            outputs = proba if task == "classification" else pred
+            out = probe_attack(attack_view(outputs, task), z_te, random_state=seed)
+            row["out_probe_acc"], row["out_probe_auc"] = out["probe_acc"], out["probe_auc"]
+            timings["output_probe"] += time.perf_counter() - t0
 
             if estimate is not None:
                 t0 = time.perf_counter()

@@ -52,7 +52,9 @@ def trained_frontier_figure(
         endpoint (t = 1, full feature unlearning) marked.
     current : the selected λ; the trained row nearest to it is starred.
     utility, leakage : table columns for the axes (default: the trained frontier's own, e.g. ``auc``
-        and ``probe_auc``). Rows of ``analytic`` lacking them are not drawn.
+        and ``probe_auc``). For the analytic curve the output-level column ``out_<leakage>`` is used when
+        the table has it (the same attacker on the downstream model's outputs), else ``leakage``.
+        An analytic table lacking the columns is not drawn.
 
     Traces, in order: "trained (λ sweep)" (curve 0, ``customdata[0]`` = λ, so a click selects a λ),
     then "analytic (t sweep)", "λ = 0 (plain training)", "barycenter (t = 1)" and "current" when
@@ -77,11 +79,14 @@ def trained_frontier_figure(
         line=dict(color=PALETTE[0], width=1.5),
         hovertemplate="%{text}<br>leakage %{x:.4g}<br>utility %{y:.4g}<extra>trained</extra>",
     ))
-    if analytic is not None and ucol in analytic.table and lcol in analytic.table:
+    # The trained points' leakage is measured on model outputs; the analytic table measures the same
+    # attacker on the downstream model's outputs in its out_* columns (its plain probe_* attack X_t).
+    acol = f"out_{lcol}" if analytic is not None and f"out_{lcol}" in analytic.table else lcol
+    if analytic is not None and ucol in analytic.table and acol in analytic.table:
         at = analytic.table.sort_values("t")
         tt = at["t"].to_numpy(dtype=float)
         fig.add_trace(go.Scatter(
-            x=at[lcol].to_numpy(dtype=float), y=at[ucol].to_numpy(dtype=float), mode="lines+markers",
+            x=at[acol].to_numpy(dtype=float), y=at[ucol].to_numpy(dtype=float), mode="lines+markers",
             name="analytic (barycenter path, t sweep)", text=[f"t = {v:.2f}" for v in tt],
             marker=dict(size=5, color=PALETTE[1]), line=dict(color=PALETTE[1], width=2, dash="dot"),
             hovertemplate="%{text}<br>leakage %{x:.4g}<br>utility %{y:.4g}<extra>analytic</extra>",
@@ -90,7 +95,7 @@ def trained_frontier_figure(
         if end.size:
             r = at.iloc[int(end[0])]
             fig.add_trace(go.Scatter(
-                x=[r[lcol]], y=[r[ucol]], mode="markers", name="barycenter (t = 1)",
+                x=[r[acol]], y=[r[ucol]], mode="markers", name="barycenter (t = 1)",
                 marker=dict(symbol="diamond", size=15, color=PALETTE[1], line=dict(width=1.5, color="black")),
                 hovertemplate="barycenter endpoint t = 1<br>leakage %{x:.4g}<br>utility %{y:.4g}"
                 "<extra></extra>",
