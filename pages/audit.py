@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import streamlit as st
 
 import ui
-from unlearn_core import plots
+from unlearn_core import audit, plots
 from unlearn_core.plots import audit as aplots
 from unlearn_core.plots import training as tplots
 
-AUDIT_ROWS = 4000  # rows of X_t the attack check uses (a random subset of larger data)
 BOOT_CHOICES = (0, 30, 100, 200)
 # 30 resamples: rough 90% intervals at a tenth of the cost of 100 (on Adult the certificate takes ~4 s
 # without intervals and ~39 s with 100 resamples on the shared 2-core machine; the W2 term's refitting
 # bootstrap in 100 dimensions dominates).
 DEFAULT_BOOT = 30
-
-
-def _audit_module():
-    """``unlearn_core.audit`` when this build has it (the certificate engine), else None."""
-    try:
-        from unlearn_core import audit
-    except ImportError:
-        return None
-    return audit if hasattr(audit, "certificate") else None
 
 
 @st.cache_data(max_entries=16, show_spinner="Measuring the outcome and writing the certificate…")
@@ -38,7 +27,6 @@ def cached_certificate(
     No fitted maps are passed: the certificate fits the barycenter on a training split and measures the
     held-out rows, so nothing is measured on the rows the maps were fitted to.
     """
-    audit = _audit_module()
     cert = audit.certificate(ui.load_data(key), method=method, t=t, random_state=seed, n_boot=n_boot)
     d = cert.as_dict()
     mi_name = d["pinsker"].get("mi_method") or "knn"
@@ -50,36 +38,6 @@ def cached_certificate(
         "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
     }
     return cert.to_json(), cert.to_html(), summary
-
-
-@st.cache_data(max_entries=32, show_spinner="Attacking the outcome…")
-def cached_attack(key: ui.DataKey, method: str, seed: int, t: float) -> dict:
-    """Without the certificate engine: probe attacker and k-NN MI on X_t with the Pinsker bound.
-
-    Uses a random subset of AUDIT_ROWS rows of the whole dataset (the rows the maps were fitted to).
-    """
-    from unlearn_core import leakage
-
-    fit = ui.cached_fit(key, method, seed)
-    rng = np.random.default_rng([seed, 11])
-    n = len(fit.X)
-    rows = np.sort(rng.choice(n, size=AUDIT_ROWS, replace=False)) if n > AUDIT_ROWS else np.arange(n)
-    Xt = (1.0 - t) * fit.X[rows] + t * fit.X_end[rows]
-    z = fit.z[rows]
-    probe = leakage.estimate(Xt, z, method="probe", n_boot=50, random_state=seed)
-    mi = leakage.estimate(Xt, z, method="knn", n_boot=50, random_state=seed)
-    groups, counts = np.unique(z, return_counts=True)
-    bound = None
-    if groups.size == 2:
-        # The bound must hold for the *true* I; use the upper end of the k-NN interval to be conservative.
-        bound = aplots.pinsker_bound(float(mi.ci[1] if mi.ci else mi.value), float(counts[1] / counts.sum()))
-    return {
-        "n": int(rows.size), "split": "rows the maps were fitted to",
-        "accuracy": float(probe.diagnostics["accuracy"]),
-        "auc": float(probe.diagnostics.get("auc", math.nan)),
-        "baseline": float(probe.diagnostics.get("majority_baseline", counts.max() / counts.sum())),
-        "bound": bound, "mi_name": "knn", "mi": mi.value, "mi_ci": mi.ci,
-    }
 
 
 state = ui.state()
@@ -96,9 +54,8 @@ st.caption(
 )
 
 # -- certificate and attacker check -------------------------------------------------------------
-audit = _audit_module()
 n_boot = DEFAULT_BOOT
-if audit is not None and not ui.lesson_mode():
+if not ui.lesson_mode():
     n_boot = int(st.select_slider(
         "Bootstrap resamples for the certificate's intervals", BOOT_CHOICES, value=DEFAULT_BOOT,
         key="audit_boot",
@@ -106,10 +63,7 @@ if audit is not None and not ui.lesson_mode():
         "large data."))
 att = cert_json = cert_html = None
 with ui.engine_errors("Measuring the outcome", stop=False):
-    if audit is not None:
-        cert_json, cert_html, att = cached_certificate(data.key, state.method, state.seed, t, n_boot)
-    else:
-        att = cached_attack(data.key, state.method, state.seed, t)
+    cert_json, cert_html, att = cached_certificate(data.key, state.method, state.seed, t, n_boot)
 
 st.subheader("Can an attacker still recover Z?")
 if att is not None:
@@ -141,10 +95,7 @@ if att is not None:
                    "this outcome. Trust the attacker.", icon=":material/warning:")
 
 st.subheader("Leakage certificate")
-if audit is None:
-    st.info("The certificate engine (`unlearn_core.audit.certificate`) is not in this build; the attack "
-            "check above and the downloads below still work.", icon=":material/info:")
-elif cert_html is not None:
+if cert_html is not None:
     with st.container(border=True, height=520):
         st.html(cert_html)
     c = st.columns(2)

@@ -13,22 +13,12 @@ low. Pure functions: no streamlit, inputs never mutated.
 
 from __future__ import annotations
 
-import math
 
 import plotly.graph_objects as go
 
 from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout
 
-__all__ = ["attack_bound_figure", "figure_html", "pinsker_bound"]
-
-
-def pinsker_bound(mi: float, prior: float) -> float:
-    """max(π, 1 − π) + sqrt(I / 2), capped at 1 (``mi`` in nats, ``prior`` = P(Z = 1))."""
-    if not (0.0 <= prior <= 1.0):
-        raise ValueError(f"prior must be a probability in [0, 1], got {prior}")
-    if not math.isfinite(mi) or mi < 0:
-        raise ValueError(f"mi must be a finite number of nats >= 0, got {mi}")
-    return min(1.0, max(prior, 1.0 - prior) + math.sqrt(mi / 2.0))
+__all__ = ["attack_bound_figure", "figure_html"]
 
 
 def figure_html(fig: go.Figure, *, offline: bool = True, title: str | None = None) -> str:
