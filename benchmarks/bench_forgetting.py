@@ -176,7 +176,7 @@ def checks(name: str, df: pd.DataFrame, extra: dict) -> str:
     full = float(np.median(mi.ratio_retrain))
     items = [
         (f"UA(MI λ={lam:g}, {ep} ep) − UA(retrain) within ±3 points", f"{100 * d_ua:+.2f} points", abs(d_ua) <= 0.03),
-        (f"TA(MI) − TA(original) within ±1 point", f"{100 * d_ta:+.2f} points", abs(d_ta) <= 0.01),
+        ("TA(MI) − TA(original) within ±1 point", f"{100 * d_ta:+.2f} points", abs(d_ta) <= 0.01),
         ("MIA AUC (loss) of MI within ±0.05 of retrain's", f"{d_auc:+.3f}", abs(d_auc) <= 0.05),
         ("Î(original) > Î(retrained), trials", f"{n_mi}/{len(per['original'])}", n_mi == len(per["original"])),
         (f"over-unlearning at λ={over_lam:g}, {over_ep} ep (flagged trials; mean UA vs retrain)",

@@ -243,7 +243,6 @@ def estimate(
         refit_options = {**options, **diagnostics.pop("_refit_options", {})}
         if n_boot > 0:
             reps = np.empty(int(n_boot))
-            alpha = (1.0 - ci_level) / 2.0
             use_rows = core.boot_stat is not None and (
                 interval == "rows" or (interval == "auto" and spec.bootstrap == "rows"))
             if interval == "rows" and core.boot_stat is None:

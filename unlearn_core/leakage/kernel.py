@@ -67,7 +67,7 @@ def group_shares(onehot: torch.Tensor, weights: torch.Tensor | None = None) -> t
 
 
 def hsic_from_means(M: torch.Tensor, pi: torch.Tensor) -> torch.Tensor:
-    """HSIC between S' (kernel k) and Z (delta kernel) from within/between-group mean kernel values.
+    r"""HSIC between S' (kernel k) and Z (delta kernel) from within/between-group mean kernel values.
 
     .. math::
 
