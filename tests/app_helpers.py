@@ -80,8 +80,8 @@ def trace(fig: dict, name: str) -> dict:
     raise AssertionError(f"no trace {name!r}; traces: {[tr.get('name') for tr in fig['data']]}")
 
 
-def values(arr: Any) -> list[float]:
-    """Trace coordinates as floats, whether plotly sent a list or a typed array ({dtype, bdata})."""
+def array(arr: Any):
+    """A plotly JSON array as numpy, whether plotly sent a list or a typed array ({dtype, bdata, shape})."""
     import base64
 
     import numpy as np
@@ -89,7 +89,21 @@ def values(arr: Any) -> list[float]:
     if isinstance(arr, dict) and "bdata" in arr:
         data = np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"]))
         if "shape" in arr:
-            shape = tuple(int(s) for s in str(arr["shape"]).split(","))
-            data = data.reshape(shape)
-        return data.astype(float).tolist()
+            data = data.reshape(tuple(int(s) for s in str(arr["shape"]).split(",")))
+        return data
+    return np.asarray(arr)
+
+
+def values(arr: Any) -> list[float]:
+    """Trace coordinates as floats (None -> NaN)."""
+    if isinstance(arr, dict):
+        return array(arr).astype(float).tolist()
     return [float(v) if v is not None else float("nan") for v in arr]
+
+
+def figure_by_key(at: AppTest, key: str) -> dict:
+    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(key):
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key!r}")

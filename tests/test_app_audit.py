@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pytest
+from app_helpers import figure_by_key as figure
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "audit.py")
 TIMEOUT = 180
-
-leakage = pytest.importorskip("unlearn_core.leakage")
-if not hasattr(leakage, "estimate"):  # the attack check uses the estimator registry
-    pytest.skip("unlearn_core.leakage.estimate is not in this build", allow_module_level=True)
-
-
-def figure(at, key: str) -> dict:
-    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
-    for el in at.get("plotly_chart"):
-        if el.proto.id.endswith(key):
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no plotly chart with key {key!r}")
 
 
 def metric(at, label: str) -> float:
@@ -84,10 +71,9 @@ def test_figure_picker_changes_the_preview():
 
 def test_trained_frontier_from_the_session_is_offered():
     import pandas as pd
+    from streamlit.testing.v1 import AppTest
 
     from unlearn_core.frontier import Frontier
-
-    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     table = pd.DataFrame({"lam": [0.0, 10.0], "auc": [0.9, 0.8], "probe_auc": [0.8, 0.6]})
@@ -100,12 +86,6 @@ def test_trained_frontier_from_the_session_is_offered():
 
 
 def test_bootstrap_resamples_control_the_certificate_intervals():
-    try:
-        from unlearn_core import audit
-    except ImportError:
-        pytest.skip("the certificate engine is not in this build")
-    if not hasattr(audit, "certificate"):
-        pytest.skip("the certificate engine is not in this build")
     at = app()
     mi = next(m for m in at.metric if m.label.endswith("MI (nats)"))
     assert "[" in mi.proto.help  # an interval with the default resamples

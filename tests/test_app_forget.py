@@ -6,31 +6,16 @@ The default view (digits, forget 75% of the 3s) trains the original and the retr
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from app_helpers import array as _arr
+from app_helpers import figure_by_key as figure
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "forget.py")
 TIMEOUT = 240
-
-
-def _arr(v):
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.asarray(v)
-
-
-def figure(at, key: str) -> dict:
-    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
-    for el in at.get("plotly_chart"):
-        if el.proto.id.endswith(key):
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no plotly chart with key {key!r}")
 
 
 def metric(at, label: str):

@@ -6,40 +6,18 @@ in a process-wide store, so later tests reuse them.
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from app_helpers import array as _arr
+from app_helpers import figure_by_key as figure
+from app_helpers import trace
 from numpy.testing import assert_allclose
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "trained.py")
 TIMEOUT = 180
-
-
-def _arr(v):
-    """Plotly JSON arrays may be base64 typed arrays ({"dtype", "bdata"}): decode to numpy."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.asarray(v)
-
-
-def figure(at, key: str) -> dict:
-    """The figure JSON of the plotly chart drawn with ``key=key`` (its element id ends with the key)."""
-    for el in at.get("plotly_chart"):
-        if el.proto.id.endswith(key):
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no plotly chart with key {key!r}")
-
-
-def trace(fig: dict, name: str) -> dict:
-    for d in fig["data"]:
-        if d.get("name") == name:
-            return d
-    raise AssertionError(f"no trace {name!r}; traces: {[d.get('name') for d in fig['data']]}")
 
 
 def new_app(*, auto: bool = False):

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from unlearn_core.transport import bures_barycenter, fit_barycenter, gaussian_w2
-from unlearn_core.transport._linalg import small_blas
-from unlearn_core.transport._linalg import sqrtm_psd
+from unlearn_core.transport._linalg import small_blas, sqrtm_psd
 from unlearn_core.transport.gaussian import group_moments
 
 

@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ON_CI, ROOT, TIMEOUT_MS  # noqa: E402
 
 
