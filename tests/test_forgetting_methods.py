@@ -8,10 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from unlearn_core import datasets
 from unlearn_core import forgetting as fg
+from unlearn_core.forgetting._methods import _monotone_fit
 from unlearn_core.forgetting._report import _attack, nonmember_weights
 from unlearn_core.leakage.softmax import softmax_averaging_mi
 
@@ -39,6 +42,7 @@ def test_train_original_is_seeded_and_fits(tiny):
     assert len(orig.history) == 40 and orig.history["epoch"].tolist() == list(range(1, 41))
     assert orig.history["train_acc"].iloc[-1] >= 0.95
     assert orig.converged and not orig.stopped and orig.seconds > 0
+    assert orig.cpu_seconds > 0 and orig.history["cpu_seconds"].iloc[-1] == orig.cpu_seconds
     P = orig.predict_proba(pb.X_test)
     assert_allclose(P.sum(axis=1), 1.0, atol=1e-6)
 
@@ -71,6 +75,10 @@ def test_every_method_runs_and_reports(tiny, method):
     for k in ("ua", "ra", "ta", "mia_loss_auc", "mia_entropy_auc", "mia_loss_acc", "forget_confidence"):
         assert 0.0 <= getattr(rep, k) <= 1.0, k
     assert rep.mi >= 0 and rep.seconds > 0 and rep.converged and not rep.stopped
+    # both clocks accumulate over the optimisation steps only; the history holds the running totals
+    assert 0 < rep.cpu_seconds and np.all(np.diff(rep.history["cpu_seconds"]) >= 0)
+    assert_allclose(rep.history["cpu_seconds"].iloc[-1], rep.cpu_seconds, atol=1e-12)
+    assert_allclose(rep.history["seconds"].iloc[-1], rep.seconds, atol=1e-12)
     assert rep.reference_method == "retrain" and set(rep.gap) == set(fg.METRICS) - {"seconds"}
     assert rep.gap["ua"] == pytest.approx(rep.ua - ref.ua)
     assert rep.time_ratio == pytest.approx(rep.seconds / ref.seconds)
@@ -179,13 +187,38 @@ def test_repeat_summarize_and_compare(tiny):
         fg.repeat("scrub", orig, pb)
 
 
-def test_time_to_utility_reads_the_history(tiny):
+def _with_curve(ref, ta, *, seconds, cpu_seconds):
+    hist = pd.DataFrame({"epoch": np.arange(len(ta)), "ta": ta})
+    return replace(ref, history=hist, seconds=seconds, cpu_seconds=cpu_seconds)
+
+
+def test_time_to_utility_interpolates_the_monotone_fit(tiny):
     _, _, ref = tiny
-    h = ref.history
-    target = float(h["ta"].iloc[2])
-    first = h.index[(h["epoch"] > 0) & (h["ta"] >= target)][0]
-    assert fg.time_to_utility(ref, target) == pytest.approx(h.loc[first, "seconds"])
-    assert fg.time_to_utility(ref, 2.0) == pytest.approx(h["seconds"].iloc[-1])
+    # a monotone curve: the fit is the curve; 0.7 lies halfway between epochs 1 and 2
+    run = _with_curve(ref, [0.1, 0.5, 0.9, 0.95], seconds=6.0, cpu_seconds=3.0)
+    assert_allclose(fg.time_to_utility(run, 0.7), 1.5 * 3.0 / 3, atol=1e-12)
+    assert_allclose(fg.time_to_utility(run, 0.7, clock="wall"), 1.5 * 6.0 / 3, atol=1e-12)
+    assert_allclose(fg.time_to_utility(run, 0.95), 3.0, atol=1e-12)
+    assert fg.time_to_utility(run, 0.99) == 3.0  # never reached: the whole run (a lower bound)
+    assert fg.time_to_utility(run, 0.05) == 0.0  # the untrained model already has it
+    # a noisy early touch does not count: 0.9 at epoch 1 then 0.8 pool into 0.85, reached at epoch 3
+    noisy = _with_curve(ref, [0.1, 0.9, 0.8, 0.9, 0.92], seconds=4.0, cpu_seconds=4.0)
+    assert_allclose(fg.time_to_utility(noisy, 0.9), 3.0, atol=1e-12)
+    with pytest.raises(ValueError, match="clock"):
+        fg.time_to_utility(run, 0.7, clock="gpu")
+
+
+@given(ta=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=12), a=st.floats(0.0, 1.0),
+       b=st.floats(0.0, 1.0))
+@settings(max_examples=60, deadline=None)
+def test_time_to_utility_is_monotone_in_the_target(tiny, ta, a, b):
+    fit = _monotone_fit(ta)
+    assert np.all(np.diff(fit) >= -1e-12)  # non-decreasing
+    assert_allclose(fit.sum(), np.sum(ta), atol=1e-9)  # pooling keeps the total (a least-squares fit)
+    run = _with_curve(tiny[2], ta, seconds=2.0, cpu_seconds=1.0)
+    lo, hi = sorted((a, b))
+    t_lo, t_hi = fg.time_to_utility(run, lo), fg.time_to_utility(run, hi)
+    assert 0.0 <= t_lo <= t_hi + 1e-12 and t_hi <= 1.0 + 1e-12
 
 
 def test_over_unlearning_flag_threshold(tiny):

@@ -68,9 +68,10 @@ def test_larger_budget_over_unlearns(trials):
 
 
 def test_unlearning_is_cheaper_than_retraining_to_the_same_utility(trials):
-    # wall-time ratio (optimisation steps only, both single-threaded) against retraining until it reaches
-    # the unlearned model's test accuracy; the median over trials resists load spikes on a shared CPU
-    ratios = [t["mi"].seconds / fg.time_to_utility(t["ref"], t["mi"].ta) for t in trials]
+    # CPU-time ratio (optimisation steps only, both single-threaded) against retraining until it reaches
+    # the unlearned model's test accuracy (time_to_utility: monotone fit of its TA curve); CPU time, because
+    # on a shared CPU the wall clock also counts other jobs; the median over trials resists the rest
+    ratios = [t["mi"].cpu_seconds / fg.time_to_utility(t["ref"], t["mi"].ta) for t in trials]
     assert np.median(ratios) <= 0.2, ratios
     # the deterministic part of the claim: gradient rows processed
     for t in trials:

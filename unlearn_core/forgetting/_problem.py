@@ -26,8 +26,8 @@ class ForgetSpec:
     Kinds and the fields they use:
 
     - ``"class-fraction"``: a ``fraction`` (in (0, 1], default 0.75) of the training rows of class
-      ``cls``, drawn at random (the authors' MNIST experiment: 75% of the 3s). The count is ``floor(fraction * n_cls)``
-      (at least 1), as in the authors' code.
+      ``cls``, drawn at random (the authors' MNIST experiment: 75% of the 3s). The count is
+      ``floor(fraction * n_cls)`` (at least 1), as in the authors' code.
     - ``"cohort"``: every training row where ``column op value`` holds (``op`` in ``==, !=, <, <=, >,
       >=, in``; ``value`` a tuple for ``in``), optionally thinned to a ``fraction`` of that cohort.
       ``column`` is a feature column, the sensitive attribute's name, the target's name, or a

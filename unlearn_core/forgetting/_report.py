@@ -155,11 +155,13 @@ class UnlearnReport:
       forgotten point, the model's confidence on it); ``forget_confidence_before``: the original's.
 
     ``history`` has one row per epoch (epoch 0 is the starting model) with ua, ra, ta, mi,
-    mia_loss_auc, mia_entropy_auc, loss, batch_mi (the training estimate) and cumulative train seconds.
-    ``seconds`` is the wall time of the optimisation steps only (evaluation excluded, for every
-    method alike). With a ``reference`` (the retrained model's report): ``gap`` maps each metric to
-    (this - reference), ``time_ratio`` = seconds / reference seconds, and ``over_unlearning`` is True
-    when ``ua < reference.ua - OVER_UNLEARNING_MARGIN``.
+    mia_loss_auc, mia_entropy_auc, loss, batch_mi (the training estimate) and cumulative train seconds
+    and cpu_seconds. ``seconds`` is the wall time of the optimisation steps only (evaluation excluded,
+    for every method alike); ``cpu_seconds`` the training thread's CPU time over the same steps (the
+    cost measure that other processes on a shared CPU do not inflate; see ``forgetting._train.Clock``).
+    With a ``reference`` (the retrained model's report): ``gap`` maps each metric to (this -
+    reference), ``time_ratio`` = seconds / reference seconds (wall clock: what a user waits), and
+    ``over_unlearning`` is True when ``ua < reference.ua - OVER_UNLEARNING_MARGIN``.
     """
 
     method: str
@@ -191,6 +193,7 @@ class UnlearnReport:
     converged: bool = True
     stopped: bool = False
     message: str = ""
+    cpu_seconds: float = float("nan")
 
     def metrics(self) -> dict[str, float]:
         """The scalar metrics as a dict (keys of :data:`METRICS`)."""

@@ -32,8 +32,34 @@ ShouldStop = Callable[[], bool]
 StepLoss = Callable[
     [nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, float]
 ]
-# on_epoch(model, epoch, train_seconds_so_far, mean_loss, mean_mi) -> metrics of the epoch (or None)
-OnEpoch = Callable[[nn.Module, int, float, float, float], "Mapping[str, float] | None"]
+# on_epoch(model, epoch, clock, mean_loss, mean_mi) -> metrics of the epoch (or None); clock holds the
+# training seconds so far (wall and CPU)
+OnEpoch = Callable[[nn.Module, int, "Clock", float, float], "Mapping[str, float] | None"]
+
+
+@dataclass
+class Clock:
+    """Training time of a loop, accumulated over the optimisation steps only (evaluation excluded).
+
+    ``seconds`` is wall time (``time.perf_counter``); ``cpu_seconds`` is the CPU time of the training
+    thread (``time.thread_time``). The loops run torch with one intra-op thread (:func:`single_thread`),
+    so every step executes on the calling thread and its CPU time is the work done. On an idle machine
+    the two agree; on a shared CPU wall time also counts the time the scheduler gives other processes,
+    which differs between two runs made a few seconds apart (measured on the 2-core team machine under
+    load: 5-15 ms wall for a 1.4-1.8 ms CPU step), so cost *ratios* between runs use ``cpu_seconds``.
+    """
+
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    _t0: float = 0.0
+    _c0: float = 0.0
+
+    def start(self) -> None:
+        self._t0, self._c0 = time.perf_counter(), time.thread_time()
+
+    def stop(self) -> None:
+        self.seconds += time.perf_counter() - self._t0
+        self.cpu_seconds += time.thread_time() - self._c0
 
 
 def single_thread():
@@ -56,7 +82,8 @@ class ModelRun:
     n_features, n_classes, hidden : the MLP's shape (``make_model("mlp", ...)``).
     epochs, batch_size, lr, random_state : the training options.
     seconds : wall time of the optimisation steps (evaluation excluded).
-    history : one row per epoch: epoch, loss, train_acc, test_acc, seconds (cumulative).
+    history : one row per epoch: epoch, loss, train_acc, test_acc, seconds and cpu_seconds (cumulative).
+    cpu_seconds : CPU time of the training thread over the same steps (see :class:`Clock`).
     stopped : True when ``should_stop`` ended training early.
     """
 
@@ -73,6 +100,7 @@ class ModelRun:
     stopped: bool = False
     converged: bool = True
     message: str = ""
+    cpu_seconds: float = float("nan")
 
     def model(self) -> nn.Module:
         """A fresh torch module holding these weights (safe to train: the run is not modified)."""
@@ -115,21 +143,22 @@ def fit_plain(
 ) -> tuple[float, int, bool, bool]:
     """Adam on mean cross-entropy over shuffled mini-batches of (X, y), ``epochs`` passes.
 
-    Returns (train seconds, steps, stopped, finite).
+    Returns (clock, steps, stopped, finite); the clock holds the training time (:class:`Clock`).
     """
     Xt, yt = to_tensor(X), torch.as_tensor(np.asarray(y), dtype=torch.long)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     ce = nn.CrossEntropyLoss()
     n = len(Xt)
-    seconds, steps = 0.0, 0
+    clock, steps = Clock(), 0
     model.train()
     for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
+        clock.start()
         perm = torch.randperm(n, generator=gen)
         total, nb = 0.0, 0
         for start in range(0, n, batch_size):
             if should_stop is not None and should_stop():
-                return seconds + time.perf_counter() - t0, steps, True, True
+                clock.stop()
+                return clock, steps, True, True
             b = perm[start : start + batch_size]
             opt.zero_grad()
             loss = ce(model(Xt[b]), yt[b])
@@ -138,17 +167,17 @@ def fit_plain(
             total += float(loss.detach())
             nb += 1
             steps += 1
-        seconds += time.perf_counter() - t0
+        clock.stop()
         if not math.isfinite(total):
-            return seconds, steps, False, False
-        _report_epoch(on_epoch, progress, model, epoch, seconds, total / max(nb, 1), float("nan"),
+            return clock, steps, False, False
+        _report_epoch(on_epoch, progress, model, epoch, clock, total / max(nb, 1), float("nan"),
                       steps, epochs * math.ceil(n / batch_size), label)
-    return seconds, steps, False, True
+    return clock, steps, False, True
 
 
 def _report_epoch(on_epoch: OnEpoch | None, progress: Progress | None, model: nn.Module, epoch: int,
-                  seconds: float, loss: float, mi: float, steps: int, total: int, label: str) -> None:
-    metrics = on_epoch(model, epoch, seconds, loss, mi) if on_epoch is not None else None
+                  clock: Clock, loss: float, mi: float, steps: int, total: int, label: str) -> None:
+    metrics = on_epoch(model, epoch, clock, loss, mi) if on_epoch is not None else None
     if progress is not None:
         progress(steps, total, {"epoch": epoch, "loss": loss, **(metrics or {}), "method": label})
 
@@ -176,7 +205,7 @@ def fit_paired(
     the authors' script). Every method built on this loop consumes the random stream identically, so
     methods differ only in their step loss (hence lam = 0 equals plain fine-tuning).
 
-    Returns (train seconds, steps, stopped, finite).
+    Returns (clock, steps, stopped, finite); the clock holds the training time (:class:`Clock`).
     """
     Xr = to_tensor(problem.X_retain)
     yr = torch.as_tensor(problem.y_retain, dtype=torch.long)
@@ -185,16 +214,17 @@ def fit_paired(
     n_r, n_u = len(Xr), len(Xu)
     steps_per_epoch = min(math.ceil(n_r / retain_batch), math.ceil(n_u / forget_batch))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    seconds, steps = 0.0, 0
+    clock, steps = Clock(), 0
     model.train()
     for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
+        clock.start()
         pr = torch.randperm(n_r, generator=gen)
         pu = torch.randperm(n_u, generator=gen)
         total, total_mi, nb = 0.0, 0.0, 0
         for k in range(steps_per_epoch):
             if should_stop is not None and should_stop():
-                return seconds + time.perf_counter() - t0, steps, True, True
+                clock.stop()
+                return clock, steps, True, True
             br = pr[k * retain_batch : (k + 1) * retain_batch]
             bu = pu[k * forget_batch : (k + 1) * forget_batch]
             opt.zero_grad()
@@ -205,12 +235,12 @@ def fit_paired(
             total_mi += mi
             nb += 1
             steps += 1
-        seconds += time.perf_counter() - t0
+        clock.stop()
         if not math.isfinite(total):
-            return seconds, steps, False, False
-        _report_epoch(on_epoch, progress, model, epoch, seconds, total / max(nb, 1), total_mi / max(nb, 1),
+            return clock, steps, False, False
+        _report_epoch(on_epoch, progress, model, epoch, clock, total / max(nb, 1), total_mi / max(nb, 1),
                       steps, epochs * steps_per_epoch, label)
-    return seconds, steps, False, True
+    return clock, steps, False, True
 
 
 def train_original(
@@ -237,17 +267,17 @@ def train_original(
     gen = torch_generator(seed + 1)
     rows: list[dict] = []
 
-    def on_epoch(m: nn.Module, epoch: int, secs: float, loss: float, _mi: float) -> dict:
+    def on_epoch(m: nn.Module, epoch: int, clock: Clock, loss: float, _mi: float) -> dict:
         rows.append({
             "epoch": epoch, "loss": loss,
             "train_acc": float(np.mean(predict_outputs(m, problem.X_train).argmax(1) == problem.y_train)),
             "test_acc": float(np.mean(predict_outputs(m, problem.X_test).argmax(1) == problem.y_test)),
-            "seconds": secs,
+            "seconds": clock.seconds, "cpu_seconds": clock.cpu_seconds,
         })
         return rows[-1]
 
     with single_thread():
-        secs, _steps, stopped, finite = fit_plain(
+        clock, _steps, stopped, finite = fit_plain(
             model, problem.X_train, problem.y_train, epochs=int(epochs), batch_size=int(batch_size), lr=lr,
             gen=gen, on_epoch=on_epoch, progress=progress, should_stop=should_stop, label="original")
     message = ""
@@ -259,7 +289,8 @@ def train_original(
     return ModelRun(
         state_dict=_snapshot(model), n_features=problem.n_features, n_classes=problem.n_classes,
         hidden=tuple(int(h) for h in hidden), epochs=int(epochs), batch_size=int(batch_size), lr=float(lr),
-        random_state=seed, seconds=secs,
-        history=pd.DataFrame(rows, columns=["epoch", "loss", "train_acc", "test_acc", "seconds"]),
-        stopped=stopped, converged=finite and not stopped, message=message,
+        random_state=seed, seconds=clock.seconds,
+        history=pd.DataFrame(rows, columns=["epoch", "loss", "train_acc", "test_acc", "seconds",
+                                            "cpu_seconds"]),
+        stopped=stopped, converged=finite and not stopped, message=message, cpu_seconds=clock.cpu_seconds,
     )
