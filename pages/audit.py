@@ -15,7 +15,7 @@ BOOT_CHOICES = (0, 30, 100, 200)
 # 30 resamples: rough 90% intervals at a tenth of the cost of 100 (on Adult the certificate takes ~4 s
 # without intervals and ~39 s with 100 resamples on the shared 2-core machine; the W2 term's refitting
 # bootstrap in 100 dimensions dominates).
-DEFAULT_BOOT = 30
+DEFAULT_BOOT: int = ui.field_default("audit_boot")  # the default lives on ui.AppState
 
 
 @st.cache_data(max_entries=16, show_spinner="Measuring the outcome and writing the certificate…")
@@ -57,8 +57,9 @@ st.caption(
 n_boot = DEFAULT_BOOT
 if not ui.lesson_mode():
     n_boot = int(st.select_slider(
-        "Bootstrap resamples for the certificate's intervals", BOOT_CHOICES, value=DEFAULT_BOOT,
-        key="audit_boot",
+        "Bootstrap resamples for the certificate's intervals", BOOT_CHOICES,
+        **ui.bind("audit_boot", "audit_boot", options=BOOT_CHOICES, fallback=DEFAULT_BOOT,
+                  what="Bootstrap resamples"),
         help="More resamples give steadier 90% intervals (and a steadier Pinsker bound) but take longer on "
         "large data."))
 att = cert_json = cert_html = None

@@ -19,8 +19,10 @@ DEFAULT_DATASET = "digits"
 LAM_CHOICES: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 5.0, 8.0, 10.0, 20.0, 50.0)
 # The forgetting benchmark's choice (benchmarks/results/forgetting.md). Digits, 75% of the 3s, seed 0:
 # forget accuracy 89.0% vs retrain 84.4%, test 96.9% vs original 97.2%; λ = 3.5 for 20 epochs over-unlearns.
-DEFAULT_LAM = 1.5
-DEFAULT_EPOCHS = 5
+# The defaults live on ui.AppState (a link without the knob opens them).
+DEFAULT_LAM: float = ui.field_default("forget_lam")
+DEFAULT_EPOCHS: int = ui.field_default("forget_epochs")
+FRACTIONS: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 21))  # the fraction sliders' stops
 BASELINES = tuple(m for m in fg.METHODS if m not in ("mi", "retrain"))
 AUTO_RUN_MAX_ROWS = 5000  # on data this small every change runs by itself; larger data waits for "Run"
 MAX_ENTRIES = 48
@@ -145,6 +147,18 @@ def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
     return True
 
 
+def _dataset_changed() -> None:
+    ui.commit("forget_dataset", "forget_dataset")
+    s = ui.state()
+    for f in ("forget_class", "forget_column", "forget_value", "forget_n", "forget_index"):
+        setattr(s, f, ui.field_default(f))  # they depend on the data: back to the new data's defaults
+
+
+def _column_changed() -> None:
+    ui.commit("forget_column", "forget_column")
+    ui.state().forget_value = None  # the new column's default value
+
+
 state = ui.state()
 lesson = ui.lesson_mode()
 st.title("Data unlearning: forget a set of rows")
@@ -160,11 +174,12 @@ names = datasets.names()
 options = [DEFAULT_DATASET] + [n for n in names if n != DEFAULT_DATASET]
 if state.upload is not None:
     options.append(ui.UPLOAD)
-if "forget_dataset" not in st.session_state:
-    st.session_state["forget_dataset"] = DEFAULT_DATASET if DEFAULT_DATASET in names else state.dataset
 top = st.columns([2, 2, 3])
 name = top[0].selectbox(
-    "Dataset", options, key="forget_dataset",
+    "Dataset", options, on_change=_dataset_changed,
+    key=ui.bound_key("forget_dataset", "forget_dataset", value=ui.choice(
+        "forget_dataset", options, DEFAULT_DATASET if DEFAULT_DATASET in names else state.dataset,
+        what="Dataset")),
     format_func=lambda n: "your CSV" if n == ui.UPLOAD else datasets.registry()[n].title,
     help="Data unlearning needs a classification target. Default: the 8×8 digits, forgetting 75% of the 3s.",
 )
@@ -178,43 +193,61 @@ if ds.y is None or ds.task != "classification":
     st.stop()
 
 kinds = list(fg.KINDS)
-kind = top[1].selectbox("Forget", kinds, format_func=lambda k: KIND_LABELS.get(k, k), key="forget_kind")
+kind = top[1].selectbox("Forget", kinds, format_func=lambda k: KIND_LABELS.get(k, k),
+                        **ui.bind("forget_kind", "forget_kind", options=kinds, fallback=kinds[0],
+                                  what="Forget-set kind"))
 classes = sorted(pd.unique(ds.y.astype(str)).tolist(), key=lambda v: (len(v), v))
 with top[2]:
     if kind == "class-fraction":
         k1, k2 = st.columns(2)
-        default_cls = classes.index("3") if "3" in classes else 0
-        cls = k1.selectbox("Class", classes, index=default_cls, key="forget_class")
-        frac = k2.slider("Fraction of the class", 0.05, 1.0, 0.75, step=0.05, key="forget_fraction")
+        cls = k1.selectbox("Class", classes, **ui.bind("forget_class", "forget_class", options=classes,
+                                                       fallback="3" if "3" in classes else classes[0],
+                                                       what="Class"))
+        frac = k2.slider("Fraction of the class", 0.05, 1.0, step=0.05, **ui.bind(
+            "forget_fraction", "forget_fraction", options=FRACTIONS,
+            fallback=ui.field_default("forget_fraction"), what="Fraction of the class"))
         spec_args = dict(kind="class-fraction", cls=cls, fraction=float(frac))
     elif kind == "cohort":
         k1, k2, k3 = st.columns([3, 1, 2])
         columns = [str(c) for c in ds.X.columns] + [ds.sensitive] + [str(ds.y.name)]
-        col = k1.selectbox("Column", list(dict.fromkeys(columns)), index=len(dict.fromkeys(columns)) - 2,
-                           key="forget_column")
-        op = k2.selectbox("Op", fg.OPS[:-1], key="forget_op")
+        columns = list(dict.fromkeys(columns))
+        col = k1.selectbox("Column", columns, on_change=_column_changed, key=ui.bound_key(
+            "forget_column", "forget_column",
+            value=ui.choice("forget_column", columns, columns[-2], what="Cohort column")))
+        ops = list(fg.OPS[:-1])
+        op = k2.selectbox("Op", ops, **ui.bind("forget_op", "forget_op", options=ops, fallback=ops[0],
+                                               what="Cohort operator"))
         default_val = str(ds.z.iloc[0]) if col == ds.sensitive else ""
-        val = k3.text_input("Value", default_val, key=f"forget_value_{col}")
-        frac = st.slider("Fraction of the cohort", 0.05, 1.0, 1.0, step=0.05, key="forget_cohort_fraction")
+        val_key = f"forget_value_{col}"
+        val = k3.text_input("Value", on_change=ui.commit, args=("forget_value", val_key), key=ui.bound_key(
+            "forget_value", val_key, value=default_val if state.forget_value is None else state.forget_value))
+        frac = st.slider("Fraction of the cohort", 0.05, 1.0, step=0.05, **ui.bind(
+            "forget_cohort_fraction", "forget_cohort_fraction", options=FRACTIONS,
+            fallback=ui.field_default("forget_cohort_fraction"), what="Fraction of the cohort"))
         spec_args = dict(kind="cohort", cls=None, column=col, op=op, value=_parse_value(val),
                          fraction=None if frac >= 1.0 else float(frac))
     elif kind == "random":
-        n = st.number_input("Rows to forget", 1, max(1, ds.n_samples // 2), min(50, ds.n_samples // 4),
-                            key="forget_n")
+        n_max = max(1, ds.n_samples // 2)
+        n = st.number_input("Rows to forget", 1, n_max, **ui.bind(
+            "forget_n", "forget_n", options=range(1, n_max + 1), fallback=min(50, ds.n_samples // 4),
+            what="Rows to forget"))
         spec_args = dict(kind="random", cls=None, n=int(n), fraction=None)
     else:
-        idx = st.number_input("Row of the dataset", 0, ds.n_samples - 1, 0, key="forget_index",
-                              help="This row is kept in the training split and then forgotten.")
+        idx = st.number_input("Row of the dataset", 0, ds.n_samples - 1, **ui.bind(
+            "forget_index", "forget_index", options=range(ds.n_samples), fallback=0, what="Row index"),
+            help="This row is kept in the training split and then forgotten.")
         spec_args = dict(kind="index", cls=None, fraction=None, index=int(idx))
 
 c = st.columns([2, 2, 3])
-lam = float(c[0].select_slider("λ", LAM_CHOICES, value=DEFAULT_LAM, key="forget_lam",
+lam = float(c[0].select_slider("λ", LAM_CHOICES, **ui.bind("forget_lam", "forget_lam", options=LAM_CHOICES,
+                                                           fallback=DEFAULT_LAM, what="λ", fmt="{:g}".format),
                                help="Weight of Î(f(X); Z) in the fine-tune. Too large (or too many epochs) "
                                "over-unlearns: forget accuracy falls far below the retrained model's."))
-epochs = int(c[1].slider("Epochs", 1, 20, DEFAULT_EPOCHS, key="forget_epochs"))
+epochs = int(c[1].slider("Epochs", 1, 20, **ui.bind("forget_epochs", "forget_epochs")))
 baselines = [] if lesson else c[2].multiselect(
-    "Baselines (retraining is always run: it is the reference)", BASELINES, default=["finetune"],
-    format_func=lambda m: fg.METHOD_TITLES.get(m, m), key="forget_baselines")
+    "Baselines (retraining is always run: it is the reference)", BASELINES,
+    format_func=lambda m: fg.METHOD_TITLES.get(m, m),
+    **ui.bind("forget_baselines", "forget_baselines", options=BASELINES, what="Baselines"))
 
 with ui.engine_errors("Reading the forget set"):
     spec = fg.ForgetSpec(random_state=int(state.seed), **spec_args)

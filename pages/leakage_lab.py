@@ -15,10 +15,13 @@ from unlearn_core import leakage
 from unlearn_core.leakage import ground_truth
 from unlearn_core.plots import leakage as lplots
 
-DEFAULT_METHODS = ("gaussian", "knn", "probe")
+DEFAULT_METHODS: tuple[str, ...] = ui.field_default("lab_methods")  # the defaults live on ui.AppState
 N_CHOICES = (500, 1000, 2000, 5000, 10000)
 BOOT_CHOICES = (0, 20, 50, 100, 200)
 MI_TARGETS = (0.0, 0.05, 0.1, 0.3, 0.5, 1.0)
+K_CHOICES = (2, 3, 4)
+D_CHOICES = (1, 2, 5, 10)
+DEFAULT_BOOT: int = ui.field_default("lab_boot")
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "leakage.md"
 CASE_LABELS = {
     "world": "a ground-truth world (known MI)",
@@ -98,24 +101,33 @@ st.caption(
 )
 
 # -- the case --------------------------------------------------------------------------------------
+_bind_n = ui.bind("lab_n", "lab_n", options=N_CHOICES, fallback=ui.field_default("lab_n"),
+                  what="Sample size n")  # one knob, drawn in either branch below
 c = st.columns([2, 3])
-kind = c[0].radio("Measure leakage in", list(CASE_LABELS), format_func=CASE_LABELS.get, key="lab_case")
+kinds = list(CASE_LABELS)
+kind = c[0].radio("Measure leakage in", kinds, format_func=CASE_LABELS.get,
+                  **ui.bind("lab_case", "lab_case", options=kinds, fallback=kinds[0], what="Case"))
 with c[1]:
     if kind == "world":
         worlds = list(ground_truth.WORLDS)
         k = st.columns(4)
         world = k[0].selectbox("World", worlds, format_func=lambda w: ground_truth.WORLDS[w].title,
-                               key="lab_world")
-        K = k[1].selectbox("Groups K", (2, 3, 4), key="lab_K")
-        d = k[2].selectbox("Dimension d", (1, 2, 5, 10), index=1, key="lab_d", disabled=world == "identity")
-        target = k[3].selectbox("Target MI (nats)", MI_TARGETS, index=MI_TARGETS.index(0.3), key="lab_target",
-                                disabled=world != "gaussian-mixture")
-        n = st.select_slider("Sample size n", N_CHOICES, value=2000, key="lab_n")
+                               **ui.bind("lab_world", "lab_world", options=worlds, fallback=worlds[0],
+                                         what="World"))
+        K = k[1].selectbox("Groups K", K_CHOICES, **ui.bind("lab_K", "lab_K", options=K_CHOICES,
+                                                            fallback=K_CHOICES[0], what="Groups K"))
+        d = k[2].selectbox("Dimension d", D_CHOICES, disabled=world == "identity", **ui.bind(
+            "lab_d", "lab_d", options=D_CHOICES, fallback=ui.field_default("lab_d"), what="Dimension d"))
+        target = k[3].selectbox(
+            "Target MI (nats)", MI_TARGETS, disabled=world != "gaussian-mixture", **ui.bind(
+            "lab_target", "lab_target", options=MI_TARGETS, fallback=ui.field_default("lab_target"),
+            what="Target MI"))
+        n = st.select_slider("Sample size n", N_CHOICES, **_bind_n)
         case = Case("world", world=world, K=int(K), d=int(d), target_mi=float(target), n=int(n),
                     seed=int(state.seed))
     else:
         data = ui.current_data()
-        n = st.select_slider("Rows used (a random subset of larger data)", N_CHOICES, value=2000, key="lab_n")
+        n = st.select_slider("Rows used (a random subset of larger data)", N_CHOICES, **_bind_n)
         if kind == "data":
             case = Case("data", n=int(n), data=data.key, seed=int(state.seed))
         else:
@@ -127,12 +139,13 @@ with c[1]:
 names = leakage.methods()
 e = st.columns([4, 1])
 chosen = e[0].multiselect(
-    "Estimators", names, default=[m for m in DEFAULT_METHODS if m in names], key="lab_methods",
-    format_func=lambda m: titles.get(m, m),
+    "Estimators", names, format_func=lambda m: titles.get(m, m),
+    **ui.bind("lab_methods", "lab_methods", options=names, what="Estimators"),
     help="Neural (dv, infonce) and kernel (hsic, mmd) estimators take seconds; the rest are fast.",
 )
-n_boot = 50 if lesson else int(e[1].select_slider(
-    "Bootstrap resamples", BOOT_CHOICES, value=50, key="lab_boot",
+n_boot = DEFAULT_BOOT if lesson else int(e[1].select_slider(
+    "Bootstrap resamples", BOOT_CHOICES, **ui.bind("lab_boot", "lab_boot", options=BOOT_CHOICES,
+                                                   fallback=DEFAULT_BOOT, what="Bootstrap resamples"),
     help="0 turns the intervals off (much faster)."))
 if not chosen:
     st.info("Pick at least one estimator.", icon=":material/tune:")

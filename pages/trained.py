@@ -15,10 +15,11 @@ from unlearn_core.leakage.differentiable import PENALTIES
 from unlearn_core.models import MODELS
 from unlearn_core.plots import training as tplots
 
+# The defaults live on ui.AppState (a link without the knob opens them).
+DEFAULT_GRID: tuple[float, ...] = ui.field_default("train_lams")  # a 4-point subset of the engine's grid
 #: λ values offered by the grid picker (a fixed menu, so repeated sweeps hit the cache).
-DEFAULT_GRID: tuple[float, ...] = (0.0, 5.0, 20.0, 100.0)  # a 4-point subset of the engine's grid (up to 100)
 LAM_CHOICES: tuple[float, ...] = tuple(sorted({*DEFAULT_LAMBDAS, *DEFAULT_GRID, 50.0, 200.0, 500.0}))
-DEFAULT_EPOCHS = 5
+DEFAULT_EPOCHS: int = ui.field_default("train_epochs")
 AUTO_RUN_MAX_ROWS = 5000  # the first visit runs the default sweep by itself on data this small
 MAX_SWEEPS = 16
 CANCEL_KEY = "_trained_cancel"
@@ -121,7 +122,7 @@ def _pick_lam(chart_key: str) -> None:
     for p in points:
         cd = p.get("customdata")
         if cd is not None:
-            st.session_state["trained_lam"] = float(cd[0] if isinstance(cd, (list, tuple)) else cd)
+            ui.state().train_pick = float(cd[0] if isinstance(cd, (list, tuple)) else cd)
             return
 
 
@@ -142,19 +143,23 @@ st.latex(r"\min_\theta\; \mathbb{E}\,\ell\big(f_\theta(X), Y\big) \;+\; "
 # -- controls --------------------------------------------------------------------------------------
 c = st.columns([2, 2, 3, 2] if not lesson else [3, 3])
 estimators = list(PENALTIES)
-estimator = c[0].selectbox("Differentiable estimator Î", estimators, key="trained_estimator",
+estimator = c[0].selectbox("Differentiable estimator Î", estimators,
+                           **ui.bind("train_penalty", "trained_estimator", options=estimators,
+                                     fallback=estimators[0], what="Training penalty"),
                            help="The leakage penalty trained against "
                            "(unlearn_core.leakage.differentiable.PENALTIES).")
 models = list(MODELS)
-model = c[1].selectbox("Model", models, index=models.index("mlp") if "mlp" in models else 0,
-                       key="trained_model")
+model = c[1].selectbox("Model", models, **ui.bind("train_model", "trained_model", options=models,
+                                                  fallback="mlp" if "mlp" in models else models[0],
+                                                  what="Model"))
 if not lesson:
-    lams = c[2].multiselect("λ grid", LAM_CHOICES, default=list(DEFAULT_GRID), key="trained_lams",
-                            format_func=lambda v: f"{v:g}",
+    lams = c[2].multiselect("λ grid", LAM_CHOICES, format_func=lambda v: f"{v:g}",
+                            **ui.bind("train_lams", "trained_lams", options=LAM_CHOICES, what="λ grid",
+                                      fmt=lambda v: f"{v:g}"),
                             help="Softmax averaging's values are hundredths of a nat, so useful λ reach the "
                             "tens; beyond about 100 there is no mean gap left to remove and more weight only "
                             "costs utility.")
-    epochs = int(c[3].number_input("Epochs (first λ)", 1, 100, DEFAULT_EPOCHS, key="trained_epochs",
+    epochs = int(c[3].number_input("Epochs (first λ)", 1, 100, **ui.bind("train_epochs", "trained_epochs"),
                                    help="Later λ warm-start from the previous model and train a fraction "
                                    "as long."))
     o = st.columns([2, 2, 3, 2])
@@ -205,11 +210,12 @@ if overlay:
     with ui.engine_errors("Computing the analytic frontier", stop=False):
         analytic = ui.cached_frontier(data.key, state.method, state.seed)
 lam_values = [float(v) for v in frontier.table["lam"]]
-if st.session_state.get("trained_lam") not in lam_values:
-    st.session_state["trained_lam"] = lam_values[-1]
+if state.train_pick not in lam_values:  # not picked yet, or not in this sweep: the largest λ, as a default
+    state.train_pick = None
 left, right = st.columns([3, 2])
 with right:
-    st.selectbox("Show the model trained at λ", lam_values, key="trained_lam", format_func=lambda v: f"{v:g}")
+    st.selectbox("Show the model trained at λ", lam_values, format_func=lambda v: f"{v:g}",
+                 **ui.bind("train_pick", "trained_lam", options=lam_values, fallback=lam_values[-1]))
     current = float(st.session_state["trained_lam"])
     row = frontier.table.iloc[lam_values.index(current)]
     m = st.columns(2)

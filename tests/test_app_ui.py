@@ -88,3 +88,95 @@ def test_transformed_csv_download_holds_the_barycenter_data():
     ds = datasets.load("toy-gaussians", random_state=0)
     np.testing.assert_allclose(orig[["x1", "x2"]].to_numpy(), ds.X.to_numpy(), atol=1e-12)
     assert (orig["group"].to_numpy() == ds.z.to_numpy()).all()
+
+
+# -- the pages' own knobs (ui.state.PAGE_KNOBS) ------------------------------------------------------
+PAGE_VIEWS = {  # one non-default view per page: field -> value
+    "trained": dict(train_penalty="hsic", train_model="logistic", train_lams=(0.0, 0.5, 100.0),
+                    train_pick=0.5, train_epochs=12),
+    "forget": dict(forget_dataset="adult", forget_kind="cohort", forget_class=">50K", forget_fraction=0.35,
+                   forget_column="sex", forget_op="!=", forget_value="Male, or not",
+                   forget_cohort_fraction=0.6, forget_n=120, forget_index=42, forget_lam=0.25,
+                   forget_epochs=9, forget_baselines=("neggrad", "relabel")),
+    "leakage": dict(lab_case="data", lab_world="identity", lab_K=4, lab_d=10, lab_target=0.05, lab_n=500,
+                    lab_methods=("knn", "w2"), lab_boot=0),
+    "audit": dict(audit_boot=200),
+}
+
+
+def test_page_knobs_have_unique_short_keys_and_real_fields_and_pages(root):
+    from dataclasses import fields
+
+    from ui.state import PAGE_KNOBS, URL_FIELDS, field_default
+
+    keys = [k.key for k in PAGE_KNOBS]
+    assert len(set(keys)) == len(keys) and all(len(k) <= 9 and k.isidentifier() for k in keys)
+    assert len(URL_FIELDS) == 9 + len(keys)  # the frame's nine keys keep their meaning; none is reused
+    names = {f.name for f in fields(AppState)}
+    assert {k.field for k in PAGE_KNOBS} <= names
+    app = (root / "app.py").read_text(encoding="utf-8")
+    assert all(f'url_path="{k.page}"' in app for k in PAGE_KNOBS)
+    assert set(PAGE_VIEWS) == {k.page for k in PAGE_KNOBS}
+    for page, view in PAGE_VIEWS.items():  # the test views cover every knob, each away from its default
+        owned = {k.field for k in PAGE_KNOBS if k.page == page}
+        assert set(view) == owned, page
+        assert all(view[f] != field_default(f) for f in owned), page
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_VIEWS))
+def test_page_knobs_round_trip_on_their_page_only(page):
+    from ui.state import PAGE_KNOBS
+
+    s = AppState(page=page, seed=3, **PAGE_VIEWS[page])
+    params = url_params(s)
+    mine = {k.key for k in PAGE_KNOBS if k.page == page}
+    assert mine <= set(params) and not ({k.key for k in PAGE_KNOBS} - mine) & set(params)
+    assert params["page"] == page and params["seed"] == "3"  # the frame's keys are still there
+    back = AppState()
+    _parse_url(params, back)
+    assert back.notices == []
+    for f, v in PAGE_VIEWS[page].items():
+        assert getattr(back, f) == v and type(getattr(back, f)) is type(v), f
+    # On another page the same state writes none of them; at the defaults the page writes none either.
+    other = AppState(page="barycenter", **PAGE_VIEWS[page])
+    assert not {k.key for k in PAGE_KNOBS} & set(url_params(other))
+    assert not {k.key for k in PAGE_KNOBS} & set(url_params(AppState(page=page)))
+
+
+def test_examples_of_page_links():
+    s = AppState(page="forget", forget_class="5", forget_fraction=0.5, forget_lam=2.0, forget_epochs=8)
+    p = url_params(s)
+    assert {k: p[k] for k in ("class", "frac", "flam", "fepochs")} == {
+        "class": "5", "frac": "0.5", "flam": "2", "fepochs": "8"}
+    lab = url_params(AppState(page="leakage", lab_K=3, lab_methods=("knn", "probe"), lab_boot=0))
+    assert (lab["k"], lab["est"], lab["boot"]) == ("3", "knn,probe", "0")
+
+
+def test_empty_selections_round_trip_as_empty_values():
+    s = AppState(page="forget", forget_baselines=(), forget_value="")
+    params = url_params(s)
+    assert params["baselines"] == "" and params["val"] == ""
+    back = AppState()
+    _parse_url(params, back)
+    assert back.forget_baselines == () and back.forget_value == ""
+
+
+def test_bad_page_knob_values_keep_defaults_and_say_so():
+    s = AppState()
+    bad = {"grid": "0,ten", "epochs": "0", "frac": "1.5", "cfrac": "abc", "rows": "-3", "row": "1.5",
+           "flam": "-1", "fepochs": "21", "k": "two", "d": "0", "mi": "nan", "n": "x", "boot": "-1",
+           "aboot": "many", "class": "", "fdata": ""}
+    _parse_url(bad, s)
+    fresh = AppState()
+    for f in ("train_lams", "train_epochs", "forget_fraction", "forget_cohort_fraction", "forget_n",
+              "forget_index", "forget_lam", "forget_epochs", "lab_K", "lab_d", "lab_target", "lab_n",
+              "lab_boot", "audit_boot", "forget_class", "forget_dataset"):
+        assert getattr(s, f) == getattr(fresh, f), f
+    assert len(s.notices) == len(bad)
+    assert any("'0,ten'" in m and "λ grid" in m for m in s.notices)
+    assert any("'1.5'" in m and "between 0.05 and 1" in m and "using 0.75" in m for m in s.notices)
+    assert any("'21'" in m and "between 1 and 20" in m for m in s.notices)
+    # a selected λ outside the link's own grid is dropped, with a notice
+    s = AppState()
+    _parse_url({"grid": "0,5", "pick": "20"}, s)
+    assert s.train_lams == (0.0, 5.0) and s.train_pick is None and "not in the λ grid" in s.notices[0]

@@ -29,7 +29,19 @@ How to add a page
 
        st.slider("t", 0.0, 1.0, step=ui.T_STEP, key=ui.bound_key("t"), on_change=ui.commit, args=("t",))
 
-   Page-local knobs that need not be shared can be plain widgets with their own keys.
+   A page's own view-defining knobs (its estimator, grid, forget set, case...) are AppState fields too,
+   listed in ``ui.state.PAGE_KNOBS`` with their URL key, owner page and parser: the URL carries them on
+   that page when they differ from the default. Bind them the same way, keeping the page's widget key,
+   and check a value against the page's menu with ``ui.choice`` (a bad value from a link becomes the
+   default and a notice)::
+
+       lam = st.select_slider("λ", LAM_CHOICES, **ui.bind("forget_lam", "forget_lam", options=LAM_CHOICES,
+                                                         fallback=1.5, what="λ"))
+
+   (``ui.bind`` is ``ui.choice`` + ``ui.bound_key`` + ``on_change=ui.commit``.)
+
+   Do not give a bound widget a default (``value=``, ``index=``, ``default=``): the state is its default.
+   Page-local knobs that need not be shared (display options) can be plain widgets with their own keys.
 3. Cache heavy work in a wrapper here (``ui/cache.py``) or in the page: ``st.cache_data`` with small
    hashable arguments (a ``DataKey``, method names, the snapped t, the seed) and
    ``st.cache_resource`` only for read-only heavy objects (datasets, fitted maps).
@@ -65,8 +77,11 @@ from .state import (
     T_STEP,
     UPLOAD,
     AppState,
+    bind,
     bound_key,
+    choice,
     commit,
+    field_default,
     init_state,
     lam_of,
     lesson_mode,
@@ -83,15 +98,18 @@ __all__ = [
     "T_GRID",
     "T_STEP",
     "UPLOAD",
+    "bind",
     "bound_key",
     "cached_display",
     "cached_fit",
     "cached_frontier",
     "cached_view_at",
+    "choice",
     "commit",
     "current_data",
     "data_key",
     "engine_errors",
+    "field_default",
     "init_state",
     "lam_of",
     "lesson_mode",

@@ -6,13 +6,22 @@
 value survives page switches (Streamlit drops the state of widgets that are not drawn) and can be
 set programmatically (a click on a frontier point sets ``state.t``). :func:`sync_url` writes the view
 back to the query string on every run, so a copied link reopens the same view.
+
+Two kinds of fields are mirrored. The frame's (dataset, Z, seed, method, estimator, t, λ, lesson, page)
+are always in the URL. A page's own knobs (:data:`PAGE_KNOBS`: the trained frontier's penalty and λ
+grid, the forget set, the leakage lab's case, the audit's resamples) are written only on their page
+and only when they differ from the default, so links stay short; a link without them opens the
+defaults, which is the same view. Every value read from a link is checked: a bad one is replaced by the
+default and a notice says so. Types and ranges are checked here; membership in a page's menus (a
+class of the data, a registered estimator) is checked by the page with :func:`choice`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -62,6 +71,38 @@ class AppState:
     lam: float = 1.0
     lesson: bool = False
     page: str = ""
+    # -- page knobs (PAGE_KNOBS); "" / None / 0 where noted = the page's default for the data in use --
+    # Trained frontier (pages/trained.py)
+    train_penalty: str = ""  # "" = the first differentiable penalty
+    train_model: str = ""  # "" = "mlp"
+    train_lams: tuple[float, ...] = (0.0, 5.0, 20.0, 100.0)
+    train_pick: float | None = None  # the λ whose model is shown; None = the largest of the sweep
+    train_epochs: int = 5
+    # Data unlearning (pages/forget.py)
+    forget_dataset: str = ""  # "" = digits (this page has its own dataset: it needs a class target)
+    forget_kind: str = "class-fraction"
+    forget_class: str = ""  # "" = class "3" if there is one, else the first class
+    forget_fraction: float = 0.75
+    forget_column: str = ""  # "" = the sensitive attribute
+    forget_op: str = ""  # "" = "=="
+    forget_value: str | None = None  # None = the column's default (Z's first value, else empty)
+    forget_cohort_fraction: float = 1.0
+    forget_n: int = 0  # 0 = min(50, rows / 4)
+    forget_index: int = 0
+    forget_lam: float = 1.5
+    forget_epochs: int = 5
+    forget_baselines: tuple[str, ...] = ("finetune",)
+    # Leakage lab (pages/leakage_lab.py)
+    lab_case: str = "world"
+    lab_world: str = ""  # "" = the first ground-truth world
+    lab_K: int = 2
+    lab_d: int = 2
+    lab_target: float = 0.3
+    lab_n: int = 2000
+    lab_methods: tuple[str, ...] = ("gaussian", "knn", "probe")
+    lab_boot: int = 50
+    # Audit & export (pages/audit.py)
+    audit_boot: int = 30
     upload: UploadedCSV | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -70,11 +111,103 @@ class AppState:
         self.lam = lam_of(self.t)
 
 
+def field_default(name: str) -> Any:
+    """The default of ``AppState.<name>`` (what a link without the field's URL key opens)."""
+    f = _FIELDS[name]
+    return f.default_factory() if f.default is MISSING else f.default
+
+
+_FIELDS = {f.name: f for f in fields(AppState)}
+
+# -- parsers of page knobs: str -> value, raising ValueError with the reason ("must be ...") ---------
+
+
+def _number(kind: type, lo: float | None = None, hi: float | None = None) -> Callable[[str], Any]:
+    what = "an integer" if kind is int else "a number"
+    rng = (f" between {lo:g} and {hi:g}" if hi is not None else f" ≥ {lo:g}") if lo is not None else ""
+
+    def parse(text: str) -> Any:
+        try:
+            v = kind(text)
+        except ValueError:
+            raise ValueError(f"is not {what}") from None
+        if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ValueError(f"must be {what}{rng}")
+        return v
+
+    return parse
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise ValueError("is empty")
+    return text
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _list(item: Callable[[str], Any]) -> Callable[[str], tuple]:
+    """Comma-separated values ("" = an empty selection); duplicates dropped, order kept."""
+
+    def parse(text: str) -> tuple:
+        try:
+            items = [item(v.strip()) for v in text.split(",") if v.strip()]
+        except ValueError as exc:
+            raise ValueError(f"has an item that {exc}") from None
+        return tuple(dict.fromkeys(items))
+
+    return parse
+
+
+class PageKnob(NamedTuple):
+    """A page's view-defining knob: its URL key, AppState field, owner page, label and parser."""
+
+    key: str
+    field: str
+    page: str  # url_path of the page that owns it (the URL carries it only there)
+    label: str  # names the knob in notices
+    parse: Callable[[str], Any]
+
+
+_FRAC = _number(float, 0.05, 1.0)
+#: The pages' own knobs, in the order they appear in a link. Keys are unique across pages.
+PAGE_KNOBS: tuple[PageKnob, ...] = (
+    PageKnob("penalty", "train_penalty", "trained", "Training penalty", _name),
+    PageKnob("model", "train_model", "trained", "Model", _name),
+    PageKnob("grid", "train_lams", "trained", "λ grid", _list(_number(float, 0.0))),
+    PageKnob("pick", "train_pick", "trained", "Selected λ", _number(float, 0.0)),
+    PageKnob("epochs", "train_epochs", "trained", "Epochs", _number(int, 1, 100)),
+    PageKnob("fdata", "forget_dataset", "forget", "Dataset", _name),
+    PageKnob("forget", "forget_kind", "forget", "Forget-set kind", _name),
+    PageKnob("class", "forget_class", "forget", "Class", _name),
+    PageKnob("frac", "forget_fraction", "forget", "Fraction of the class", _FRAC),
+    PageKnob("col", "forget_column", "forget", "Cohort column", _name),
+    PageKnob("op", "forget_op", "forget", "Cohort operator", _name),
+    PageKnob("val", "forget_value", "forget", "Cohort value", _text),
+    PageKnob("cfrac", "forget_cohort_fraction", "forget", "Fraction of the cohort", _FRAC),
+    PageKnob("rows", "forget_n", "forget", "Rows to forget", _number(int, 1)),
+    PageKnob("row", "forget_index", "forget", "Row index", _number(int, 0)),
+    PageKnob("flam", "forget_lam", "forget", "λ", _number(float, 0.0)),
+    PageKnob("fepochs", "forget_epochs", "forget", "Epochs", _number(int, 1, 20)),
+    PageKnob("baselines", "forget_baselines", "forget", "Baselines", _list(_name)),
+    PageKnob("case", "lab_case", "leakage", "Case", _name),
+    PageKnob("world", "lab_world", "leakage", "World", _name),
+    PageKnob("k", "lab_K", "leakage", "Groups K", _number(int, 2)),
+    PageKnob("d", "lab_d", "leakage", "Dimension d", _number(int, 1)),
+    PageKnob("mi", "lab_target", "leakage", "Target MI", _number(float, 0.0)),
+    PageKnob("n", "lab_n", "leakage", "Sample size n", _number(int, 1)),
+    PageKnob("est", "lab_methods", "leakage", "Estimators", _list(_name)),
+    PageKnob("boot", "lab_boot", "leakage", "Bootstrap resamples", _number(int, 0)),
+    PageKnob("aboot", "audit_boot", "audit", "Bootstrap resamples", _number(int, 0)),
+)
+
 # URL key -> AppState field. Short, readable keys; values are plain strings.
 URL_FIELDS = {
     "dataset": "dataset", "z": "sensitive", "seed": "seed", "method": "method", "estimator": "estimator",
     "t": "t", "lam": "lam", "lesson": "lesson", "page": "page",
-}
+} | {k.key: k.field for k in PAGE_KNOBS}
 
 
 def _parse_url(params: dict[str, Any], st_: AppState) -> None:
@@ -113,6 +246,19 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         st_.notices.append(f"t / λ in the link ({t_raw or lam_raw!r}) is not a number; using t = {st_.t}.")
     if (v := get("lesson")) is not None:
         st_.lesson = v.lower() in {"1", "true", "yes", "on"}
+    for knob in PAGE_KNOBS:
+        if (v := get(knob.key)) is None:
+            continue
+        try:
+            setattr(st_, knob.field, knob.parse(v))
+        except ValueError as exc:
+            now = getattr(st_, knob.field)  # still the default: fields "" / None / 0 mean the page's own
+            shown = "the page's default" if now in ("", None, 0) and not isinstance(now, float) else _fmt(now)
+            st_.notices.append(f"{knob.label} {v!r} in the link {exc}; using {shown}.")
+    if st_.train_pick is not None and not any(math.isclose(st_.train_pick, v) for v in st_.train_lams):
+        st_.notices.append(f"Selected λ {_fmt(st_.train_pick)} in the link is not in the λ grid; "
+                           "showing the largest λ of the sweep.")
+        st_.train_pick = None
 
 
 def init_state() -> AppState:
@@ -139,15 +285,28 @@ def _fmt(v: Any) -> str:
     if isinstance(v, bool):
         return "1" if v else "0"
     if isinstance(v, float):
-        return "inf" if math.isinf(v) else f"{v:g}"
+        return "inf" if math.isinf(v) else f"{v:g}"  # exact for every value the pages' pickers offer
+    if isinstance(v, (tuple, list)):
+        return ",".join(_fmt(x) for x in v)
     return str(v)
 
 
+_KNOB_PAGE = {k.key: k.page for k in PAGE_KNOBS}
+
+
 def url_params(st_: AppState) -> dict[str, str]:
-    """The query string that reproduces ``st_`` (empty values left out)."""
+    """The query string that reproduces ``st_``.
+
+    Frame fields: all but empty values. Page knobs: only on their page, and only when they differ
+    from the default (an empty selection is written as an empty value).
+    """
     out = {}
     for k, f in URL_FIELDS.items():
         v = getattr(st_, f)
+        if k in _KNOB_PAGE:
+            if st_.page == _KNOB_PAGE[k] and v != field_default(f):
+                out[k] = _fmt(v)
+            continue
         if v in ("", None) or (k == "lesson" and not v):
             continue
         out[k] = _fmt(v)
@@ -165,22 +324,100 @@ def sync_url() -> None:
             qp[k] = v
 
 
-def bound_key(name: str) -> str:
+_UNSET: Any = object()
+
+
+def bound_key(name: str, key: str | None = None, *, value: Any = _UNSET) -> str:
     """Widget key bound to ``AppState.<name>``: seeds the widget from the state before it is drawn.
 
-    Use with ``on_change=ui.commit, args=(name,)`` so user changes flow back into the state.
+    Use with ``on_change=ui.commit, args=(name,)`` (``args=(name, key)`` with a key of your own) so user
+    changes flow back into the state. Do not also pass the widget a default (``value=``, ``index=``,
+    ``default=``): the state is the default.
+
+    Parameters
+    ----------
+    name : the AppState field.
+    key : the widget key; default ``"_w_<name>"``. Pages pass their own to keep existing keys.
+    value : seed the widget with this instead of the field, e.g. the page's resolved default when the
+        field holds "" (see :func:`choice`); the field itself is left alone.
     """
-    if name not in {f.name for f in fields(AppState)}:
+    if name not in _FIELDS:
         raise ValueError(f"AppState has no field {name!r}")
-    key = f"_w_{name}"
-    st.session_state[key] = getattr(state(), name)
+    key = key or f"_w_{name}"
+    v = getattr(state(), name) if value is _UNSET else value
+    st.session_state[key] = list(v) if isinstance(v, tuple) else v  # multiselects want lists
     return key
 
 
-def commit(name: str) -> None:
+def commit(name: str, key: str | None = None) -> None:
     """Widget callback: copy the bound widget's value into ``AppState.<name>``."""
-    value = st.session_state[f"_w_{name}"]
+    value = st.session_state[key or f"_w_{name}"]
     if name == "t":
         state().set_t(value)
+    elif isinstance(field_default(name), tuple):
+        setattr(state(), name, tuple(value))
     else:
         setattr(state(), name, value)
+
+
+def _match(value: Any, options: Sequence) -> Any:
+    """The option equal to ``value`` (numbers within rounding), or _UNSET."""
+    if isinstance(options, range):  # a number input's range: no need to walk it
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+        return int(value) if ok and int(value) in options else _UNSET
+    for o in options:
+        if isinstance(o, (int, float)) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if math.isclose(float(o), float(value), rel_tol=1e-9, abs_tol=1e-12):
+                return o
+        elif o == value:
+            return o
+    return _UNSET
+
+
+def choice(name: str, options: Sequence, fallback: Any, *, what: str,
+           fmt: Callable[[Any], str] = repr) -> Any:
+    """``AppState.<name>`` if the page offers it, else ``fallback``, with a notice if the field held a value.
+
+    The field's unset default ("" / None, or the default itself) gives ``fallback`` silently. A value the
+    page does not offer (from a link, or left over from other data) is reset to the default and named
+    in a notice. For tuple fields every item is checked and the ones not offered are dropped (all of
+    them dropped: the default selection; ``fallback`` is not used).
+    """
+    from .errors import notice
+
+    s = state()
+    v, unset = getattr(s, name), field_default(name)
+    if isinstance(unset, tuple):
+        kept = tuple(m for m in (_match(x, options) for x in v) if m is not _UNSET)
+        if len(kept) < len(v):
+            bad = ", ".join(fmt(x) for x in v if _match(x, options) is _UNSET)
+            if not kept:  # nothing usable: the default selection rather than an empty one
+                kept = tuple(m for m in (_match(x, options) for x in unset) if m is not _UNSET)
+                notice(f"{what}: {bad} not available here; using the default selection.")
+            else:
+                notice(f"{what}: {bad} not available here; left out.")
+            setattr(s, name, kept)
+        return kept
+    if v is None or (v == "" and isinstance(v, str)):
+        return fallback
+    m = _match(v, options)
+    if m is not _UNSET:
+        return m
+    if v != unset:
+        notice(f"{what} {fmt(v)} is not available here; using {fmt(fallback)}.")
+    setattr(s, name, unset)
+    return fallback
+
+
+def bind(name: str, key: str | None = None, *, options: Sequence | None = None, fallback: Any = None,
+         what: str = "", fmt: Callable[[Any], str] = repr) -> dict[str, Any]:
+    """Widget keyword arguments (``key``, ``on_change``, ``args``) binding it to ``AppState.<name>``.
+
+    With ``options`` the field is first checked by :func:`choice` (``fallback`` and ``what`` as there)
+    and the widget is seeded with the result::
+
+        st.selectbox("Model", models, **ui.bind("train_model", "trained_model", options=models,
+                                                 fallback="mlp", what="Model"))
+    """
+    value = _UNSET if options is None else choice(name, options, fallback, what=what or name, fmt=fmt)
+    return {"key": bound_key(name, key, value=value), "on_change": commit, "args": (name, key)}
