@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from browser_helpers import (
     ARTIFACTS,
+    TIMEOUT_MS,
     assert_no_exception,
     figure_trace,
     open_page,
@@ -38,7 +39,8 @@ def test_a_deep_link_on_a_fresh_server_reopens_the_view(app_url, browser_page):
 def test_page_loads_without_an_exception(app_url, browser_page, name):
     open_page(browser_page, app_url + PAGES[name])
     assert_no_exception(browser_page)
-    assert browser_page.locator("[data-testid='stPlotlyChart']").count() >= 1
+    # wait_plots in open_page is vacuous while no chart is mounted yet (0 >= 0): wait for one to appear
+    browser_page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=TIMEOUT_MS)
     assert browser_page.locator("[data-testid='stAlertContentError']").count() == 0
     path = screenshot(browser_page, f"page-{name}")
     assert path.stat().st_size > 10_000
