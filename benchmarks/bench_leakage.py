@@ -196,7 +196,9 @@ def to_markdown(rows, timing, goal_lines, args, started, seconds) -> str:
         "",
         f"Bias, SD over repeats, coverage of the truth by the 90% interval ({args.n_boot} resamples; normal "
         "interval from the resampling SD; each method's default resampling: half-sampling refits for "
-        "gaussian, knn, softmax-averaging (centred on the bias-corrected estimate), an ordinary bootstrap "
+        "gaussian, softmax-averaging (centred on the 1/n bias-corrected estimate) and knn (bias-aware: "
+        "the union of the intervals around every correction for a bias decaying like n^-a, "
+        "min(1, 2/d) <= a <= inf), an ordinary bootstrap "
         "of held-out rows for probe, dv, infonce), median seconds of one estimate including its "
         "interval. Repeats per cell in the last column: most at n = 2000 where the goals are set "
         "(coverage SE about 0.05 with 32 repeats); n = 10000 has no interval (time budget), so its "

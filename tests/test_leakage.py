@@ -230,3 +230,42 @@ def test_hsic_and_mmd_agree_with_a_direct_gram_computation():
     hs = leakage.estimate(S, z, method="hsic", bandwidth=h)
     # delta kernel on Z: HSIC = sum_z pi_z^2 ||mu_z - mu||^2 = pi0^2 pi1^2 MMD^2 * 2 for two groups
     assert_allclose(hs.raw, 2 * pi[0] ** 2 * pi[1] ** 2 * mmd2, rtol=1e-10)
+
+
+# -- bias-aware half-sampling interval (knn) ----------------------------------------------------------
+Z90 = 1.6448536269514722  # standard normal 95% quantile: the 90% interval's half-width in SDs
+
+
+def test_half_sampling_interval_is_the_union_over_the_admitted_bias_rates():
+    world = gt.gaussian_mixture_world(2, 4, 0.3, 600, random_state=12)
+    e = leakage.estimate(world.S, world.z, method="knn", n_boot=20, random_state=0)
+    raw, shift, sd = e.raw, e.diagnostics["half_sampling_bias"], e.diagnostics["bootstrap_sd"]
+    # d = 4: the bias may decay as slowly as n^(-2/4); alpha = inf admits no bias at all
+    assert e.diagnostics["bias_exponents"] == (0.5, None)
+    centres = [raw - shift / (2 ** 0.5 - 1), raw]
+    assert_allclose(e.ci, (max(min(centres) - Z90 * sd, 0), max(centres) + Z90 * sd), atol=1e-12)
+    assert_allclose(sorted(e.diagnostics["bias_range"]), sorted([shift / (2 ** 0.5 - 1), 0.0]), atol=1e-12)
+    assert e.value == max(raw, 0.0)  # the headline stays the clipped point estimate
+    # (1, 1): the single 1/n-corrected centre, as for the other refit methods
+    one = leakage.estimate(world.S, world.z, method="knn", n_boot=20, random_state=0, bias_exponents=(1, 1))
+    assert_allclose(one.ci, (raw - shift - Z90 * sd, raw - shift + Z90 * sd), atol=1e-12)
+    assert "bias_range" not in one.diagnostics
+    g = leakage.estimate(world.S, world.z, method="gaussian", n_boot=20, random_state=0)
+    gs, gsd = g.diagnostics["half_sampling_bias"], g.diagnostics["bootstrap_sd"]
+    assert_allclose(g.ci, (max(g.raw - gs - Z90 * gsd, 0), g.raw - gs + Z90 * gsd), atol=1e-12)
+    with pytest.raises(ValueError, match="bias_exponents"):
+        leakage.estimate(world.S, world.z, method="knn", bias_exponents=(0.0, 1.0))
+
+
+@pytest.mark.slow
+def test_knn_interval_covers_the_truth_in_ten_dimensions_where_the_1_over_n_centre_did_not():
+    # K = 4, d = 10, I = 0.3: the k-NN bias (about -0.05 nats at n = 1000) exceeds its SD
+    covered = covered_1n = 0
+    for r in range(8):
+        world = gt.gaussian_mixture_world(4, 10, 0.3, 1000, random_state=100 + r)
+        e = leakage.estimate(world.S, world.z, method="knn", n_boot=30, random_state=r)
+        covered += e.ci[0] <= world.true_mi <= e.ci[1]
+        c1n = e.raw - e.diagnostics["half_sampling_bias"]
+        covered_1n += abs(c1n - world.true_mi) <= Z90 * e.diagnostics["bootstrap_sd"]
+    assert covered >= 6, covered  # 7 of 8 when written
+    assert covered > covered_1n, (covered, covered_1n)  # 5 of 8 when written
