@@ -54,14 +54,15 @@ from unlearn_core import forgetting as fg  # noqa: E402
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
-# MNIST subset: the chosen budget (retained batches of 256 and lr 5e-4 keep test accuracy within a
-# point while forget accuracy falls to retraining's; see the "Reading" notes of
-# benchmarks/results/forgetting.md for the sweep on trials 0-4 and the check on held-out trials 5-9),
-# a faster one that sits on a cliff (forget accuracy falls 5-10 points per epoch there), the previous
-# choice with the authors' batches, and the authors' over-unlearning budget (last: the check reads it).
+# MNIST subset: the chosen budget, the only one found that meets every item on trials 0-4 (retained
+# batches of 256 keep test accuracy; it sits on a cliff: forget accuracy falls 5-10 points per epoch
+# there, and on held-out trials 5-9 it misses; see the "Reading" notes of
+# benchmarks/results/forgetting.md), a gentler one (lr 5e-4, 8 epochs: test accuracy within a point on
+# both trial sets, but 2x the cost), the previous choice with the authors' batches, and the authors'
+# over-unlearning budget (last: the check reads it).
 MNIST_MI = [
-    (1.0, 8, dict(retain_batch=256, lr=5e-4)),
     (4.0, 4, dict(retain_batch=256, lr=1e-3)),
+    (1.0, 8, dict(retain_batch=256, lr=5e-4)),
     (0.5, 8, {}),
     (3.5, 20, {}),
 ]
@@ -117,11 +118,11 @@ def load(name: str) -> datasets.Dataset:
             image_shape=(28, 28))
 
 
-def run_dataset(name: str, n_trials: int) -> tuple[pd.DataFrame, dict]:
+def run_dataset(name: str, n_trials: int, first_trial: int = 0) -> tuple[pd.DataFrame, dict]:
     cfg = CONFIG[name]
     ds = load(name)
     rows, extra = [], {"mi_wall": [], "n": None}
-    for t in range(n_trials):
+    for t in range(first_trial, first_trial + n_trials):
         pb = fg.prepare(ds, SPECS[name](t), random_state=t)
         extra["n"] = pb.summary()
         orig = fg.train_original(pb, epochs=cfg["original_epochs"], random_state=t)
@@ -144,14 +145,15 @@ def run_dataset(name: str, n_trials: int) -> tuple[pd.DataFrame, dict]:
                 "epochs": r.epochs, "batches": _batches(r), "ua": r.ua, "ra": r.ra, "ta": r.ta, "mi": r.mi,
                 "mia_loss_auc": r.mia_loss_auc, "mia_entropy_auc": r.mia_entropy_auc,
                 "confidence": r.forget_confidence, "seconds": r.seconds, "cpu": r.cpu_seconds,
-                "ratio_ttu": r.cpu_seconds / ttu if unl else np.nan,
+                # a model worse than the untrained one (neggrad on MNIST) costs retraining nothing: ratio inf
+                "ratio_ttu": _ratio(r.cpu_seconds, ttu) if unl else np.nan,
                 "ratio_retrain": r.cpu_seconds / ref.cpu_seconds if r.method != "retrain" else 1.0,
-                "ratio_ttu_wall": r.seconds / ttu_wall if unl else np.nan,
+                "ratio_ttu_wall": _ratio(r.seconds, ttu_wall) if unl else np.nan,
                 "ratio_ttu_first": r.seconds / first_crossing_seconds(ref, r.ta) if unl else np.nan,
                 "ratio_retrain_wall": r.seconds / ref.seconds if r.method != "retrain" else 1.0,
                 "over": bool(r.over_unlearning),
             })
-        print(f"  {name} trial {t + 1}/{n_trials} done (original {orig.seconds:.1f}s, retrain {ref.seconds:.1f}s)",
+        print(f"  {name} trial {t + 1 - first_trial}/{n_trials} done (original {orig.seconds:.1f}s, retrain {ref.seconds:.1f}s)",
               file=sys.stderr, flush=True)
     return pd.DataFrame(rows), extra
 
@@ -162,6 +164,10 @@ def first_crossing_seconds(ref: fg.UnlearnReport, target_ta: float) -> float:
     h = ref.history
     hit = h.index[(h["epoch"] > 0) & (h["ta"] >= float(target_ta) - 1e-12)]
     return float(h.loc[hit[0], "seconds"]) if len(hit) else float(ref.seconds)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("inf")
 
 
 def _batches(r: fg.UnlearnReport) -> str:
@@ -243,6 +249,24 @@ def checks(name: str, df: pd.DataFrame, extra: dict) -> str:
     return "\n".join(lines)
 
 
+def budgets(name: str, df: pd.DataFrame) -> str:
+    """Every MI budget against the four per-budget acceptance items (means / medians over trials)."""
+    per = {k: df[df.method == k].set_index("trial") for k in ("original", "retrain")}
+    lines = ["| MI budget | UA − retrain (±3) | TA − original (±1) | MIA AUC − retrain (±0.05) "
+             "| CPU ÷ retrain to same TA (≤ 0.2) | CPU ÷ full retrain (≤ 0.2) | all met |",
+             "|---|---|---|---|---|---|---|"]
+    for lam, ep, _opts in CONFIG[name]["mi"]:
+        mi = df[(df.method == "mi") & (df.lam == lam) & (df.epochs == ep)].set_index("trial")
+        d_ua = mi.ua.mean() - per["retrain"].ua.mean()
+        d_ta = mi.ta.mean() - per["original"].ta.mean()
+        d_auc = mi.mia_loss_auc.mean() - per["retrain"].mia_loss_auc.mean()
+        r_ttu, r_full = float(np.median(mi.ratio_ttu)), float(np.median(mi.ratio_retrain))
+        ok = abs(d_ua) <= 0.03 and abs(d_ta) <= 0.01 and abs(d_auc) <= 0.05 and r_ttu <= 0.2 and r_full <= 0.2
+        lines.append(f"| λ={lam:g}, {ep} ep, {mi.batches.iloc[0]} | {100 * d_ua:+.2f} | {100 * d_ta:+.2f} "
+                     f"| {d_auc:+.3f} | {r_ttu:.3f} | {r_full:.3f} | {'yes' if ok else 'no'} |")
+    return "\n".join(lines)
+
+
 def _e(mean: float, sd: float) -> str:
     return f"{mean:.2e} ± {sd:.1e}"
 
@@ -273,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="+", default=["digits", "mnist", "gmm", "adult"])
     ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--first-trial", type=int, default=0,
+                    help="seed of the first trial (e.g. 5 for a held-out check of budgets chosen on 0-4)")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown here")
     args = ap.parse_args(argv)
     started = time.perf_counter()
@@ -285,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU: {cpu_model()}; torch single-threaded inside the loops; the CPU is shared with other jobs, "
         "so wall timings are noisy and cost ratios use CPU time (ratios are taken within each trial).",
         "",
-        "Mean ± SD over trials. UA / RA / TA: accuracy on the forget set, retained set, held-out test "
+        f"Mean ± SD over trials {args.first_trial}–{args.first_trial + args.trials - 1} (trial t seeds the "
+        "split, the forget set and every model with t). UA / RA / TA: accuracy on the forget set, retained set, held-out test "
         "rows. Î: softmax averaging on D (Z=0) vs D_r (Z=1). MIA AUC: threshold attacks telling D_u from "
         "held-out rows of the same class (0.5 = no signal). Wall s / CPU s: the optimisation steps only "
         "(evaluation excluded for every method), wall clock and the training thread's CPU time. "
@@ -296,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{fg.OVER_UNLEARNING_MARGIN:.0%} below the retrained model's (trials flagged).",
     ]
     for name in [d for d in args.datasets if d in CONFIG]:
-        df, extra = run_dataset(name, args.trials)
+        df, extra = run_dataset(name, args.trials, args.first_trial)
         title = {"digits": "digits (scikit-learn 8x8, 1,797 images)",
                  "mnist": "MNIST subset (the 10,000 real MNIST test images, split 80/20)",
                  "adult": f"Adult, a tabular cohort (seeded subsample of {ADULT_ROWS:,} rows; forget every "
@@ -308,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                 "forget batches b_r / b_u (64 / 16 and Adam lr 1e-3 as in the authors' code unless the "
                 "table says otherwise).", "", table(df)]
         if name in ("digits", "mnist"):
-            out += ["", checks(name, df, extra)]
+            out += ["", checks(name, df, extra), "", "Every MI budget against the acceptance items:", "",
+                    budgets(name, df)]
         print("\n".join(out[-4:]), flush=True)
     if "gmm" in args.datasets:
         out += ["", "## gmm-10d: forgetting one point (the authors' GMM notebook)", "",

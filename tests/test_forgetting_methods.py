@@ -295,3 +295,17 @@ def test_gmm_single_point_confidence_before_and_after():
     assert rep.gap["forget_confidence"] == pytest.approx(rep.forget_confidence - ref.forget_confidence)
     assert rep.n_iter == 20  # one step per epoch: the forget set is one point
     assert isinstance(fg.compare([ref, rep]), pd.DataFrame)
+
+
+def test_clock_counts_work_not_waiting():
+    # the cost clock of the ratios: time the thread spends waiting (here asleep, on a shared CPU
+    # descheduled) is wall time but not CPU time
+    import time
+
+    from unlearn_core.forgetting._train import Clock
+
+    clock = Clock()
+    clock.start()
+    time.sleep(0.05)
+    clock.stop()
+    assert clock.seconds >= 0.05 and clock.cpu_seconds < 0.02
