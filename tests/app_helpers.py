@@ -69,6 +69,22 @@ def figure(at: AppTest, title_part: str) -> dict:
     raise AssertionError(f"no figure titled like {title_part!r}; titles: {found}")
 
 
+def vega_chart(at: AppTest, title_part: str):
+    """The Vega-Lite chart whose title contains ``title_part``: its spec (dict) and its data (DataFrame)."""
+    import pyarrow as pa
+
+    found = []
+    for el in at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        title = spec.get("title", "")
+        text = title.get("text", "") if isinstance(title, dict) else str(title)
+        found.append(text)
+        if title_part.lower() in text.lower():
+            data = pa.ipc.open_stream(el.proto.data.data).read_pandas() if el.proto.data.data else None
+            return spec, data
+    raise AssertionError(f"no Vega-Lite chart titled like {title_part!r}; titles: {found}")
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 

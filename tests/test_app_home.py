@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_helpers import assert_clean, figure, metrics, open_app, trace, values
+from app_helpers import assert_clean, metrics, open_app, vega_chart
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,8 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
     assert r"\lambda" in latex and "W_2" in latex and "(1-t)" in latex
     m = metrics(home)
     assert m["Rows"] == "1,000" and m["Features"] == "2" and m["Groups of group"] == "2"
-    fig = figure(home, "barycenter")
-    assert len(fig["frames"]) == 21
+    spec, data = vega_chart(home, "barycenter")
+    assert len(data) == 600 and spec["params"][0]["name"] == "preview" and "bind" in spec["params"][0]
     links = [el.proto.label for el in home.get("page_link")]
     assert "Feature unlearning" in links
     md = " ".join(el.value for el in home.markdown)
@@ -29,13 +29,28 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
     assert home.query_params["dataset"] == "toy-gaussians" and home.query_params["t"] == "0.5"
 
 
+def _demo_points(at) -> tuple[np.ndarray, np.ndarray, float]:
+    """The demo's points at the chart's start t, computed as the chart's own transform does."""
+    spec, data = vega_chart(at, "barycenter")
+    s = spec["params"][0]["value"]
+    assert [tr["calculate"] for tr in spec["transform"]] == [
+        "(1 - preview) * datum.x0 + preview * datum.x1", "(1 - preview) * datum.y0 + preview * datum.y1"]
+    xy = (1 - s) * data[["x0", "y0"]].to_numpy() + s * data[["x1", "y1"]].to_numpy()
+    return xy, data["group"].to_numpy(), s
+
+
 def test_mini_demo_slider_moves_the_points(home):
-    before = values(trace(figure(home, "barycenter"), "points")["x"])
+    before, groups, s0 = _demo_points(home)
     d_before = metrics(home)["D(t) = t²V"]
+    assert s0 == pytest.approx(0.5)
     home.slider(key="home_t").set_value(1.0).run()
     assert_clean(home)
-    after = values(trace(figure(home, "barycenter"), "points")["x"])
-    assert not np.allclose(before, after)
+    after, groups, s1 = _demo_points(home)
+    assert s1 == pytest.approx(1.0) and not np.allclose(before, after)
+    # At t = 1 every group sits on the barycenter: the two groups' displayed means (nearly) coincide,
+    # which they do not at t = 0.5.
+    gap = lambda xy: np.linalg.norm(xy[groups == "group 0"].mean(0) - xy[groups == "group 1"].mean(0))  # noqa: E731
+    assert gap(after) < 0.25 * gap(before)
     V = float(metrics(home)["V (cost of full unlearning)"])
     assert float(metrics(home)["D(t) = t²V"]) == pytest.approx(V, rel=1e-2)  # D(1) = V
     assert d_before != metrics(home)["D(t) = t²V"]

@@ -103,6 +103,33 @@ def test_transport_figure_frames_follow_the_mccann_path(world):
         plots.transport_figure(pts, t=0.5, ts=[])
 
 
+def test_transport_vega_spec_draws_the_mccann_path_in_the_browser(world):
+    X, X_end, z = world
+    pts = plots.display_points(X, X_end, z, max_points=300, random_state=1)
+    data, spec = plots.transport_vega_spec(pts, t=0.3, title="Demo")
+    assert len(data) == pts.n_shown and set(data["group"]) == {"group 0", "group 1", "group 2"}
+    assert_allclose(data[["x0", "y0"]].to_numpy(), pts.start)
+    assert_allclose(data[["x1", "y1"]].to_numpy(), pts.end)
+    (param,) = spec["params"]
+    assert param["name"] == "preview" and param["value"] == 0.3 and param["bind"]["input"] == "range"
+    # The browser evaluates the calculate transforms; evaluate them here the same way for s = 0.7.
+    env = {"preview": 0.7}
+    cols = {}
+    for tr in spec["transform"]:
+        expr = tr["calculate"].replace("datum.", "")
+        cols[tr["as"]] = eval(expr, {}, {**env, **{c: data[c].to_numpy() for c in ("x0", "y0", "x1", "y1")}})
+    assert_allclose(np.c_[cols["x"], cols["y"]], mccann(pts.start, pts.end, 0.7), rtol=1e-12)
+    assert spec["encoding"]["x"]["field"] == "x" and spec["encoding"]["y"]["field"] == "y"
+    # Every frame of the path fits inside the fixed axes, so the view does not jump while scrubbing.
+    for j, ax in enumerate("xy"):
+        lo, hi = spec["encoding"][ax]["scale"]["domain"]
+        both = np.r_[pts.start[:, j], pts.end[:, j]]
+        assert lo < both.min() and hi > both.max()
+    assert f"{pts.n_shown} of 900 rows shown" in spec["title"]["subtitle"]
+    with pytest.raises(ValueError, match="t must be in"):
+        plots.transport_vega_spec(pts, t=-0.1)
+
+
 def test_marginal_densities_integrate_to_one_and_move(world):
     X, X_end, z = world
     Xt = mccann(X, X_end, 1.0)

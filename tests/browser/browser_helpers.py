@@ -30,11 +30,19 @@ def wait_idle(page, *, settle_ms: int = 500, timeout_ms: int = TIMEOUT_MS) -> No
         page.wait_for_selector(idle, timeout=timeout_ms)
 
 
+# A chart counts as drawn when plotly has its SVG, or Vega its canvas (or SVG marks).
+CHART = "[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]"
+CHART_DRAWN = (
+    "[data-testid=stPlotlyChart] .main-svg, [data-testid=stVegaLiteChart] canvas, "
+    "[data-testid=stVegaLiteChart] svg.marks"
+)
+
+
 def wait_plots(page, *, timeout_ms: int = TIMEOUT_MS) -> None:
-    """Wait until every plotly chart on the page has drawn its SVG."""
+    """Wait until every chart on the page (plotly or Vega-Lite) has drawn itself."""
     page.wait_for_function(
-        "() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
-        "document.querySelectorAll('[data-testid=stPlotlyChart]').length",
+        f"() => document.querySelectorAll({CHART_DRAWN!r}).length >= "
+        f"document.querySelectorAll({CHART!r}).length",
         timeout=timeout_ms,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from browser_helpers import (
     ARTIFACTS,
+    CHART_DRAWN,
     TIMEOUT_MS,
     assert_no_exception,
     figure_trace,
@@ -40,7 +41,9 @@ def test_page_loads_without_an_exception(app_url, browser_page, name):
     open_page(browser_page, app_url + PAGES[name])
     assert_no_exception(browser_page)
     # wait_plots in open_page is vacuous while no chart is mounted yet (0 >= 0): wait for one to appear
-    browser_page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=TIMEOUT_MS)
+    browser_page.wait_for_selector(CHART_DRAWN, timeout=TIMEOUT_MS)
+    if name == "home":  # the mini-demo's "preview t" slider moves the points in the browser alone
+        assert browser_page.locator("[data-testid=stVegaLiteChart] input[type=range]").count() == 1
     assert browser_page.locator("[data-testid='stAlertContentError']").count() == 0
     path = screenshot(browser_page, f"page-{name}")
     assert path.stat().st_size > 10_000

@@ -5,14 +5,14 @@
 - :func:`trained_frontier` trains a torch model with task loss + lam * I_hat(S'; Z) for each lam
   (warm-started) and measures held-out utility and leakage with estimators other than the trained one.
 
-Both return the same :class:`Frontier` type, so one chart can show both. ``trained_frontier`` is
-imported lazily (it needs torch).
+Both return the same :class:`Frontier` type, so one chart can show both. Both sweeps are imported
+lazily: ``analytic_frontier`` needs scikit-learn and scipy.stats, ``trained_frontier`` needs torch, and
+code that only reads or draws a :class:`Frontier` (the plots, the explorer's first page) needs neither.
 """
 
 from typing import Any
 
 from ._types import Frontier, pareto_mask
-from .analytic import DEFAULT_TS, DOWNSTREAM, analytic_frontier, transform_split
 
 __all__ = [
     "DEFAULT_LAMBDAS",
@@ -25,10 +25,24 @@ __all__ = [
     "transform_split",
 ]
 
+_LAZY = {
+    "DEFAULT_TS": "analytic",
+    "DOWNSTREAM": "analytic",
+    "analytic_frontier": "analytic",
+    "transform_split": "analytic",
+    "trained_frontier": "trained",
+    "DEFAULT_LAMBDAS": "trained",
+}
+
 
 def __getattr__(name: str) -> Any:
-    if name in {"trained_frontier", "DEFAULT_LAMBDAS"}:
-        from . import trained
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(trained, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

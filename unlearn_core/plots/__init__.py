@@ -2,7 +2,7 @@
 
 This is the engine layer: no streamlit here, so figures can be built and tested (and exported to HTML)
 without a running app. One function per figure; every builder returns a ``plotly.graph_objects.Figure``
-and never mutates its inputs.
+(``transport_vega_spec``: a Vega-Lite spec and its data) and never mutates its inputs.
 
 >>> from unlearn_core.plots import transport_figure, frontier_figure
 """
@@ -15,6 +15,7 @@ from .transport import (
     displacement_figure,
     marginal_densities_figure,
     transport_figure,
+    transport_vega_spec,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "marginal_densities_figure",
     "theoretical_curve",
     "transport_figure",
+    "transport_vega_spec",
 ]
