@@ -42,8 +42,6 @@ def test_page_loads_without_an_exception(app_url, browser_page, name):
     assert_no_exception(browser_page)
     # wait_plots in open_page is vacuous while no chart is mounted yet (0 >= 0): wait for one to appear
     browser_page.wait_for_selector(CHART_DRAWN, timeout=TIMEOUT_MS)
-    if name == "home":  # the mini-demo's "preview t" slider moves the points in the browser alone
-        assert browser_page.locator("[data-testid=stVegaLiteChart] input[type=range]").count() == 1
     assert browser_page.locator("[data-testid='stAlertContentError']").count() == 0
     path = screenshot(browser_page, f"page-{name}")
     assert path.stat().st_size > 10_000
@@ -86,3 +84,30 @@ def test_t_slider_keyboard_and_frontier_click_move_the_marker(app_url, browser_p
     assert_no_exception(page)
 
 
+
+
+def test_home_demo_preview_moves_the_points_in_the_browser(app_url, browser_page):
+    """The mini-demo's "preview t" slider redraws the points with no round trip to the server."""
+    page = browser_page
+    open_page(page, app_url + "/")
+    page.wait_for_selector("[data-testid=stVegaLiteChart] svg.marks .mark-symbol path", timeout=TIMEOUT_MS)
+    chart = page.locator("[data-testid=stVegaLiteChart]").first
+    preview = chart.locator("input[type=range]")
+    assert preview.count() == 1 and float(preview.input_value()) == pytest.approx(0.5)
+    # Vega draws each point as an SVG path placed by its transform: read where the points are.
+    where = "(c) => [...c.querySelectorAll('.mark-symbol.role-mark path')].map(p => p.getAttribute('transform'))"
+    before = chart.evaluate(where)
+    assert len(before) == 600
+    page.evaluate("""() => { window.__scriptRuns = 0; const app = document.querySelector("[data-testid='stApp']");
+        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__scriptRuns++; })
+          .observe(app, {attributes: true}); }""")
+    preview.fill("1")
+    page.wait_for_function(f"(b) => ({where})(document.querySelector('[data-testid=stVegaLiteChart]'))[0] !== b",
+                           arg=before[0], timeout=10_000)
+    moved = chart.evaluate(where)
+    assert sum(a != b for a, b in zip(moved, before, strict=True)) > 500  # the points moved
+    preview.fill("0.5")
+    page.wait_for_timeout(300)
+    assert chart.evaluate(where) == before  # the same t puts every point back
+    assert page.evaluate("() => window.__scriptRuns") == 0  # all in the browser: the script never reran
+    assert_no_exception(page)
