@@ -41,6 +41,12 @@ def test_defaults_unlearn_75pct_of_the_3s_on_digits(at):
     labels = [m.label for m in at.metric]
     assert labels[:5] == ["UA (forget acc)", "RA (retain acc)", "TA (test acc)", "Î (nats)", "MIA AUC"]
     assert "vs retrain" in metric(at, "UA (forget acc)").delta  # every metric shows its gap to retrain
+    # accuracies are in %, so their gap is in percentage points: UA − UA(retrain), to the shown precision
+    ua_metric = metric(at, "UA (forget acc)")
+    ua, ua_ref = float(ua_metric.value.rstrip("%")), float(ua_metric.help.split(": ")[1].split("%")[0])
+    gap = float(ua_metric.delta.split(" pts")[0])
+    assert gap == pytest.approx(ua - ua_ref, abs=0.11)
+    assert at.dataframe[0].value.set_index("method").loc["retrain", "time_ratio"] == 1.0
     assert "× retrain" in metric(at, "Time").delta
     assert any("75% of class 3" in c.value for c in at.caption)
     # defaults are chosen not to over-unlearn; the flag is shown plainly either way

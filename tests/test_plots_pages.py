@@ -192,6 +192,10 @@ def test_timings_figure_bars():
     assert list(fig.data[0].y) == ["knn", "DV"]
     assert_allclose(np.asarray(fig.data[0].x, float), [0.02, 5.0])
     assert fig.layout.xaxis.type == "log"
+    # a few round ticks inside the bars' range (not plotly's crowded minor labels on a narrow chart)
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert 2 <= len(ticks) <= 4 and 0.02 / 1.5 <= min(ticks) and max(ticks) <= 5.0 * 1.5
+    assert all(np.isclose(np.log10(v), round(np.log10(v))) for v in ticks)  # 2 decades: powers of ten
 
 
 # -- audit ---------------------------------------------------------------------------------------------

@@ -90,7 +90,10 @@ def estimates_figure(
     n_rows = max(len(mi), len(other))
     fig.update_layout(**base_layout(
         title="Estimates with bootstrap intervals" + (" beside the truth" if truth is not None else ""),
-        height=height or 160 + 42 * n_rows, showlegend=truth is not None,
+        height=height or 190 + 42 * n_rows, showlegend=truth is not None,
+        # at the very bottom of the figure, under the x-axis titles (not on them)
+        legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.5, xanchor="center"),
+        margin=dict(l=50, r=20, t=60, b=85),
     ))
     return fig
 
@@ -112,6 +115,20 @@ def timings_figure(
     ))
     fig.update_layout(**base_layout(
         title="Time per estimate (bootstrap included)", height=height or 140 + 34 * len(labels),
-        xaxis=dict(title="seconds (log scale)", type="log"), showlegend=False,
+        xaxis=dict(title="seconds (log scale)", type="log", tickvals=_log_ticks(secs), tickangle=0,
+                   tickformat=".2~g"),
+        showlegend=False,
     ))
     return fig
+
+
+def _log_ticks(values: np.ndarray, most: int = 4) -> list[float]:
+    """At most ``most`` round ticks (1, 2, 5 times a power of ten) spanning ``values`` on a log axis."""
+    lo, hi = float(np.min(values)) / 1.5, float(np.max(values)) * 1.5
+    ticks = [m * 10.0**k for k in range(-7, 5) for m in (1, 2, 5) if lo <= m * 10.0**k <= hi]
+    decades = [v for v in ticks if np.isclose(np.log10(v), round(np.log10(v)))]
+    if len(decades) >= 2:  # two or more powers of ten in range: label only those
+        ticks = decades
+    while len(ticks) > most:
+        ticks = ticks[::2]
+    return ticks
