@@ -7,8 +7,9 @@ import streamlit as st
 
 import ui
 from ui.nav import ensure_frame
-from ui.selection import param_from_selection
+from ui.selection import param_from_vega_selection
 from unlearn_core import plots
+from unlearn_core.plots import vega
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
@@ -78,7 +79,7 @@ with st.expander("Display options", expanded=False):
     arrows = o[2].checkbox("Arrows to the barycenter", value=False, key="bary_arrows")
     cap = 1000
     if not lesson:
-        cap = int(o[2].number_input("Display cap (points)", 100, 5000, 1000, step=100, key="bary_cap"))
+        cap = int(o[2].number_input("Display cap (points)", 100, 5000, cap, step=100, key="bary_cap"))
     numeric = [c for c in columns if c in set(ds.numeric_columns)] or columns
     feature = columns.index(
         o[3].selectbox("Density of feature", numeric, key="bary_feature")
@@ -95,17 +96,24 @@ if not maps.converged:
 st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
-def _pick_t(chart_key: str, ts: tuple[float, ...]) -> None:
+def _pick_t(chart_key: str) -> None:
     """A click on a frontier point selects its t."""
-    t = param_from_selection(st.session_state.get(chart_key), ts)
+    t = param_from_vega_selection(st.session_state.get(chart_key), vega.PICK)
     if t is not None:
         state.set_t(t)
+
+
+def _vega(data, spec, key: str, **kw) -> None:
+    """A t panel: a fixed Vega-Lite spec whose data moves with t, so the browser updates it in place."""
+    st.vega_lite_chart(data, spec, width="stretch", key=key, **kw)
 
 
 @st.fragment
 def explorer() -> None:
     """Everything that depends on t: reruns alone when t changes (slider or a click on the frontier).
 
+    Each panel is a Vega-Lite chart whose spec does not change with t: a t step only sends new data,
+    which the browser swaps into the drawn chart (a changed plotly figure would be drawn from scratch).
     Fast panels are drawn first; the frontier (one downstream model and one attacker per t, slow on
     large data the first time) fills its placeholders last, so the transport shows at once.
     """
@@ -125,24 +133,14 @@ def explorer() -> None:
 
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(plots.transport_figure(pts, t=t, arrows=arrows), key="transport",
-                        config={"displaylogo": False})
-        st.caption(
-            f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap); every metric uses all rows. "
-            "The slider under the plot previews the path in your browser; the t slider above recomputes."
-        )
+        _vega(*vega.transport_at(pts, t=t), key="transport_at")
     frontier_slot = right.container()
     a, b, c3 = st.columns(3)
     with a:
-        st.plotly_chart(
-            plots.marginal_densities_figure(
-                fit.X[:, [feature]], view.column_t[:, None], fit.z, feature=0, feature_name=columns[feature],
-                t=t, random_state=state.seed),
-            key="densities", config={"displaylogo": False},
-        )
+        _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
+                                 random_state=state.seed), key="densities")
     with b:
-        st.plotly_chart(plots.displacement_figure(view.displacement, fit.z, t=t), key="who_pays",
-                        config={"displaylogo": False})
+        _vega(*vega.who_pays_at(view.displacement, fit.z), key="who_pays")
     dl_slot = c3.container()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(
@@ -160,7 +158,6 @@ def explorer() -> None:
     if frontier is None:
         return
     tab = frontier.table
-    ts = tuple(float(v) for v in tab["t"])
     row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]
     ulabel = plots.frontier.LABELS.get(frontier.utility, frontier.utility)
     utility_slot.metric(
@@ -169,18 +166,24 @@ def explorer() -> None:
         f"to yours; {frontier.leakage} = {row[frontier.leakage]:.3f}",
     )
     with frontier_slot:
-        st.plotly_chart(plots.frontier_figure(frontier, current=t), key="frontier_chart",
-                        on_select=partial(_pick_t, "frontier_chart", ts), selection_mode="points",
-                        config={"displaylogo": False})
-        st.caption("Click a point to move t there.")
+        _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",
+              on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
     if "distortion" in tab:
         V_fr = float(frontier.meta.get("V", V))
         with dl_slot:
-            st.plotly_chart(plots.distortion_leakage_figure(frontier, V=V_fr, t=t), key="dl_chart",
-                            on_select=partial(_pick_t, "dl_chart", ts), selection_mode="points",
-                            config={"displaylogo": False})
+            _vega(*vega.distortion_leakage_at(frontier, V=V_fr, t=t), key="dl_chart",
+                  on_select=partial(_pick_t, "dl_chart"), selection_mode=vega.PICK)
     d2.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-{state.method}"
                        "-frontier.csv", mime="text/csv", on_click="ignore", key="dl_frontier")
 
 
 explorer()
+
+st.subheader("The whole path, animated in your browser")
+animated = plots.transport_figure(pts, t=state.t, arrows=arrows, title="The McCann path over a grid of t")
+st.plotly_chart(animated, key="transport", config={"displaylogo": False})
+st.caption(
+    f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap). Drag the slider under the plot, or "
+    "press ▶, to move the points along x ↦ (1 − t) x + t T_z(x) over a grid of 21 values of t, computed once and "
+    "played by plotly with no round trip. The t slider above recomputes every panel exactly."
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_helpers import assert_clean, figure, metrics, open_app, trace, values
+from app_helpers import assert_clean, figure, metrics, open_app, vega_chart
 
 # The first render fits the barycenter and computes a 21-point frontier (several seconds on a busy machine).
 pytestmark = pytest.mark.slow
@@ -16,52 +16,73 @@ def bary():
 
 
 def _current(at):
-    cur = trace(figure(at, "Utility vs leakage"), "current")
-    return values(cur["x"])[0], values(cur["y"])[0], cur["customdata"][0][0]
+    _, d = vega_chart(at, "Utility vs leakage")
+    cur = d[d["current"]]
+    assert len(cur) == 1
+    return float(cur["leakage"].iloc[0]), float(cur["utility"].iloc[0]), float(cur["param"].iloc[0])
+
+
+def _points(at) -> np.ndarray:
+    return vega_chart(at, "Transport to the barycenter")[1][["x", "y"]].to_numpy()
 
 
 def test_renders_every_panel(bary):
     assert_clean(bary)
-    titles = ["Transport to the barycenter", "Utility vs leakage", "Per-group density", "Who pays",
-              "Distortion vs W2 leakage"]
+    titles = [
+        "Transport to the barycenter",
+        "Utility vs leakage",
+        "Per-group density",
+        "Who pays",
+        "Distortion vs W2 leakage",
+    ]
     for title in titles:
-        figure(bary, title)
+        vega_chart(bary, title)
     m = metrics(bary)
     assert m["λ = t/(1−t)"] == "1"
     assert float(m["Distortion D(t)"]) == pytest.approx(float(m["W2 leakage L(t)"]), rel=1e-3)  # t = 1/2
-    assert {b.proto.label for b in bary.get("download_button")} >= {"Frontier (CSV)",
-                                                                    "Transformed data at t = 0.50 (CSV)"}
-    fig = figure(bary, "Transport to the barycenter")
-    assert len(fig["frames"]) == 21 and "1000 of 1000 rows shown" in fig["layout"]["title"]["text"]
+    assert {b.proto.label for b in bary.get("download_button")} >= {
+        "Frontier (CSV)",
+        "Transformed data at t = 0.50 (CSV)",
+    }
+    spec, d = vega_chart(bary, "Transport to the barycenter")
+    assert len(d) == 1000 and "1,000 of 1,000 rows shown" in spec["title"]["subtitle"]
+    # The client-side animation: plotly frames over the t grid, outside the t panels.
+    fig = figure(bary, "McCann path")
+    assert len(fig["frames"]) == 21 and fig["layout"]["sliders"][0]["steps"][-1]["label"] == "1.00"
 
 
 def test_t_slider_moves_points_metrics_marker_and_url(bary):
-    x_before = values(trace(figure(bary, "Transport"), "points")["x"])
+    specs_before = {
+        k: vega_chart(bary, k)[0] for k in ("Transport", "Utility vs leakage", "Distortion vs W2")
+    }
+    x_before = _points(bary)
     cur_before = _current(bary)
     d_before = float(metrics(bary)["Distortion D(t)"])
     bary.slider(key="_w_t").set_value(0.8).run()
     assert_clean(bary)
     assert bary.query_params["t"] == "0.8" and bary.query_params["lam"] == "4"
     assert metrics(bary)["λ = t/(1−t)"] == "4"
-    x_after = values(trace(figure(bary, "Transport"), "points")["x"])
-    assert not np.allclose(x_before, x_after)
+    assert not np.allclose(x_before, _points(bary))
     d_after = float(metrics(bary)["Distortion D(t)"])
     assert d_after / d_before == pytest.approx((0.8 / 0.5) ** 2, rel=1e-3)  # D(t) = t^2 V
     cur_after = _current(bary)
     assert cur_after[2] == pytest.approx(0.8) and cur_after[:2] != cur_before[:2]
-    dl = trace(figure(bary, "Distortion vs W2"), "current")
-    V = float(figure(bary, "Distortion vs W2")["layout"]["title"]["text"].split("V = ")[1].rstrip(")"))
-    assert values(dl["y"])[0] == pytest.approx(0.64 * V, rel=1e-3)
+    spec, dl = vega_chart(bary, "Distortion vs W2")
+    V = float(spec["title"]["text"].split("V = ")[1].rstrip(")"))
+    (cur,) = dl[dl["kind"] == "current"].itertuples()
+    assert (cur.D, cur.L) == pytest.approx((0.64 * V, 0.04 * V), rel=1e-3)
+    # A t step changes data only: the same specs, so the browser updates the drawn charts in place.
+    assert {k: vega_chart(bary, k)[0] for k in specs_before} == specs_before
 
 
 def test_method_picker_changes_the_maps():
     at = open_app(page="barycenter", dataset="toy-nonlinear", t="1")
     assert_clean(at)
-    end_gauss = values(trace(figure(at, "Transport"), "points")["x"])
+    end_gauss = _points(at)
     at.selectbox(key="_w_method").set_value("marginal").run()
     assert_clean(at)
     assert at.query_params["method"] == "marginal"
-    end_marg = values(trace(figure(at, "Transport"), "points")["x"])
+    end_marg = _points(at)
     assert len(end_gauss) == len(end_marg) and not np.allclose(end_gauss, end_marg)
     assert any("marginal" in c.value.lower() or "quantile" in c.value.lower() for c in at.caption)
 
@@ -69,19 +90,18 @@ def test_method_picker_changes_the_maps():
 def test_display_options_arrows_feature_and_pca():
     at = open_app(page="barycenter", dataset="gmm-10d")
     assert_clean(at)
-    fig = figure(at, "Transport")
-    assert fig["layout"]["xaxis"]["title"]["text"] == "PC 1" and "PCA axes explain" in fig["layout"]["title"]["text"]
+    spec, _ = vega_chart(at, "Transport")
+    assert spec["encoding"]["x"]["title"] == "PC 1" and "PCA axes explain" in spec["title"]["subtitle"]
     at.checkbox(key="bary_arrows").check().run()
-    assert figure(at, "Transport")["data"][0]["name"] == "path to barycenter"
+    assert figure(at, "McCann path")["data"][0]["name"] == "path to barycenter"
     at.radio(key="bary_proj").set_value("two features").run()
     at.selectbox(key="bary_y").set_value(3).run()
     assert_clean(at)
-    fig = figure(at, "Transport")
-    assert fig["layout"]["xaxis"]["title"]["text"] != "PC 1"
-    dens_before = figure(at, "Per-group density")["layout"]["title"]["text"]
+    assert vega_chart(at, "Transport")[0]["encoding"]["x"]["title"] != "PC 1"
+    dens_before = vega_chart(at, "Per-group density")[0]["title"]["text"]
     options = at.selectbox(key="bary_feature").options
     at.selectbox(key="bary_feature").set_value(options[-1]).run()
-    assert figure(at, "Per-group density")["layout"]["title"]["text"] != dens_before
+    assert vega_chart(at, "Per-group density")[0]["title"]["text"] != dens_before
 
 
 def test_engine_errors_are_messages_not_tracebacks(monkeypatch):
@@ -109,11 +129,11 @@ def test_leakage_axis_picker_switches_the_frontier_to_an_mi_estimate():
     options = at.selectbox(key="_w_estimator").options
     assert options[0] == "probe AUC (attacker guessing Z)"
     assert not any("softmax" in o.lower() for o in options)  # needs probabilities, X_t is continuous
-    x_before = figure(at, "Utility vs leakage")["layout"]["xaxis"]["title"]["text"]
+    x_before = vega_chart(at, "Utility vs leakage")[0]["layer"][0]["encoding"]["x"]["title"]
     at.selectbox(key="_w_estimator").set_value("gaussian").run()
     assert_clean(at)
     assert at.query_params["estimator"] == "gaussian"
-    fig = figure(at, "Utility vs leakage")
-    assert fig["layout"]["xaxis"]["title"]["text"] != x_before
-    mi = values(trace(fig, "sweep over t")["x"])
+    spec, d = vega_chart(at, "Utility vs leakage")
+    assert spec["layer"][0]["encoding"]["x"]["title"] != x_before
+    mi = d["leakage"].to_numpy()
     assert mi[0] > mi[-1] and mi[-1] < 0.05  # I(X_t; Z) falls to ~0 at the barycenter (Gaussian toy)

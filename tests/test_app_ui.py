@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ui.selection import param_from_selection
+from ui.selection import param_from_selection, param_from_vega_selection
 from ui.state import T_GRID, AppState, _parse_url, lam_of, snap_t, url_params
 
 
@@ -64,6 +64,13 @@ def test_frontier_click_parsing():
     assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 2}]}}, ts) == 1.0
     assert param_from_selection({"selection": {"points": [{"curve_number": 1, "point_index": 2}]}}, ts) is None
     assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 9}]}}, ts) is None
+    # Vega-Lite point selections report the selected data's fields per selection parameter.
+    assert param_from_vega_selection(None, "pick") is None
+    assert param_from_vega_selection({"selection": {"pick": []}}, "pick") is None
+    assert param_from_vega_selection({"selection": {"pick": [{"param": 0.35, "_vgsid_": 8}]}}, "pick") == 0.35
+    assert param_from_vega_selection({"selection": {"pick": [{"param": [0.4]}]}}, "pick") == 0.4
+    assert param_from_vega_selection({"selection": {"other": [{"param": 0.4}]}}, "pick") is None
+    assert param_from_vega_selection({"selection": {"pick": [{"param": float("nan")}]}}, "pick") is None
 
 
 def test_transformed_csv_download_holds_the_barycenter_data():

@@ -201,3 +201,80 @@ def test_distortion_leakage_figure_theory_curve(frontier):
 def test_group_colors_are_stable():
     a = plots.group_colors(["a", "b", "c"])
     assert a == plots.group_colors(["a", "b", "c"]) and len(set(a.values())) == 3
+
+
+# -- Vega-Lite views of the barycenter page (fixed spec, data moves with t) ------------------------------
+
+from unlearn_core.plots import vega  # noqa: E402
+
+
+def _spec_json(spec) -> str:
+    import json
+
+    return json.dumps(spec, sort_keys=True)
+
+
+def test_vega_transport_at_is_the_mccann_point_and_its_spec_ignores_t(world):
+    X, X_end, z = world
+    pts = plots.display_points(X, X_end, z, max_points=300, random_state=1)
+    d3, s3 = vega.transport_at(pts, t=0.3)
+    d8, s8 = vega.transport_at(pts, t=0.8)
+    assert_allclose(d3[["x", "y"]].to_numpy(), mccann(pts.start, pts.end, 0.3))
+    assert_allclose(d8[["x", "y"]].to_numpy(), mccann(pts.start, pts.end, 0.8))
+    assert _spec_json(s3) == _spec_json(s8)  # only the data changes: Streamlit updates it in place
+    assert set(d3["group"]) == {"group 0", "group 1", "group 2"} and (d3["row"] == pts.rows).all()
+    with pytest.raises(ValueError, match="t must be in"):
+        vega.transport_at(pts, t=1.2)
+
+
+def test_vega_frontier_at_marks_the_nearest_row_and_selects_by_param(frontier):
+    d, s = vega.frontier_at(frontier, current=0.52)
+    assert d["current"].sum() == 1 and d.loc[d["current"], "param"].item() == pytest.approx(0.5)
+    assert_allclose(d["leakage"], frontier.table["probe_auc"])
+    assert_allclose(d["utility"], frontier.table["auc"])
+    assert (d["pareto"] == frontier.table["pareto"]).all()
+    (sweep,) = [layer for layer in s["layer"] if layer.get("name") == "sweep"]
+    assert sweep["params"] == [{"name": vega.PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}]
+    d2, s2 = vega.frontier_at(frontier, current=0.9)
+    assert d2.loc[d2["current"], "param"].item() == pytest.approx(0.9)
+    assert _spec_json(s) == _spec_json(s2)
+
+
+def test_vega_distortion_leakage_current_point_is_on_the_theory_curve(frontier):
+    V = 2.0
+    d, s = vega.distortion_leakage_at(frontier, V=V, t=0.35)
+    theory = d[d["kind"] == "theory"]
+    assert_allclose(np.sqrt(theory["D"]) + np.sqrt(theory["L"]), np.sqrt(V), rtol=1e-12)
+    (cur,) = d[d["kind"] == "current"].itertuples()
+    assert (cur.L, cur.D, cur.param) == pytest.approx(((1 - 0.35) ** 2 * V, 0.35**2 * V, 0.35))
+    measured = d[d["kind"] == "measured"]
+    assert_allclose(measured["D"], frontier.table["distortion"])
+    assert _spec_json(s) == _spec_json(vega.distortion_leakage_at(frontier, V=V, t=0.9)[1])
+    bare = Frontier.build(frontier.table.drop(columns=["w2_leakage"]), kind="analytic", param="t", utility="auc",
+                          leakage="probe_auc")
+    with pytest.raises(ValueError, match="w2_leakage"):
+        vega.distortion_leakage_at(bare, V=V, t=0.5)
+
+
+def test_vega_densities_integrate_to_one_and_match_the_plotly_curves(world):
+    X, X_end, z = world
+    Xt = mccann(X, X_end, 0.6)
+    d, s = vega.densities_at(X[:, 0], Xt[:, 0], z, feature_name="x1")
+    assert set(d["when"]) == {"before", "at t"} and d.groupby(["when", "group"]).ngroups == 6
+    for _, c in d.groupby(["when", "group"]):
+        assert np.trapezoid(c["density"], c["x"]) == pytest.approx(1.0, abs=0.02)
+    fig = plots.marginal_densities_figure(X, Xt, z, feature=0, t=0.6)
+    assert_allclose(np.asarray(fig.data[0].y, float),
+                    d[(d["when"] == "before") & (d["group"] == "group 0")]["density"], rtol=1e-5, atol=1e-9)
+    assert _spec_json(s) == _spec_json(vega.densities_at(X[:, 0], X[:, 0], z, feature_name="x1")[1])
+
+
+def test_vega_who_pays_box_statistics(world):
+    X, X_end, z = world
+    disp = displacements(X, X_end, 0.5)
+    d, s = vega.who_pays_at(disp, z)
+    for row in d.itertuples():
+        v = disp[z.astype(str) == row.group.removeprefix("group ")]
+        assert (row.q1, row.median, row.q3) == pytest.approx(tuple(np.percentile(v, [25, 50, 75])))
+        assert row.cost == pytest.approx(np.mean(v**2)) and row.lo <= row.q1 <= row.q3 <= row.hi
+    assert _spec_json(s) == _spec_json(vega.who_pays_at(disp * 2, z)[1])

@@ -1,4 +1,4 @@
-"""Reading plotly selection events (``st.plotly_chart(on_select=...)``) back into view knobs."""
+"""Reading chart selection events (plotly and Vega-Lite ``on_select``) back into view knobs."""
 
 from __future__ import annotations
 
@@ -25,4 +25,24 @@ def param_from_selection(event: Mapping[str, Any] | None, values: Sequence[float
         i = p.get("point_index", p.get("point_number"))
         if p.get("curve_number", 0) == 0 and isinstance(i, int) and 0 <= i < len(values):
             return float(values[i])
+    return None
+
+
+def param_from_vega_selection(event: Mapping[str, Any] | None, name: str, field: str = "param") -> float | None:
+    """The ``field`` value of the first point selected in the Vega-Lite point-selection parameter ``name``.
+
+    ``st.vega_lite_chart(on_select=...)`` reports ``{"selection": {name: [{field: value, ...}, ...]}}``;
+    None when nothing (usable) is selected.
+    """
+    if not event:
+        return None
+    points = (event.get("selection") or {}).get(name) or []
+    if isinstance(points, Mapping):  # a single point given as a mapping of field -> value(s)
+        points = [points]
+    for p in points:
+        v = p.get(field) if isinstance(p, Mapping) else None
+        if isinstance(v, (list, tuple)) and v:
+            v = v[0]
+        if isinstance(v, (int, float)) and v == v:
+            return float(v)
     return None

@@ -89,3 +89,20 @@ def figure_trace(page, title_part: str, trace_name: str) -> dict | None:
 def slider_input(page, label_part: str):
     """The range input of the Streamlit slider whose label contains ``label_part``."""
     return page.locator("[data-testid='stSlider']").filter(has_text=label_part).locator("input[type='range']")
+
+
+JS_VEGA_CURRENT_T = """(title) => {
+  for (const c of document.querySelectorAll('[data-testid=stVegaLiteChart]')) {
+    const text = [...c.querySelectorAll('.role-title text')].map(e => e.textContent).join(' ');
+    if (!text.includes(title)) continue;
+    const p = c.querySelector('g.current_marks path');
+    const m = p && /(?:^|; )t: ([-0-9.e]+)/.exec(p.getAttribute('aria-label') || '');
+    return m ? parseFloat(m[1]) : null;
+  }
+  return null;
+}"""
+
+
+def vega_current_t(page, title_part: str) -> float | None:
+    """The t of the "current" marker of the Vega-Lite chart titled like ``title_part`` (from its ARIA label)."""
+    return page.evaluate(JS_VEGA_CURRENT_T, title_part)

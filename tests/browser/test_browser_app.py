@@ -6,12 +6,13 @@ import pytest
 from browser_helpers import (
     ARTIFACTS,
     CHART_DRAWN,
+    JS_VEGA_CURRENT_T,
     TIMEOUT_MS,
     assert_no_exception,
-    figure_trace,
     open_page,
     screenshot,
     slider_input,
+    vega_current_t,
     wait_idle,
 )
 
@@ -49,41 +50,75 @@ def test_page_loads_without_an_exception(app_url, browser_page, name):
     assert "dataset=toy-gaussians" in browser_page.url
 
 
+def _marker_xy(page) -> tuple[float, float]:
+    """Screen position of the frontier's "current" marker (Vega places each mark with a transform)."""
+    chart = page.locator("[data-testid=stVegaLiteChart]").filter(has_text="Utility vs leakage")
+    box = chart.locator("g.current_marks path").first.bounding_box()
+    return box["x"], box["y"]
+
+
 def test_t_slider_keyboard_and_frontier_click_move_the_marker(app_url, browser_page):
     page = browser_page
     open_page(page, app_url + "/barycenter?t=0.5")
-    before = figure_trace(page, "Utility vs leakage", "current")
-    assert before is not None and before["customdata"][0] == pytest.approx(0.5)
+    assert vega_current_t(page, "Utility vs leakage") == pytest.approx(0.5)
+    before = _marker_xy(page)
+    charts = "'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks'"
+    page.evaluate(f"() => document.querySelectorAll({charts}).forEach(d => {{ d.__kept = 1; }})")
     slider = slider_input(page, "how far along the path")
     slider.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     wait_idle(page)
     page.wait_for_function("() => new URL(location.href).searchParams.get('t') === '0.6'", timeout=60_000)
-    after = figure_trace(page, "Utility vs leakage", "current")
-    assert after["customdata"][0] == pytest.approx(0.6)
-    assert (after["x"][0], after["y"][0]) != (before["x"][0], before["y"][0])
+    page.wait_for_function(f"() => ({JS_VEGA_CURRENT_T})('Utility vs leakage') === 0.6", timeout=60_000)
+    assert _marker_xy(page) != before
     assert slider.get_attribute("aria-valuetext") == "0.60"
+    # The t panels were updated in place: no chart was unmounted and drawn again.
+    assert page.evaluate(f"() => [...document.querySelectorAll({charts})].filter(d => !d.__kept).length") == 0
     assert_no_exception(page)
     screenshot(page, "barycenter-t-0.60")
 
-    # Clicking a frontier point selects its t (plotly selection event -> rerun).
-    sweep = figure_trace(page, "Utility vs leakage", "sweep over t")
+    # Clicking a frontier point selects its t (Vega point selection -> rerun).
+    chart = page.locator("[data-testid=stVegaLiteChart]").filter(has_text="Utility vs leakage")
+    points = chart.locator("g.sweep_marks path")
+    assert points.count() == 21
     k = 3
-    target_t = sweep["customdata"][k]
-    chart = page.locator(".js-plotly-plot").filter(has_text="Utility vs leakage")
-    point = chart.locator(".scatterlayer .trace").first.locator(".points path").nth(k)
-    box = point.bounding_box()
+    label = points.nth(k).get_attribute("aria-label")
+    target_t = float(label.split("t: ")[1].split(";")[0])
+    box = points.nth(k).bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_idle(page)
     page.wait_for_function(f"() => new URL(location.href).searchParams.get('t') === '{target_t:g}'",
                            timeout=60_000)
-    cur = figure_trace(page, "Utility vs leakage", "current")
-    assert cur["customdata"][0] == pytest.approx(target_t)
+    assert vega_current_t(page, "Utility vs leakage") == pytest.approx(target_t)
     assert slider.get_attribute("aria-valuetext") == f"{target_t:.2f}"
     assert_no_exception(page)
 
 
+def test_the_animated_path_scrubs_in_the_browser(app_url, browser_page):
+    """The plotly view under the t panels carries 21 animation frames; its slider moves the points."""
+    page = browser_page
+    open_page(page, app_url + "/barycenter?t=0.5")
+    gd = page.locator(".js-plotly-plot").filter(has_text="McCann path")
+    gd.scroll_into_view_if_needed()
+    n_frames = gd.evaluate("(g) => (g._transitionData && g._transitionData._frames || []).length")
+    assert n_frames == 21
+    where = "(g) => [...g.querySelectorAll('.scatterlayer .points path')].slice(0, 20).map(p => p.getAttribute('transform'))"
+    before = gd.evaluate(where)
+    assert gd.evaluate("(g) => g._fullLayout.sliders[0].active") == 10  # opened at t = 0.5
+    # Drag plotly's own slider (its grip) to the end of the rail: the last frame, t = 1.
+    grip = gd.locator(".slider-grip-rect").first
+    rail = gd.locator(".slider-rail-rect").first
+    g, r = grip.bounding_box(), rail.bounding_box()
+    page.mouse.move(g["x"] + g["width"] / 2, g["y"] + g["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(r["x"] + r["width"] - 1, g["y"] + g["height"] / 2, steps=8)
+    page.mouse.up()
+    gd.evaluate("(g) => new Promise(r => setTimeout(r, 300))")
+    assert gd.evaluate("(g) => g._fullLayout.sliders[0].active") == 20
+    after = gd.evaluate(where)
+    assert len(after) == 20 and sum(a != b for a, b in zip(after, before, strict=True)) >= 15  # the points moved
+    assert_no_exception(page)
 
 
 def test_home_demo_preview_moves_the_points_in_the_browser(app_url, browser_page):

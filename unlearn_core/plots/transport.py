@@ -322,6 +322,37 @@ def _kde(values: np.ndarray, grid: np.ndarray, cap: int, rng: np.random.Generato
     return np.exp(-0.5 * u**2).sum(axis=0) / (values.size * bw * np.sqrt(2 * np.pi))
 
 
+def density_curves(
+    a: np.ndarray,
+    b: np.ndarray,
+    z: np.typing.ArrayLike,
+    *,
+    n_grid: int = 120,
+    max_rows_per_group: int = 1500,
+    random_state: RandomState = 0,
+) -> tuple[np.ndarray, dict[tuple[str, str], np.ndarray]]:
+    """Per-group Gaussian-kernel densities of one feature before (``a``) and at t (``b``) on one grid.
+
+    Returns the grid (``n_grid`` points spanning both, padded by 10%) and a dict keyed by
+    ("before" | "at t", group) of density values; each curve integrates to about 1 over the grid.
+    Groups with more than ``max_rows_per_group`` rows use a seeded subsample (the same rows for every t).
+    """
+    a = np.asarray(a, dtype=float).ravel()
+    b = np.asarray(b, dtype=float).ravel()
+    z = np.asarray(z).astype(str)
+    if not a.shape == b.shape == z.shape:
+        raise ValueError(f"a, b and z must have the same length, got {a.shape}, {b.shape}, {z.shape}")
+    rng = check_random_state(random_state)
+    lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
+    pad = 0.1 * (hi - lo or 1.0)
+    grid = np.linspace(lo - pad, hi + pad, n_grid)
+    curves = {}
+    for when, vals in (("before", a), ("at t", b)):
+        for g in sorted(set(z.tolist())):
+            curves[when, g] = _kde(vals[z == g], grid, max_rows_per_group, rng)
+    return grid, curves
+
+
 def marginal_densities_figure(
     X: np.typing.ArrayLike,
     X_t: np.typing.ArrayLike,
@@ -347,18 +378,14 @@ def marginal_densities_figure(
         raise ValueError(f"X and X_t must have the same shape, got {X.shape} and {X_t.shape}")
     if not 0 <= feature < X.shape[1]:
         raise ValueError(f"feature must be a column position in [0, {X.shape[1]}), got {feature}")
-    z = np.asarray(z).astype(str)
-    rng = check_random_state(random_state)
-    a, b = X[:, feature], X_t[:, feature]
-    lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
-    pad = 0.1 * (hi - lo or 1.0)
-    grid = np.linspace(lo - pad, hi + pad, n_grid)
-    groups = sorted(set(z.tolist()))
+    grid, curves = density_curves(X[:, feature], X_t[:, feature], z, n_grid=n_grid,
+                                  max_rows_per_group=max_rows_per_group, random_state=random_state)
+    groups = sorted({g for _, g in curves})
     colors = group_colors(groups)
     traces = []
-    for col, vals in ((1, a), (2, b)):
+    for col, when in ((1, "before"), (2, "at t")):
         for g in groups:
-            dens = _kde(vals[z == g], grid, max_rows_per_group, rng)
+            dens = curves[when, g]
             traces.append(go.Scatter(
                 x=grid.astype(np.float32), y=dens.astype(np.float32), mode="lines", name=f"group {g}",
                 line=dict(color=colors[g], width=2), legendgroup=g, showlegend=col == 1,
@@ -376,6 +403,27 @@ def marginal_densities_figure(
     return fig
 
 
+def displacement_stats(displacement: np.typing.ArrayLike, z: np.typing.ArrayLike) -> list[dict]:
+    """Per group: quartiles, 1.5 IQR whiskers clipped to the data, mean, mean square ("cost") and n.
+
+    The cost is E[||x - x_t||^2 | Z = z], which is t^2 W2^2(mu_z, mu_bar) for an exact barycenter map.
+    """
+    d = np.asarray(displacement, dtype=float).ravel()
+    z = np.asarray(z).astype(str)
+    if d.shape != z.shape:
+        raise ValueError(f"displacement and z must have the same length, got {d.shape} and {z.shape}")
+    out = []
+    for g in sorted(set(z.tolist())):
+        v = d[z == g]
+        q1, med, q3 = (float(q) for q in np.percentile(v, [25, 50, 75]))
+        iqr = q3 - q1
+        out.append(dict(
+            group=g, q1=q1, median=med, q3=q3, lo=float(v[v >= q1 - 1.5 * iqr].min()),
+            hi=float(v[v <= q3 + 1.5 * iqr].max()), mean=float(v.mean()), cost=float(np.mean(v**2)), n=int(v.size),
+        ))
+    return out
+
+
 def displacement_figure(
     displacement: np.typing.ArrayLike,
     z: np.typing.ArrayLike,
@@ -389,29 +437,20 @@ def displacement_figure(
     stays small whatever the number of rows. The text above each box is the group's mean squared
     displacement E[||x - x_t||^2 | Z = z] = t^2 W2^2(mu_z, mu_bar) for an exact barycenter map.
     """
-    d = np.asarray(displacement, dtype=float).ravel()
-    z = np.asarray(z).astype(str)
-    if d.shape != z.shape:
-        raise ValueError(f"displacement and z must have the same length, got {d.shape} and {z.shape}")
-    groups = sorted(set(z.tolist()))
-    colors = group_colors(groups)
+    stats = displacement_stats(displacement, z)
+    colors = group_colors([r["group"] for r in stats])
     fig = go.Figure()
-    for g in groups:
-        v = d[z == g]
-        q1, med, q3 = np.percentile(v, [25, 50, 75])
-        iqr = q3 - q1
-        lo = float(v[v >= q1 - 1.5 * iqr].min())
-        hi = float(v[v <= q3 + 1.5 * iqr].max())
-        cost = float(np.mean(v**2))
+    for r in stats:
+        g = r["group"]
         fig.add_trace(
             go.Box(
-                name=f"group {g}", x=[f"group {g}"], q1=[q1], median=[med], q3=[q3], lowerfence=[lo],
-                upperfence=[hi], mean=[float(v.mean())], marker_color=colors[g], boxpoints=False,
-                hovertemplate=None,
+                name=f"group {g}", x=[f"group {g}"], q1=[r["q1"]], median=[r["median"]], q3=[r["q3"]],
+                lowerfence=[r["lo"]], upperfence=[r["hi"]], mean=[r["mean"]], marker_color=colors[g],
+                boxpoints=False, hovertemplate=None,
             )
         )
         fig.add_annotation(
-            x=f"group {g}", y=hi, text=f"E‖x−x<sub>t</sub>‖² = {cost:.3g}<br>n = {v.size}",
+            x=f"group {g}", y=r["hi"], text=f"E‖x−x<sub>t</sub>‖² = {r['cost']:.3g}<br>n = {r['n']}",
             showarrow=False, yshift=22,
         )
     fig.update_layout(

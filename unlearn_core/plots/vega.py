@@ -1,0 +1,363 @@
+"""Vega-Lite views of the barycenter explorer's t panels: a *fixed* spec per panel, data that moves with t.
+
+Each builder returns ``(data, spec)`` for ``st.vega_lite_chart(data, spec)``. The spec does not depend
+on t (only on the fit: axis ranges, V, names), and every t-dependent number is in ``data``. Streamlit
+then updates a Vega view's data in place when only the data changes, while a plotly chart whose figure
+changed is a new element, unmounted and drawn from scratch. On the barycenter page that is the
+difference between about 0.3 s and 0.7-1.0 s per t step in the browser (BENCHMARKS.md, issue 7).
+
+The mathematics is the same as in the plotly builders (:mod:`.transport`, :mod:`.frontier`):
+x_t = (1 - t) x + t T_z(x) on the McCann path, ||x - x_t|| = t ||x - T_z(x)||, and for an exact
+barycenter with total cost V, (L, D) = ((1 - t)^2 V, t^2 V) on the curve sqrt(D) + sqrt(L) = sqrt(V).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..frontier._types import Frontier
+from ._style import HIGHLIGHT, MUTED, group_colors
+from .frontier import _label, theoretical_curve
+from .transport import DisplayPoints, _padded_range, density_curves, displacement_stats, mccann
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Name of the point-selection parameter of the frontier views: a click selects that row's sweep value.
+PICK = "pick"
+
+
+def _check_t(t: float) -> float:
+    if not 0.0 <= float(t) <= 1.0:
+        raise ValueError(f"t must be in [0, 1], got {t}")
+    return float(t)
+
+
+def _group_scale(groups: list[str]) -> dict:
+    colors = group_colors(groups)
+    return {"domain": [f"group {g}" for g in groups], "range": [colors[g] for g in groups]}
+
+
+def _group_color(groups: list[str]) -> dict:
+    """Colour by group, with the explorer's group colours and a legend in the top-right corner."""
+    return {
+        "field": "group",
+        "type": "nominal",
+        "title": None,
+        "scale": _group_scale(groups),
+        "legend": {"orient": "top-right"},
+    }
+
+
+def _title(text: str, subtitle: str) -> dict:
+    return {"text": text, "subtitle": subtitle, "anchor": "start"}
+
+
+def _current_layer(test: str, x: dict, y: dict, tooltip: list) -> dict:
+    """The layer named "current": a large diamond on the rows where the Vega expression ``test`` holds."""
+    mark = {
+        "type": "point",
+        "shape": "diamond",
+        "filled": True,
+        "size": 320,
+        "color": HIGHLIGHT,
+        "stroke": "black",
+        "strokeWidth": 1,
+    }
+    return {
+        "name": "current",
+        "transform": [{"filter": test}],
+        "mark": mark,
+        "encoding": {"x": x, "y": y, "tooltip": tooltip},
+    }
+
+
+def _pick_params() -> list[dict]:
+    """The point selection that a click on a sweep point makes: its ``param`` value, in :data:`PICK`."""
+    return [{"name": PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}]
+
+
+def transport_at(points: DisplayPoints, *, t: float, height: int = 420) -> tuple[pd.DataFrame, dict]:
+    """The displayed rows at x_t = (1 - t) x + t T_z(x): columns ``x``, ``y``, ``group``, ``row``.
+
+    The axes cover the whole path (both endpoints), so they stay put while t moves.
+    """
+    import pandas as pd
+
+    t = _check_t(t)
+    P = mccann(points.start, points.end, t)
+    groups = sorted(set(points.groups.tolist()))
+    data = pd.DataFrame(
+        {"x": P[:, 0], "y": P[:, 1], "group": [f"group {g}" for g in points.groups], "row": points.rows}
+    )
+    sub = f"{points.n_shown:,} of {points.n_total:,} rows shown (display cap); metrics use all rows"
+    if points.explained is not None:
+        sub += f"; PCA axes explain {points.explained[0]:.0%} and {points.explained[1]:.0%} of the variance"
+
+    def axis(j: int, name: str) -> dict:
+        lo, hi = _padded_range(points.start[:, j], points.end[:, j])
+        return {
+            "field": name,
+            "type": "quantitative",
+            "title": points.axis_labels[j],
+            "scale": {"domain": [lo, hi], "zero": False, "nice": False},
+        }
+
+    spec = {
+        "height": height,
+        "title": _title("Transport to the barycenter at the chosen t", sub),
+        "mark": {"type": "circle", "size": 22, "opacity": 0.75},
+        "encoding": {
+            "x": axis(0, "x"),
+            "y": axis(1, "y"),
+            "color": _group_color(groups),
+            "tooltip": [{"field": "group"}, {"field": "x", "format": ".3f"}, {"field": "y", "format": ".3f"}],
+        },
+    }
+    return data, spec
+
+
+def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tuple[pd.DataFrame, dict]:
+    """Utility against leakage along the sweep; Pareto points outlined; the row nearest ``current`` starred.
+
+    Data columns: ``param`` (t or λ), ``leakage``, ``utility``, ``pareto`` and ``current`` (booleans).
+    A click on a point selects it in the parameter :data:`PICK` (its ``param`` field).
+    """
+    import pandas as pd
+
+    tab = frontier.table
+    p = tab[frontier.param].to_numpy(dtype=float)
+    data = pd.DataFrame(
+        {
+            "param": p,
+            "leakage": tab[frontier.leakage].to_numpy(dtype=float),
+            "utility": tab[frontier.utility].to_numpy(dtype=float),
+            "pareto": tab["pareto"].to_numpy(dtype=bool) if "pareto" in tab else np.zeros(len(tab), bool),
+        }
+    )
+    data["current"] = np.arange(len(data)) == (
+        int(np.nanargmin(np.abs(p - float(current)))) if len(p) else -1
+    )
+    name = _label(frontier.param)
+    x = {
+        "field": "leakage",
+        "type": "quantitative",
+        "title": _label(frontier.leakage),
+        "scale": {"zero": False},
+    }
+    y = {
+        "field": "utility",
+        "type": "quantitative",
+        "title": _label(frontier.utility),
+        "scale": {"zero": False},
+    }
+    tooltip = [
+        {"field": "param", "title": name, "format": ".3g"},
+        {"field": "leakage", "format": ".4g"},
+        {"field": "utility", "format": ".4g"},
+    ]
+    spec = {
+        "height": height,
+        "title": _title(
+            f"Utility vs leakage ({frontier.kind} frontier)",
+            "Pareto points outlined; the diamond is the current t; click a point to move there",
+        ),
+        "layer": [
+            {"mark": {"type": "line", "color": MUTED, "strokeWidth": 1}, "encoding": {"x": x, "y": y}},
+            {
+                "name": "sweep",
+                "params": _pick_params(),
+                "mark": {"type": "point", "filled": True, "size": 70, "cursor": "pointer"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {
+                        "field": "param",
+                        "type": "quantitative",
+                        "title": name,
+                        "scale": {"scheme": "viridis"},
+                    },
+                    "stroke": {"condition": {"test": "datum.pareto", "value": "black"}, "value": None},
+                    "strokeWidth": {"condition": {"test": "datum.pareto", "value": 1.5}, "value": 0},
+                    "tooltip": tooltip,
+                },
+            },
+            _current_layer("datum.current", x, y, tooltip),
+        ],
+    }
+    return data, spec
+
+
+def distortion_leakage_at(
+    frontier: Frontier, *, V: float, t: float, height: int = 340
+) -> tuple[pd.DataFrame, dict]:
+    """Distortion D against W2 leakage L: measured points, the curve sqrt(D) + sqrt(L) = sqrt(V), and t.
+
+    Data rows have ``kind`` in {"measured", "theory", "current"}; the current point is the theory's
+    ((1 - t)^2 V, t^2 V) at the exact ``t``. Needs the analytic frontier's ``distortion``,
+    ``w2_leakage`` and ``t`` columns. Clicking a measured point selects its t in :data:`PICK`.
+    """
+    import pandas as pd
+
+    t = _check_t(t)
+    tab = frontier.table
+    for col in ("distortion", "w2_leakage", "t"):
+        if col not in tab:
+            raise ValueError(
+                f"the frontier has no {col!r} column; this view needs an analytic (t-sweep) frontier"
+            )
+    L_th, D_th = theoretical_curve(V)
+    s_th = np.linspace(0.0, 1.0, L_th.size)
+    data = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "kind": "measured",
+                    "param": tab["t"].to_numpy(float),
+                    "L": tab["w2_leakage"].to_numpy(float),
+                    "D": tab["distortion"].to_numpy(float),
+                }
+            ),
+            pd.DataFrame({"kind": "theory", "param": s_th, "L": L_th, "D": D_th}),
+            pd.DataFrame({"kind": ["current"], "param": [t], "L": [(1 - t) ** 2 * V], "D": [t**2 * V]}),
+        ],
+        ignore_index=True,
+    )
+    x = {"field": "L", "type": "quantitative", "title": _label("w2_leakage")}
+    y = {"field": "D", "type": "quantitative", "title": _label("distortion")}
+    tooltip = [
+        {"field": "param", "title": "t", "format": ".2f"},
+        {"field": "L", "format": ".4g"},
+        {"field": "D", "format": ".4g"},
+    ]
+    spec = {
+        "height": height,
+        "title": _title(
+            f"Distortion vs W2 leakage (V = {V:.4g})", "dashed: theory √D + √L = √V; diamond: the current t"
+        ),
+        "layer": [
+            {
+                "transform": [{"filter": "datum.kind === 'theory'"}],
+                "mark": {"type": "line", "color": "black", "strokeDash": [5, 4], "strokeWidth": 1.5},
+                "encoding": {"x": x, "y": y, "order": {"field": "param"}},
+            },
+            {
+                "name": "sweep",
+                "transform": [{"filter": "datum.kind === 'measured'"}],
+                "params": _pick_params(),
+                "mark": {"type": "point", "filled": True, "size": 60, "cursor": "pointer"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "tooltip": tooltip,
+                    "color": {
+                        "field": "param",
+                        "type": "quantitative",
+                        "title": "t",
+                        "scale": {"scheme": "viridis"},
+                        "legend": None,
+                    },
+                },
+            },
+            _current_layer("datum.kind === 'current'", x, y, tooltip),
+        ],
+    }
+    return data, spec
+
+
+def densities_at(
+    X_col: np.typing.ArrayLike,
+    Xt_col: np.typing.ArrayLike,
+    z: np.typing.ArrayLike,
+    *,
+    feature_name: str,
+    random_state: int = 0,
+    height: int = 300,
+) -> tuple[pd.DataFrame, dict]:
+    """Per-group kernel densities of one feature before (dashed) and at t (solid): columns ``x``,
+    ``density``, ``group`` and ``when`` (see :func:`.transport.density_curves`)."""
+    import pandas as pd
+
+    grid, curves = density_curves(X_col, Xt_col, z, random_state=random_state)
+    groups = sorted({g for _, g in curves})
+    data = pd.concat(
+        [
+            pd.DataFrame({"x": grid, "density": dens, "group": f"group {g}", "when": when})
+            for (when, g), dens in curves.items()
+        ],
+        ignore_index=True,
+    )
+    spec = {
+        "height": height,
+        "title": _title(f"Per-group density of {feature_name}", "dashed: original; solid: at t"),
+        "mark": {"type": "line", "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": feature_name, "scale": {"zero": False}},
+            "y": {"field": "density", "type": "quantitative", "title": "density"},
+            "color": _group_color(groups),
+            "strokeDash": {
+                "field": "when",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": ["before", "at t"], "range": [[4, 3], [1, 0]]},
+                "legend": None,
+            },
+            "detail": {"field": "when"},
+        },
+    }
+    return data, spec
+
+
+def who_pays_at(
+    displacement: np.typing.ArrayLike, z: np.typing.ArrayLike, *, height: int = 300
+) -> tuple[pd.DataFrame, dict]:
+    """ "Who pays": a box per group of ||x - x_t|| (quartiles, 1.5 IQR whiskers) with its mean square.
+
+    Data: one row per group from :func:`.transport.displacement_stats` (``n`` is the group's size) plus
+    a ``label`` column, the mean squared displacement drawn above the box.
+    """
+    import pandas as pd
+
+    stats = displacement_stats(displacement, z)
+    data = pd.DataFrame(stats)
+    groups = data["group"].tolist()
+    data["group"] = [f"group {g}" for g in groups]
+    data["label"] = [f"{c:.3g}" for c in data["cost"]]
+    xg = {"field": "group", "type": "nominal", "title": None, "axis": {"labelAngle": 0}}
+    color = {"field": "group", "type": "nominal", "scale": _group_scale(groups), "legend": None}
+    spec = {
+        "height": height,
+        "title": _title(
+            "Who pays: ‖x − x_t‖ per group",
+            "box: quartiles, whiskers: 1.5 IQR; number: E‖x − x_t‖² in the group",
+        ),
+        "encoding": {"x": xg},
+        "layer": [
+            {
+                "mark": {"type": "rule", "color": MUTED},
+                "encoding": {
+                    "y": {"field": "lo", "type": "quantitative", "title": "‖x − x_t‖"},
+                    "y2": {"field": "hi"},
+                },
+            },
+            {
+                "mark": {"type": "bar", "size": 40},
+                "encoding": {
+                    "y": {"field": "q1", "type": "quantitative"},
+                    "y2": {"field": "q3"},
+                    "color": color,
+                },
+            },
+            {
+                "mark": {"type": "tick", "color": "white", "size": 40, "thickness": 2},
+                "encoding": {"y": {"field": "median", "type": "quantitative"}},
+            },
+            {
+                "mark": {"type": "text", "dy": -10, "fontSize": 11},
+                "encoding": {"y": {"field": "hi", "type": "quantitative"}, "text": {"field": "label"}},
+            },
+        ],
+    }
+    return data, spec
