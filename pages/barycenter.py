@@ -10,6 +10,7 @@ from ui.nav import ensure_frame
 from ui.selection import param_from_vega_selection
 from unlearn_core import plots
 from unlearn_core.plots import vega
+from unlearn_core.plots.transport import scale_displacement_stats
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
@@ -140,7 +141,8 @@ def explorer() -> None:
         _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
                                  random_state=state.seed), key="densities")
     with b:
-        _vega(*vega.who_pays_at(view.displacement, fit.z), key="who_pays")
+        stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
+        _vega(*vega.who_pays_at(stats), key="who_pays")
     dl_slot = c3.container()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(

@@ -269,12 +269,22 @@ def test_vega_densities_integrate_to_one_and_match_the_plotly_curves(world):
     assert _spec_json(s) == _spec_json(vega.densities_at(X[:, 0], X[:, 0], z, feature_name="x1")[1])
 
 
-def test_vega_who_pays_box_statistics(world):
+def test_vega_who_pays_box_statistics_and_their_scaling_in_t(world):
+    from unlearn_core.plots.transport import displacement_stats, scale_displacement_stats
+
     X, X_end, z = world
     disp = displacements(X, X_end, 0.5)
-    d, s = vega.who_pays_at(disp, z)
+    d, s = vega.who_pays_at(displacement_stats(disp, z))
     for row in d.itertuples():
         v = disp[z.astype(str) == row.group.removeprefix("group ")]
         assert (row.q1, row.median, row.q3) == pytest.approx(tuple(np.percentile(v, [25, 50, 75])))
         assert row.cost == pytest.approx(np.mean(v**2)) and row.lo <= row.q1 <= row.q3 <= row.hi
-    assert _spec_json(s) == _spec_json(vega.who_pays_at(disp * 2, z)[1])
+    # ||x - x_t|| = t ||x - T(x)||: the stats at t are those at t = 1 scaled (the page's shortcut), exactly.
+    full = displacement_stats(displacements(X, X_end, 1.0), z)
+    for direct, scaled in zip(displacement_stats(disp, z), scale_displacement_stats(full, 0.5), strict=True):
+        assert direct.keys() == scaled.keys()
+        for k in direct:
+            assert direct[k] == (pytest.approx(scaled[k], rel=1e-12) if k != "group" else scaled[k])
+    with pytest.raises(ValueError, match="factor"):
+        scale_displacement_stats(full, -1.0)
+    assert _spec_json(s) == _spec_json(vega.who_pays_at(scale_displacement_stats(full, 0.9))[1])

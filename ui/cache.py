@@ -170,6 +170,15 @@ def cached_view_at(key: DataKey, method: str, seed: int, t: float, feature: int)
     return ViewAt(t, feature, column_t, disp, distortion, time.perf_counter() - start)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_move_stats(key: DataKey, method: str, seed: int) -> list[dict]:
+    """Per-group statistics of the full displacement ||x - T_z(x)|| (t = 1); scale them by t for any t."""
+    from unlearn_core.plots.transport import displacement_stats
+
+    fit = cached_fit(key, method, seed)
+    return displacement_stats(fit.move, fit.z)
+
+
 @st.cache_data(max_entries=24, show_spinner="Computing the frontier (one fit and one downstream model per t)…")
 def cached_frontier(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR):
     """The analytic frontier over the t grid (``unlearn_core.frontier.analytic.analytic_frontier``)."""

@@ -424,6 +424,18 @@ def displacement_stats(displacement: np.typing.ArrayLike, z: np.typing.ArrayLike
     return out
 
 
+def scale_displacement_stats(stats: list[dict], factor: float) -> list[dict]:
+    """:func:`displacement_stats` of ``factor * d`` from those of ``d`` (``factor`` >= 0), exactly.
+
+    Quantiles, whisker ends and the mean scale by ``factor``, the mean square by ``factor**2``. On the
+    McCann path ||x - x_t|| = t ||x - T_z(x)||, so the stats at any t follow from those at t = 1.
+    """
+    if not factor >= 0:
+        raise ValueError(f"factor must be >= 0, got {factor}")
+    keys = ("q1", "median", "q3", "lo", "hi", "mean")
+    return [{**r, **{k: factor * r[k] for k in keys}, "cost": factor**2 * r["cost"]} for r in stats]
+
+
 def displacement_figure(
     displacement: np.typing.ArrayLike,
     z: np.typing.ArrayLike,

@@ -20,7 +20,7 @@ import numpy as np
 from ..frontier._types import Frontier
 from ._style import HIGHLIGHT, MUTED, group_colors
 from .frontier import _label, theoretical_curve
-from .transport import DisplayPoints, _padded_range, density_curves, displacement_stats, mccann
+from .transport import DisplayPoints, _padded_range, density_curves, mccann
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -310,17 +310,16 @@ def densities_at(
     return data, spec
 
 
-def who_pays_at(
-    displacement: np.typing.ArrayLike, z: np.typing.ArrayLike, *, height: int = 300
-) -> tuple[pd.DataFrame, dict]:
+def who_pays_at(stats: list[dict], *, height: int = 300) -> tuple[pd.DataFrame, dict]:
     """ "Who pays": a box per group of ||x - x_t|| (quartiles, 1.5 IQR whiskers) with its mean square.
 
-    Data: one row per group from :func:`.transport.displacement_stats` (``n`` is the group's size) plus
-    a ``label`` column, the mean squared displacement drawn above the box.
+    ``stats`` is :func:`.transport.displacement_stats` of the displacements at t (or, equivalently and
+    without touching every row, :func:`.transport.scale_displacement_stats` of those at t = 1 by t).
+    Data: one row per group (``n`` is the group's size) plus a ``label`` column, the mean squared
+    displacement drawn above the box.
     """
     import pandas as pd
 
-    stats = displacement_stats(displacement, z)
     data = pd.DataFrame(stats)
     groups = data["group"].tolist()
     data["group"] = [f"group {g}" for g in groups]
