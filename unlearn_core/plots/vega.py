@@ -41,13 +41,13 @@ def _group_scale(groups: list[str]) -> dict:
 
 
 def _group_color(groups: list[str]) -> dict:
-    """Colour by group, with the explorer's group colours and a legend in the top-right corner."""
+    """Colour by group, with the explorer's group colours and a legend in the top."""
     return {
         "field": "group",
         "type": "nominal",
         "title": None,
         "scale": _group_scale(groups),
-        "legend": {"orient": "top-right"},
+        "legend": {"orient": "top", "direction": "horizontal"},
     }
 
 
@@ -330,7 +330,7 @@ def who_pays_at(stats: list[dict], *, height: int = 300) -> tuple[pd.DataFrame, 
         "height": height,
         "title": _title(
             "Who pays: ‖x − x_t‖ per group",
-            "box: quartiles, whiskers: 1.5 IQR; number: E‖x − x_t‖² in the group",
+            "box: quartiles; whiskers: 1.5 IQR; number: E‖x − x_t‖²",
         ),
         "encoding": {"x": xg},
         "layer": [
