@@ -1,8 +1,9 @@
-"""Figure builders: pure functions from engine results (arrays, ``Frontier``, ...) to plotly figures.
+"""Figure builders: pure functions from engine results (arrays, ``Frontier``, ...) to figures.
 
 This is the engine layer: no streamlit here, so figures can be built and tested (and exported to HTML)
 without a running app. One function per figure; every builder returns a ``plotly.graph_objects.Figure``
-(``transport_vega_spec``: a Vega-Lite spec and its data) and never mutates its inputs.
+and never mutates its inputs, except the Vega-Lite builders (``transport_vega_spec`` and the module
+:mod:`unlearn_core.plots.vega`), which return ``(data, spec)`` for ``st.vega_lite_chart``.
 
 >>> from unlearn_core.plots import transport_figure, frontier_figure
 """
