@@ -134,7 +134,7 @@ def explorer() -> None:
 
     left, right = st.columns([1, 1])
     with left:
-        _vega(*vega.transport_at(pts, t=t), key="transport_at")
+        _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
     frontier_slot = right.container()
     a, b, c3 = st.columns(3)
     with a:

@@ -94,10 +94,11 @@ def test_display_options_arrows_feature_and_pca():
     assert spec["encoding"]["x"]["title"] == "PC 1" and "PCA axes explain" in spec["title"]["subtitle"]
     at.checkbox(key="bary_arrows").check().run()
     assert figure(at, "McCann path")["data"][0]["name"] == "path to barycenter"
+    assert vega_chart(at, "Transport")[0]["layer"][0]["mark"]["type"] == "rule"  # both views draw them
     at.radio(key="bary_proj").set_value("two features").run()
     at.selectbox(key="bary_y").set_value(3).run()
     assert_clean(at)
-    assert vega_chart(at, "Transport")[0]["encoding"]["x"]["title"] != "PC 1"
+    assert vega_chart(at, "Transport")[0]["layer"][1]["encoding"]["x"]["title"] != "PC 1"  # arrows still on
     dens_before = vega_chart(at, "Per-group density")[0]["title"]["text"]
     options = at.selectbox(key="bary_feature").options
     at.selectbox(key="bary_feature").set_value(options[-1]).run()

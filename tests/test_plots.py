@@ -225,6 +225,11 @@ def test_vega_transport_at_is_the_mccann_point_and_its_spec_ignores_t(world):
     assert set(d3["group"]) == {"group 0", "group 1", "group 2"} and (d3["row"] == pts.rows).all()
     with pytest.raises(ValueError, match="t must be in"):
         vega.transport_at(pts, t=1.2)
+    # Arrows: a segment from each original point to its barycenter image, under the points.
+    da, sa = vega.transport_at(pts, t=0.3, arrows=True)
+    assert_allclose(da[["x0", "y0", "x1", "y1"]].to_numpy(), np.c_[pts.start, pts.end])
+    assert [layer["mark"]["type"] for layer in sa["layer"]] == ["rule", "circle"]
+    assert _spec_json(sa) == _spec_json(vega.transport_at(pts, t=0.9, arrows=True)[1])
 
 
 def test_vega_frontier_at_marks_the_nearest_row_and_selects_by_param(frontier):

@@ -79,10 +79,14 @@ def _pick_params() -> list[dict]:
     return [{"name": PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}]
 
 
-def transport_at(points: DisplayPoints, *, t: float, height: int = 420) -> tuple[pd.DataFrame, dict]:
+def transport_at(
+    points: DisplayPoints, *, t: float, arrows: bool = False, height: int = 420
+) -> tuple[pd.DataFrame, dict]:
     """The displayed rows at x_t = (1 - t) x + t T_z(x): columns ``x``, ``y``, ``group``, ``row``.
 
-    The axes cover the whole path (both endpoints), so they stay put while t moves.
+    The axes cover the whole path (both endpoints), so they stay put while t moves. With ``arrows``, a
+    faint segment joins each row's original point (``x0``, ``y0``) to its barycenter image (``x1``,
+    ``y1``), the whole path the point travels.
     """
     import pandas as pd
 
@@ -92,6 +96,8 @@ def transport_at(points: DisplayPoints, *, t: float, height: int = 420) -> tuple
     data = pd.DataFrame(
         {"x": P[:, 0], "y": P[:, 1], "group": [f"group {g}" for g in points.groups], "row": points.rows}
     )
+    if arrows:
+        data[["x0", "y0"]], data[["x1", "y1"]] = points.start, points.end
     sub = f"{points.n_shown:,} of {points.n_total:,} rows shown (display cap); metrics use all rows"
     if points.explained is not None:
         sub += f"; PCA axes explain {points.explained[0]:.0%} and {points.explained[1]:.0%} of the variance"
@@ -105,9 +111,7 @@ def transport_at(points: DisplayPoints, *, t: float, height: int = 420) -> tuple
             "scale": {"domain": [lo, hi], "zero": False, "nice": False},
         }
 
-    spec = {
-        "height": height,
-        "title": _title("Transport to the barycenter at the chosen t", sub),
+    points_layer = {
         "mark": {"type": "circle", "size": 22, "opacity": 0.75},
         "encoding": {
             "x": axis(0, "x"),
@@ -116,7 +120,14 @@ def transport_at(points: DisplayPoints, *, t: float, height: int = 420) -> tuple
             "tooltip": [{"field": "group"}, {"field": "x", "format": ".3f"}, {"field": "y", "format": ".3f"}],
         },
     }
-    return data, spec
+    spec = {"height": height, "title": _title("Transport to the barycenter at the chosen t", sub)}
+    if not arrows:
+        return data, {**spec, **points_layer}
+    paths = {
+        "mark": {"type": "rule", "color": MUTED, "strokeWidth": 0.6, "opacity": 0.45},
+        "encoding": {"x": axis(0, "x0"), "y": axis(1, "y0"), "x2": {"field": "x1"}, "y2": {"field": "y1"}},
+    }
+    return data, {**spec, "layer": [paths, points_layer]}
 
 
 def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tuple[pd.DataFrame, dict]:
