@@ -103,6 +103,19 @@ def test_transport_figure_frames_follow_the_mccann_path(world):
         plots.transport_figure(pts, t=0.5, ts=[])
 
 
+def test_binned_kde_matches_the_direct_gaussian_kernel_sum():
+    from unlearn_core.plots.transport import _kde
+
+    rng = np.random.default_rng(3)
+    for values in (rng.normal(size=1200), np.r_[rng.normal(-2, 0.3, 400), rng.exponential(1.0, 600)]):
+        grid = np.linspace(values.min() - 0.5, values.max() + 0.5, 120)
+        binned = _kde(values, grid, cap=10_000, rng=np.random.default_rng(0))
+        bw = max(1.06 * values.std() * values.size ** (-0.2), 0.01 * (grid[-1] - grid[0]))
+        direct = np.exp(-0.5 * ((grid[None] - values[:, None]) / bw) ** 2).sum(0) / (values.size * bw * np.sqrt(2 * np.pi))
+        assert np.max(np.abs(binned - direct)) < 0.01 * direct.max()
+        assert np.trapezoid(binned, grid) == pytest.approx(1.0, abs=0.01)
+
+
 def test_transport_vega_spec_draws_the_mccann_path_in_the_browser(world):
     X, X_end, z = world
     pts = plots.display_points(X, X_end, z, max_points=300, random_state=1)

@@ -313,13 +313,29 @@ def transport_vega_spec(
 
 
 def _kde(values: np.ndarray, grid: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
-    """Gaussian kernel density on ``grid`` (Silverman bandwidth, floored so constants stay finite)."""
+    """Gaussian kernel density on the evenly spaced ``grid`` (Silverman bandwidth, floored at 1% of the span).
+
+    Binned estimate (Silverman 1982; Wand & Jones 1995, ch. 3): each value's unit mass is split linearly
+    between its two neighbouring grid points, and the grid counts are convolved with the Gaussian kernel
+    sampled on the grid. That costs O(n + G * m) for n values, G grid points and a kernel of 2m + 1
+    points, instead of O(n * G) for the direct sum, and differs from it by O(h^2) for grid step h
+    (tested against the direct sum). Values must lie inside the grid; groups larger than ``cap`` use a
+    seeded subsample, as before.
+    """
     if values.size > cap:
         values = rng.choice(values, size=cap, replace=False)
+    G = grid.size
     span = float(grid[-1] - grid[0]) or 1.0
     bw = max(1.06 * float(values.std()) * values.size ** (-0.2), 0.01 * span)
-    u = (grid[None, :] - values[:, None]) / bw
-    return np.exp(-0.5 * u**2).sum(axis=0) / (values.size * bw * np.sqrt(2 * np.pi))
+    h = span / (G - 1)
+    pos = np.clip((values - grid[0]) / h, 0.0, G - 1.0)
+    i = np.minimum(pos.astype(np.int64), G - 2)
+    w = pos - i
+    counts = np.bincount(i, weights=1.0 - w, minlength=G) + np.bincount(i + 1, weights=w, minlength=G)
+    m = min(int(np.ceil(5.0 * bw / h)), G - 1)
+    kernel = np.exp(-0.5 * (np.arange(-m, m + 1) * h / bw) ** 2)
+    dens = np.convolve(counts, kernel)[m : m + G]
+    return dens / (values.size * bw * np.sqrt(2 * np.pi))
 
 
 def density_curves(
