@@ -41,7 +41,7 @@ def _group_scale(groups: list[str]) -> dict:
 
 
 def _group_color(groups: list[str]) -> dict:
-    """Colour by group, with the explorer's group colours and a legend in the top."""
+    """Colour by group, with the explorer's group colours and a legend above the plot."""
     return {
         "field": "group",
         "type": "nominal",
@@ -131,7 +131,7 @@ def transport_at(
 
 
 def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tuple[pd.DataFrame, dict]:
-    """Utility against leakage along the sweep; Pareto points outlined; the row nearest ``current`` starred.
+    """Utility against leakage along the sweep; Pareto points outlined; the row nearest ``current`` marked.
 
     Data columns: ``param`` (t or λ), ``leakage``, ``utility``, ``pareto`` and ``current`` (booleans).
     A click on a point selects it in the parameter :data:`PICK` (its ``param`` field).
