@@ -39,7 +39,6 @@ import argparse
 import datetime
 import gzip
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -48,6 +47,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 
 from unlearn_core import datasets  # noqa: E402
 from unlearn_core import forgetting as fg  # noqa: E402
@@ -82,16 +83,6 @@ SPECS = {
 ADULT_ROWS = 10_000
 GMM_LAM, GMM_EPOCHS, GMM_MEAN_SCALE = 4.0, 50, 10.0
 BASELINE_LAM = 1.0  # weight of the ascent / random-label term of neggrad and relabel
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _idx(path: Path) -> np.ndarray:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import sys
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 
 from unlearn_core import leakage  # noqa: E402
 from unlearn_core.leakage import ground_truth as gt  # noqa: E402
@@ -178,14 +179,7 @@ def goals(rows: list[dict], timing: list[dict]) -> list[str]:
 
 
 def to_markdown(rows, timing, goal_lines, args, started, seconds) -> str:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     out = [
         "# Leakage estimators on ground truth",
         "",

@@ -35,17 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
+
 TIMEOUT = 600
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _clear() -> None:
@@ -141,7 +133,7 @@ def main() -> None:
         "# Explorer pages: Trained frontier, Data unlearning, Leakage lab, Audit & export",
         "",
         f"Command: `python benchmarks/bench_pages_more.py --repeats {r}{' --adult' if args.adult else ''}`"
-        f" · {now} · nproc {os.cpu_count()} · {_cpu()} · Python {platform.python_version()}.",
+        f" · {now} · nproc {os.cpu_count()} · {cpu_model()} · Python {platform.python_version()}.",
         "Shared machine (2 cores, other engineers' jobs running): absolute times are noisy; the ratio column "
         "divides by a one-line app's rerun measured in the same run.",
         "",

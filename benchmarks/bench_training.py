@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -35,6 +34,8 @@ from scipy.stats import spearmanr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 
 from unlearn_core import datasets, training  # noqa: E402
 from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier  # noqa: E402
@@ -55,16 +56,6 @@ def md(df: pd.DataFrame, floatfmt: str = "{:.4f}") -> str:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def plain_fit_seconds(ds, *, epochs: int, repeats: int) -> float:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 from contextlib import nullcontext
@@ -26,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from unlearn_core import datasets, transport  # noqa: E402
@@ -42,14 +42,7 @@ def median_time(fn, repeats: int) -> tuple[float, object]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name"):
-                cpu = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return f"nproc={os.cpu_count()}, CPU {cpu}, Python {platform.python_version()}, numpy {np.__version__}"
+    return f"nproc={os.cpu_count()}, CPU {cpu_model()}, Python {platform.python_version()}, numpy {np.__version__}"
 
 
 def bench_pot(repeats: int) -> list[str]:

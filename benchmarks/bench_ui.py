@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 
 COLD_HOME = r"""
 import json, sys, time
@@ -232,9 +233,16 @@ def _vega_marker_at(title: str):
     return lambda page, t: page.wait_for_function(JS_VEGA_MARKER_AT, arg=[title, t], polling=10)
 
 
+def _open_browser(pw):
+    """Debian's Chromium (headless, the tests' flags) and one 1400 x 1000 page."""
+    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
+
+
 def browser_cold(script: Path, cwd: Path, n: int) -> list[float]:
     """Cold loads: for each repeat a fresh ``streamlit run`` server and a fresh Chromium (empty cache)."""
-    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -242,8 +250,7 @@ def browser_cold(script: Path, cwd: Path, n: int) -> list[float]:
         proc, url, log = _start_server(script, cwd)
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                browser, page = _open_browser(pw)
                 out.append(_open_timed(page, url + "/", min_charts=1))
                 browser.close()
         finally:
@@ -253,7 +260,7 @@ def browser_cold(script: Path, cwd: Path, n: int) -> list[float]:
 
 def browser_reference(repeats: int) -> dict:
     """The same browser measurements on a one-slider, one-chart app: Streamlit's and Chromium's own cost."""
-    from browser_helpers import CHROMIUM, CHROMIUM_ARGS, slider_input
+    from browser_helpers import slider_input
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp())
@@ -263,8 +270,7 @@ def browser_reference(repeats: int) -> dict:
     out: dict = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            browser, page = _open_browser(pw)
             page.set_default_timeout(120_000)
             page.goto(url + "/", wait_until="commit")
             page.wait_for_function(JS_RENDERED, arg=1, polling=10)
@@ -277,15 +283,14 @@ def browser_reference(repeats: int) -> dict:
 
 
 def browser_measurements(dataset: str, repeats: int) -> dict:
-    from browser_helpers import CHROMIUM, CHROMIUM_ARGS, assert_no_exception, open_page, slider_input
+    from browser_helpers import assert_no_exception, open_page, slider_input
     from playwright.sync_api import sync_playwright
 
     proc, url, log = _start_server(ROOT / "app.py", ROOT)
     out: dict = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            browser, page = _open_browser(pw)
             page.set_default_timeout(120_000)
             page.goto(url + "/", wait_until="commit")
             page.wait_for_function(JS_RENDERED, arg=1, polling=10)
@@ -318,7 +323,6 @@ def raw_plotly(dataset: str, repeats: int) -> dict[str, float]:
     of that cost, measured with the plotly.js bundled with the plotly Python package.
     """
     import plotly
-    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
     import ui
@@ -349,8 +353,7 @@ def raw_plotly(dataset: str, repeats: int) -> dict[str, float]:
         await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); return performance.now() - t0; }"""
     out = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser, page = _open_browser(pw)
         page.set_content("<html><body></body></html>")
         page.add_script_tag(content=js)
         for name in specs[0]:
@@ -409,10 +412,7 @@ def main() -> None:
             ("t change, browser: key press -> fragment rerun -> 5 Vega-Lite panels updated, marker moved, idle", ms(bt),
              f"{bt / rt:.1f}", "≤ 300 ms", "met" if bt <= 0.3 else "MISSED"),
         ]
-    try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor()
+    cpu = cpu_model()
     try:
         load = os.getloadavg()
     except OSError:

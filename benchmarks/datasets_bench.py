@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 
 from unlearn_core import datasets  # noqa: E402
 from unlearn_core.datasets import _files, images, tabular  # noqa: E402
@@ -182,14 +183,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-reference", action="store_true")
     args = parser.parse_args()
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     print(
         f"# Data layer benchmark\n\nmachine: {platform.platform()}, nproc={os.cpu_count()}, CPU: {cpu}; "
         f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}\n"

@@ -46,6 +46,15 @@ def open_app(timeout: float = 180, **params: Any) -> AppTest:
     return at.run()
 
 
+def run_page(page_file: str, timeout: float = 180, **params: Any) -> AppTest:
+    """Run one page file on its own (no app.py frame) with query parameters; it must raise nothing."""
+    at = AppTest.from_file(page_file, default_timeout=timeout)
+    at.query_params.update({k: str(v) for k, v in params.items()})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def assert_clean(at: AppTest) -> None:
     """No exception box and no error message on the page."""
     assert not at.exception, [e.value for e in at.exception]

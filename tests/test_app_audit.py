@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_helpers import figure_by_key as figure
+from app_helpers import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "audit.py")
@@ -20,14 +21,7 @@ def metric(at, label: str) -> float:
 
 
 def app(**params):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(PAGE, TIMEOUT, **params)
 
 
 def test_defaults_render_attack_check_and_downloads():

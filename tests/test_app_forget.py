@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from app_helpers import array as _arr
 from app_helpers import figure_by_key as figure
+from app_helpers import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "forget.py")
@@ -27,12 +28,7 @@ def metric(at, label: str):
 
 @pytest.fixture()
 def at():
-    from streamlit.testing.v1 import AppTest
-
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return run_page(PAGE, TIMEOUT)
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from app_helpers import array as _arr
 from app_helpers import figure_by_key as figure
-from app_helpers import trace
+from app_helpers import run_page, trace
 from numpy.testing import assert_allclose
 
 from unlearn_core import leakage
@@ -23,12 +23,7 @@ TIMEOUT = 180
 
 @pytest.fixture()
 def at():
-    from streamlit.testing.v1 import AppTest
-
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return run_page(PAGE, TIMEOUT)
 
 
 def test_defaults_estimate_a_known_mi_with_intervals(at):

@@ -129,6 +129,18 @@ def standardize(frame: pd.DataFrame) -> pd.DataFrame:
     return (frame - mean) / std
 
 
+def numeric_and_one_hot(
+    frame: pd.DataFrame, numeric: list[str], categorical: list[str], *, scale: bool = True
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """The feature matrix of a tabular loader: the ``numeric`` columns as floats (z-scored by
+    :func:`standardize` when ``scale``), then the one-hot ``categorical`` columns (:func:`one_hot`)."""
+    num = frame[numeric].astype(float)
+    if scale:
+        num = standardize(num)
+    cat, groups = one_hot(frame, categorical)
+    return pd.concat([num, cat], axis=1), groups
+
+
 def stratified_subsample(
     n_samples: int | None, strata: pd.Series, random_state: RandomState
 ) -> np.ndarray | None:

@@ -36,8 +36,8 @@ from ._files import (
     assemble as _assemble,
     check_choice as _check_choice,
     maybe_gunzip,
+    numeric_and_one_hot,
     one_hot,
-    standardize as _standardize,
 )
 
 DEFAULT_TIMEOUT = 10.0
@@ -363,10 +363,8 @@ def compas(
         notes.append("features: one-hot age_cat, c_charge_degree, priors_count (0 / 1-3 / >3)")
     else:
         numeric = ["age", "priors_count", "juv_fel_count", "juv_misd_count", "juv_other_count"]
-        num = _standardize(df[numeric].astype(float))
         cats = ["c_charge_degree"] + (["race"] if sensitive == "sex" else ["sex"])
-        cat, groups = one_hot(df, cats)
-        X = pd.concat([num, cat], axis=1)
+        X, groups = numeric_and_one_hot(df, numeric, cats)
         notes.append("features: z-scored age and counts, one-hot charge degree and " + cats[1])
     return _assemble(
         name="compas", X=X, y=y, task="classification", z=z, numeric=numeric, groups=groups,
@@ -512,10 +510,8 @@ def law(
         y = df["ZFYA"].astype(float).rename("ZFYA")
         task = "regression"
     numeric = ["LSAT", "UGPA"]
-    num = _standardize(df[numeric])
     other = "race" if sensitive == "sex" else "sex"
-    cat, groups = one_hot(df, [other])
-    X = pd.concat([num, cat], axis=1)
+    X, groups = numeric_and_one_hot(df, numeric, [other])
     notes.append(f"features: z-scored LSAT, UGPA and one-hot {other}")
     return _assemble(
         name="law", X=X, y=y, task=task, z=z, numeric=numeric, groups=groups,

@@ -29,8 +29,8 @@ from ._files import (
     asset_stream,
     asset_text,
     check_choice as _check_choice,
+    numeric_and_one_hot,
     one_hot,
-    standardize as _standardize,
 )
 
 UCI_LICENSE = "CC BY 4.0 (UCI Machine Learning Repository)"
@@ -141,12 +141,9 @@ def adult(
         else:
             categorical.remove(sensitive)
         notes.append(f"the sensitive attribute's own column ({sensitive}) removed from X")
-    num = df[numeric].astype(float)
+    X, groups = numeric_and_one_hot(df, numeric, categorical, scale=standardize)
     if standardize:
-        num = _standardize(num)
         notes.append("numeric columns z-scored (mean 0, std 1 over all rows)")
-    cat, groups = one_hot(df, categorical)
-    X = pd.concat([num, cat], axis=1)
     return _assemble(
         name="adult", X=X, y=y, task="classification", z=z, numeric=numeric, groups=groups,
         n_samples=n_samples, random_state=random_state, notes=notes,
@@ -321,12 +318,9 @@ def german(
     for col in categorical:
         mapping = {k: str(v).strip() for k, v in maps[col].items()}
         df[col] = df[col].map(mapping).fillna(df[col])
-    num = df[numeric].astype(float)
+    X, groups = numeric_and_one_hot(df, numeric, categorical, scale=standardize)
     if standardize:
-        num = _standardize(num)
         notes.append("numeric columns z-scored")
-    cat, groups = one_hot(df, categorical)
-    X = pd.concat([num, cat], axis=1)
     return _assemble(
         name="german", X=X, y=y, task="classification", z=z, numeric=numeric, groups=groups,
         n_samples=n_samples, random_state=random_state, notes=notes,
