@@ -296,7 +296,7 @@ def browser_measurements(dataset: str, repeats: int) -> dict:
             page.wait_for_function(JS_RENDERED, arg=1, polling=10)
             assert_no_exception(page)
             s = time.perf_counter()
-            open_page(page, url + f"/barycenter?dataset={dataset}&t=0.5", timeout_ms=900_000)
+            open_page(page, url + f"/barycenter?dataset={dataset}&t=0.25", timeout_ms=900_000)
             out["bary_cold"] = time.perf_counter() - s
             assert_no_exception(page)
             page.set_default_timeout(60_000)
@@ -304,7 +304,7 @@ def browser_measurements(dataset: str, repeats: int) -> dict:
             ready = _vega_marker_at("Utility vs leakage")
             out["t_change"] = _key_steps(page, slider, repeats, ready)
             # How many charts one more step replaces (a new element: drawn from scratch) rather than updates.
-            charts = "'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks'"
+            charts = "'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks, [data-testid=stVegaLiteChart] canvas'"
             page.evaluate(f"() => document.querySelectorAll({charts}).forEach(d => {{ d.__kept = 1; }})")
             _key_steps(page, slider, 1, ready)
             out["replaced"] = page.evaluate(f"() => [...document.querySelectorAll({charts})].filter(d => !d.__kept).length")

@@ -139,7 +139,7 @@ def explorer() -> None:
     a, b, c3 = st.columns(3)
     with a:
         _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
-                                 random_state=state.seed), key="densities")
+                                 groups=fit.groups, random_state=state.seed), key="densities")
     with b:
         stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
         _vega(*vega.who_pays_at(stats), key="who_pays")

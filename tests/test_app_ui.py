@@ -187,3 +187,17 @@ def test_bad_page_knob_values_keep_defaults_and_say_so():
     s = AppState()
     _parse_url({"grid": "0,5", "pick": "20"}, s)
     assert s.train_lams == (0.0, 5.0) and s.train_pick is None and "not in the λ grid" in s.notices[0]
+
+
+def test_streamlit_config_turns_off_the_full_gc_after_each_run():
+    """Streamlit's post-run ``gc.collect(2)`` held the GIL about 150 ms on this app's heap, so the
+    server sent each t step's last messages that much later (BENCHMARKS.md, issue 7). The project's
+    config turns it off, and the option must still exist in the pinned Streamlit for that to matter."""
+    import tomllib
+    from pathlib import Path
+
+    from streamlit import config
+
+    cfg = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert cfg["runner"]["postScriptGC"] is False
+    assert "runner.postScriptGC" in config._config_options_template

@@ -109,7 +109,7 @@ def test_binned_kde_matches_the_direct_gaussian_kernel_sum():
     rng = np.random.default_rng(3)
     for values in (rng.normal(size=1200), np.r_[rng.normal(-2, 0.3, 400), rng.exponential(1.0, 600)]):
         grid = np.linspace(values.min() - 0.5, values.max() + 0.5, 120)
-        binned = _kde(values, grid, cap=10_000, rng=np.random.default_rng(0))
+        binned = _kde(values, grid)
         bw = max(1.06 * values.std() * values.size ** (-0.2), 0.01 * (grid[-1] - grid[0]))
         direct = np.exp(-0.5 * ((grid[None] - values[:, None]) / bw) ** 2).sum(0) / (values.size * bw * np.sqrt(2 * np.pi))
         assert np.max(np.abs(binned - direct)) < 0.01 * direct.max()
@@ -285,6 +285,28 @@ def test_vega_densities_integrate_to_one_and_match_the_plotly_curves(world):
     assert_allclose(np.asarray(fig.data[0].y, float),
                     d[(d["when"] == "before") & (d["group"] == "group 0")]["density"], rtol=1e-5, atol=1e-9)
     assert _spec_json(s) == _spec_json(vega.densities_at(X[:, 0], X[:, 0], z, feature_name="x1")[1])
+    # passing the groups gives the same curves; a label with no rows is an error
+    d2, _ = vega.densities_at(X[:, 0], Xt[:, 0], z, feature_name="x1", groups=sorted(set(map(str, z))))
+    assert_allclose(d2["density"], d["density"]) and list(d2["group"]) == list(d["group"])
+    with pytest.raises(ValueError, match="no rows"):
+        vega.densities_at(X[:, 0], Xt[:, 0], z, feature_name="x1", groups=["0", "1", "2", "9"])
+
+
+def test_density_curves_subsample_the_same_rows_before_and_at_t():
+    from unlearn_core.plots.transport import density_curves
+
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=5000)
+    z = np.where(rng.random(5000) < 0.5, "u", "v")
+    # at t = 0 the two samples are the same values, so with shared rows the curves are identical
+    grid, curves = density_curves(a, a.copy(), z, max_rows_per_group=300, random_state=2)
+    for g in ("u", "v"):
+        assert_allclose(curves["before", g], curves["at t", g])
+    # and the subsample is seeded: same curves for the same seed, different for another
+    assert_allclose(density_curves(a, a, z, max_rows_per_group=300, random_state=2)[1]["before", "u"],
+                    curves["before", "u"])
+    assert not np.allclose(density_curves(a, a, z, max_rows_per_group=300, random_state=3)[1]["before", "u"],
+                           curves["before", "u"])
 
 
 def test_vega_who_pays_box_statistics_and_their_scaling_in_t(world):

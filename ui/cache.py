@@ -123,6 +123,7 @@ class Fitted:
     X: np.ndarray
     X_end: np.ndarray
     z: np.ndarray  # group labels as strings
+    groups: tuple[str, ...]  # the sorted distinct labels of z
     columns: tuple[str, ...]
     move: np.ndarray  # ||T_Z(x) - x|| per row: the displacement at t is t * move
     seconds: float  # fit + endpoint transform
@@ -142,7 +143,9 @@ def cached_fit(key: DataKey, method: str, seed: int) -> Fitted:
     move = np.linalg.norm(X_end - X, axis=1)
     for a in (X, X_end, move):
         a.setflags(write=False)
-    return Fitted(maps, X, X_end, z.astype(str), tuple(map(str, ds.X.columns)), move, time.perf_counter() - start)
+    zs = z.astype(str)
+    return Fitted(maps, X, X_end, zs, tuple(sorted(set(zs.tolist()))), tuple(map(str, ds.X.columns)), move,
+                  time.perf_counter() - start)
 
 
 @dataclass(frozen=True, eq=False)

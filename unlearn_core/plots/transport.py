@@ -312,18 +312,15 @@ def transport_vega_spec(
     return data, spec
 
 
-def _kde(values: np.ndarray, grid: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
+def _kde(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Gaussian kernel density on the evenly spaced ``grid`` (Silverman bandwidth, floored at 1% of the span).
 
     Binned estimate (Silverman 1982; Wand & Jones 1995, ch. 3): each value's unit mass is split linearly
     between its two neighbouring grid points, and the grid counts are convolved with the Gaussian kernel
     sampled on the grid. That costs O(n + G * m) for n values, G grid points and a kernel of 2m + 1
     points, instead of O(n * G) for the direct sum, and differs from it by O(h^2) for grid step h
-    (tested against the direct sum). Values must lie inside the grid; groups larger than ``cap`` use a
-    seeded subsample, as before.
+    (tested against the direct sum). Values must lie inside the grid.
     """
-    if values.size > cap:
-        values = rng.choice(values, size=cap, replace=False)
     G = grid.size
     span = float(grid[-1] - grid[0]) or 1.0
     bw = max(1.06 * float(values.std()) * values.size ** (-0.2), 0.01 * span)
@@ -343,6 +340,7 @@ def density_curves(
     b: np.ndarray,
     z: np.typing.ArrayLike,
     *,
+    groups: Sequence[str] | None = None,
     n_grid: int = 120,
     max_rows_per_group: int = 1500,
     random_state: RandomState = 0,
@@ -351,22 +349,32 @@ def density_curves(
 
     Returns the grid (``n_grid`` points spanning both, padded by 10%) and a dict keyed by
     ("before" | "at t", group) of density values; each curve integrates to about 1 over the grid.
-    Groups with more than ``max_rows_per_group`` rows use a seeded subsample (the same rows for every t).
+    Groups with more than ``max_rows_per_group`` rows use a seeded subsample of their rows, the same rows
+    before and at t and for every t. ``groups`` may pass the sorted distinct labels of ``z`` when the
+    caller has them (the explorer does: finding them costs more on 45,000 rows than the densities).
     """
     a = np.asarray(a, dtype=float).ravel()
     b = np.asarray(b, dtype=float).ravel()
-    z = np.asarray(z).astype(str)
+    z = np.asarray(z)
+    if z.dtype.kind != "U":
+        z = z.astype(str)
     if not a.shape == b.shape == z.shape:
         raise ValueError(f"a, b and z must have the same length, got {a.shape}, {b.shape}, {z.shape}")
+    labels = sorted(set(z.tolist())) if groups is None else [str(g) for g in groups]
     rng = check_random_state(random_state)
     lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
     pad = 0.1 * (hi - lo or 1.0)
     grid = np.linspace(lo - pad, hi + pad, n_grid)
-    curves = {}
-    for when, vals in (("before", a), ("at t", b)):
-        for g in sorted(set(z.tolist())):
-            curves[when, g] = _kde(vals[z == g], grid, max_rows_per_group, rng)
-    return grid, curves
+    before, at_t = {}, {}
+    for g in labels:
+        rows = np.flatnonzero(z == g)
+        if rows.size == 0:
+            raise ValueError(f"group {g!r} has no rows in z")
+        if rows.size > max_rows_per_group:
+            rows = rng.choice(rows, size=max_rows_per_group, replace=False)
+        before["before", g] = _kde(a[rows], grid)
+        at_t["at t", g] = _kde(b[rows], grid)
+    return grid, before | at_t
 
 
 def marginal_densities_figure(

@@ -13,6 +13,7 @@ barycenter with total cost V, (L, D) = ((1 - t)^2 V, t^2 V) on the curve sqrt(D)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +75,18 @@ def _current_layer(test: str, x: dict, y: dict, tooltip: list) -> dict:
     }
 
 
+def _on_canvas(spec: dict) -> dict:
+    """Ask Streamlit's vega-embed for the canvas renderer (``usermeta.embedOptions.renderer``).
+
+    The SVG renderer keeps one DOM node per mark and rewrites their attributes on every data change,
+    which the browser then restyles, lays out and paints; a canvas is one element redrawn in a single
+    pass. Used for the transport view (up to the display cap of points, 1,000 by default); the small
+    panels stay SVG, whose marks carry ARIA labels (t, utility, leakage) for screen readers and the
+    browser tests.
+    """
+    return {**spec, "usermeta": {**spec.get("usermeta", {}), "embedOptions": {"renderer": "canvas"}}}
+
+
 def _pick_params() -> list[dict]:
     """The point selection that a click on a sweep point makes: its ``param`` value, in :data:`PICK`."""
     return [{"name": PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}]
@@ -122,12 +135,12 @@ def transport_at(
     }
     spec = {"height": height, "title": _title("Transport to the barycenter at the chosen t", sub)}
     if not arrows:
-        return data, {**spec, **points_layer}
+        return data, _on_canvas({**spec, **points_layer})
     paths = {
         "mark": {"type": "rule", "color": MUTED, "strokeWidth": 0.6, "opacity": 0.45},
         "encoding": {"x": axis(0, "x0"), "y": axis(1, "y0"), "x2": {"field": "x1"}, "y2": {"field": "y1"}},
     }
-    return data, {**spec, "layer": [paths, points_layer]}
+    return data, _on_canvas({**spec, "layer": [paths, points_layer]})
 
 
 def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tuple[pd.DataFrame, dict]:
@@ -284,22 +297,24 @@ def densities_at(
     z: np.typing.ArrayLike,
     *,
     feature_name: str,
+    groups: Sequence[str] | None = None,
     random_state: int = 0,
     height: int = 300,
 ) -> tuple[pd.DataFrame, dict]:
     """Per-group kernel densities of one feature before (dashed) and at t (solid): columns ``x``,
-    ``density``, ``group`` and ``when`` (see :func:`.transport.density_curves`)."""
+    ``density``, ``group`` and ``when`` (see :func:`.transport.density_curves`; ``groups``, the sorted
+    labels of ``z`` if the caller has them, saves a pass over ``z``)."""
     import pandas as pd
 
-    grid, curves = density_curves(X_col, Xt_col, z, random_state=random_state)
-    groups = sorted({g for _, g in curves})
-    data = pd.concat(
-        [
-            pd.DataFrame({"x": grid, "density": dens, "group": f"group {g}", "when": when})
-            for (when, g), dens in curves.items()
-        ],
-        ignore_index=True,
-    )
+    grid, curves = density_curves(X_col, Xt_col, z, groups=groups, random_state=random_state)
+    keys = list(curves)
+    groups = sorted({g for _, g in keys})
+    data = pd.DataFrame({
+        "x": np.tile(grid, len(keys)),
+        "density": np.concatenate([curves[k] for k in keys]),
+        "group": np.repeat([f"group {g}" for _, g in keys], grid.size),
+        "when": np.repeat([w for w, _ in keys], grid.size),
+    })
     spec = {
         "height": height,
         "title": _title(f"Per-group density of {feature_name}", "dashed: original; solid: at t"),
