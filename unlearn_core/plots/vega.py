@@ -3,8 +3,9 @@
 Each builder returns ``(data, spec)`` for ``st.vega_lite_chart(data, spec)``. The spec does not depend
 on t (only on the fit: axis ranges, V, names), and every t-dependent number is in ``data``. Streamlit
 then updates a Vega view's data in place when only the data changes, while a plotly chart whose figure
-changed is a new element, unmounted and drawn from scratch. On the barycenter page that is the
-difference between about 0.3 s and 0.7-1.0 s per t step in the browser (BENCHMARKS.md, issue 7).
+changed is a new element, unmounted and drawn from scratch. On the barycenter page that took a t
+step in the browser from 0.7-1.0 s to about 0.3 s, and to about 0.2 s once Streamlit's post-run garbage
+collection was turned off (BENCHMARKS.md, issue 7).
 
 The mathematics is the same as in the plotly builders (:mod:`.transport`, :mod:`.frontier`):
 x_t = (1 - t) x + t T_z(x) on the McCann path, ||x - x_t|| = t ||x - T_z(x)||, and for an exact
