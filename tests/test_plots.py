@@ -243,6 +243,8 @@ def test_vega_transport_at_is_the_mccann_point_and_its_spec_ignores_t(world):
     assert_allclose(da[["x0", "y0", "x1", "y1"]].to_numpy(), np.c_[pts.start, pts.end])
     assert [layer["mark"]["type"] for layer in sa["layer"]] == ["rule", "circle"]
     assert _spec_json(sa) == _spec_json(vega.transport_at(pts, t=0.9, arrows=True)[1])
+    # the point views ask Streamlit for a canvas (one element, not one SVG node per point)
+    assert s3["usermeta"]["embedOptions"] == {"renderer": "canvas"} == sa["usermeta"]["embedOptions"]
 
 
 def test_vega_frontier_at_marks_the_nearest_row_and_selects_by_param(frontier):
@@ -287,7 +289,8 @@ def test_vega_densities_integrate_to_one_and_match_the_plotly_curves(world):
     assert _spec_json(s) == _spec_json(vega.densities_at(X[:, 0], X[:, 0], z, feature_name="x1")[1])
     # passing the groups gives the same curves; a label with no rows is an error
     d2, _ = vega.densities_at(X[:, 0], Xt[:, 0], z, feature_name="x1", groups=sorted(set(map(str, z))))
-    assert_allclose(d2["density"], d["density"]) and list(d2["group"]) == list(d["group"])
+    assert_allclose(d2["density"], d["density"])
+    assert list(d2["group"]) == list(d["group"]) and list(d2["when"]) == list(d["when"])
     with pytest.raises(ValueError, match="no rows"):
         vega.densities_at(X[:, 0], Xt[:, 0], z, feature_name="x1", groups=["0", "1", "2", "9"])
 
