@@ -132,15 +132,20 @@ def test_size(name: str) -> float:
     return 10_000 / 70_000 if name == "mnist" and MNIST["split"] == "all" else 0.2
 
 
+def trial_models(name: str, ds: datasets.Dataset, t: int):
+    """Trial t of ``name``: the seeded split and forget set, the original model and the retrained one."""
+    pb = fg.prepare(ds, SPECS[name](t), test_size=test_size(name), random_state=t)
+    orig = fg.train_original(pb, epochs=CONFIG[name]["original_epochs"], random_state=t)
+    return pb, orig, fg.retrain(orig, pb, random_state=t)
+
+
 def run_dataset(name: str, n_trials: int, first_trial: int = 0) -> tuple[pd.DataFrame, dict]:
     cfg = CONFIG[name]
     ds = load(name)
     rows, extra = [], {"mi_wall": [], "n": None}
     for t in range(first_trial, first_trial + n_trials):
-        pb = fg.prepare(ds, SPECS[name](t), test_size=test_size(name), random_state=t)
+        pb, orig, ref = trial_models(name, ds, t)
         extra["n"] = pb.summary()
-        orig = fg.train_original(pb, epochs=cfg["original_epochs"], random_state=t)
-        ref = fg.retrain(orig, pb, random_state=t)
         reps = [fg.original_report(orig, pb, reference=ref), ref]
         for m in ("finetune", "neggrad", "relabel"):
             reps.append(fg.METHODS[m](orig, pb, lam=BASELINE_LAM, epochs=cfg["baseline_epochs"], random_state=t,
@@ -338,9 +343,7 @@ def sweep(name: str, n_trials: int, first_trial: int = 0) -> str:
     ds = load(name)
     rows, gaps = [], []
     for t in range(first_trial, first_trial + n_trials):
-        pb = fg.prepare(ds, SPECS[name](t), test_size=test_size(name), random_state=t)
-        orig = fg.train_original(pb, epochs=CONFIG[name]["original_epochs"], random_state=t)
-        ref = fg.retrain(orig, pb, random_state=t)
+        pb, orig, ref = trial_models(name, ds, t)
         o = fg.original_report(orig, pb)
         gaps.append(ref.ta - o.ta)
         for lam, ep, opts in SWEEP:
