@@ -101,7 +101,9 @@ def test_identical_groups_need_no_cost_beyond_quantisation():
 
 
 def test_default_support_size_and_options():
-    assert default_n_support(100) == 16 and default_n_support(2500) == 50 and default_n_support(10**6) == 100
+    assert default_n_support([300, 700]) == 10 and default_n_support([5000, 9000]) == 50
+    assert default_n_support([10**6, 10**6]) == 100
+    assert default_n_support([50, 4000, 6000]) == 40  # a group under 10% of the rows does not set k
     X, z = _world(400)
     with pytest.raises(ValueError, match="n_support"):
         fit_barycenter(X, z, method="ot-randomized", n_support=0)
