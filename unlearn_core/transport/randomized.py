@@ -33,7 +33,9 @@ equality on the plan's support). V = sum_z w_z <Gamma_z, M_z> is the W2^2 of eac
   AUC 0.62-0.67 on German at t = 1); the entropic dual is unique, and the soft walls average the cell
   masses' sampling error ~ sqrt(k / n_z) over neighbouring cells. ``smoothing=0`` gives the hard cells.
 
-Every row keeps its draw J for every t, so the McCann path X_t = (1 - t) X + t y_J moves points along
+A row's draw is a function of the row (its values, group, the seed, and its rank among identical rows
+of the batch), not of its position, so it is the same alone or in any batch. Every row keeps its draw J
+for every t, so the McCann path X_t = (1 - t) X + t y_J moves points along
 straight lines and t = 1 is the randomised barycenter. Along an optimal plan the displacement
 interpolation is a W2 geodesic, so D(t) = t^2 E||X - y_J||^2 = t^2 V and L(t) = (1 - t)^2 V exactly in
 expectation over the draws; on a sample they hold up to the draws' noise (tested).
@@ -96,10 +98,31 @@ class _RandomizedMapper:
     chunk: int = 8192
     max_eval: int = 1000
 
+    def uniforms(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """One uniform number per row, a function of the row itself: its values, its group, the seed, and
+        how many identical rows of its group come before it in ``X``.
+
+        So a row gets the same draw alone or inside any batch, chunks of a large batch never share their
+        random numbers, and identical rows (duplicates in tabular data) still get independent draws, which
+        is what splits an atom's mass across support points as its plan does.
+        """
+        import pandas as pd
+
+        frame = pd.DataFrame(np.ascontiguousarray(X))
+        frame["_group"] = codes
+        h = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+        rank = pd.Series(h).groupby(h).cumcount().to_numpy(dtype=np.uint64)
+        with np.errstate(over="ignore"):  # splitmix64: wrapping arithmetic is the point
+            x = h ^ np.uint64(self.seed) ^ (rank * np.uint64(0x9E3779B97F4A7C15))
+            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            x ^= x >> np.uint64(31)
+        return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
+
     def draws(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Index J of the support point each row is sent to (same rows, same seed: same draws)."""
+        """Index J of the support point each row is sent to (see :meth:`uniforms` for the randomness)."""
         n = X.shape[0]
-        u = np.random.default_rng(np.random.SeedSequence([self.seed, n])).random(n)
+        u = self.uniforms(X, codes)
         J = np.empty(n, dtype=np.int64)
         k = self.support.shape[0]
         for g, plan in enumerate(self.plans):
