@@ -104,24 +104,28 @@ def check_scalar(
     hi_ok = max_val is None or (value <= max_val if include_boundaries in ("both", "right") else value < max_val)
     if not (lo_ok and hi_ok):
         left = "[" if include_boundaries in ("both", "left") else "("
-        right = "]" if include_boundaries in ("both", "right") else ")"
+        right = "]" if include_boundaries in ("both", "right") and max_val is not None else ")"
+        left = left if min_val is not None else "("
         lo = "-inf" if min_val is None else f"{min_val:g}"
         hi = "inf" if max_val is None else f"{max_val:g}"
         raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value:g}")
     return value
 
 
-def check_option(value: Any, name: str, options: Iterable[Any]) -> Any:
-    """Check that ``value`` is one of ``options`` (names of a registry); return it."""
+def check_option(value: Any, name: str, options: Iterable[Any], *, what: str | None = None) -> Any:
+    """Check that ``value`` is one of ``options`` (the names of a registry); return it.
+
+    ``what`` names the kind of thing in the message ("barycenter method"); default ``name``.
+    """
     opts = list(options)
     if isinstance(value, str) and value in opts:
         return value
-    if not isinstance(value, str) and any(value is o for o in opts):
-        return value
-    if not isinstance(value, (str, type(None))) and all(isinstance(o, str) for o in opts):
+    if not isinstance(value, str) and all(isinstance(o, str) for o in opts):
         raise TypeError(f"{name} must be a string, one of {', '.join(map(str, opts))}; got "
                         f"{type(value).__name__} {_show(value)}")
-    raise ValueError(f"unknown {name} {_show(value)}; choose one of {', '.join(map(str, opts))}")
+    if not isinstance(value, str) and any(value is o for o in opts):
+        return value
+    raise ValueError(f"unknown {what or name} {_show(value)}; {name} must be one of {', '.join(map(str, opts))}")
 
 
 def check_n_boot(n_boot: Any, name: str = "n_boot") -> int:
