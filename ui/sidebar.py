@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv as _csv
 import hashlib
-import io
+import uuid
 
-import pandas as pd
 import streamlit as st
 
 from unlearn_core import datasets
+from unlearn_core.datasets import usercsv
 
-from .cache import from_upload
-from .errors import show_error
+from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
+from .errors import md_text, show_error
 from .state import UPLOAD, UploadedCSV, bound_key, commit, state
 
 UPLOAD_LABEL = "Upload CSV…"
@@ -26,45 +25,27 @@ def _dataset_label(name: str) -> str:
     return spec.title if spec is not None else name
 
 
-def _csv_columns(data: bytes, name: str) -> list[str]:
-    """Column names of an uploaded CSV (header only), for the pickers; ``from_csv`` does the full checks.
-
-    Uses the data layer's own decoding and delimiter sniffing so a bad file gets the same message here
-    as from ``from_csv`` (proposed as a public ``datasets.csv_columns``; until then the private helpers,
-    with a plain pandas fallback).
-    """
-    try:
-        from unlearn_core.datasets import usercsv
-
-        text = usercsv._decode(data, name)
-        delim = usercsv._sniff(text, name)
-        first = next(ln for ln in text.splitlines() if ln.strip())
-        return [c.strip() for c in next(_csv.reader([first], delimiter=delim))]
-    except (ImportError, AttributeError):
-        frame = pd.read_csv(io.BytesIO(data[: 1 << 20]), sep=None, engine="python", nrows=5)
-        return [str(c) for c in frame.columns]
+def _session_token() -> str:
+    """A random token of this browser session (keys its upload's caches; never shown or shared)."""
+    return st.session_state.setdefault("_session_token", uuid.uuid4().hex)
 
 
 def _upload_flow() -> None:
     s = state()
     file = st.file_uploader(
         "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "tsv"], key="upload_file",
-        help=f"Up to {MAX_UPLOAD_MB} MB. Categorical columns are one-hot encoded; rows with missing values dropped.",
+        help=f"Up to {MAX_UPLOAD_MB} MB and {usercsv.MAX_DESIGN_CELLS:,} cells after one-hot encoding. "
+        "Categorical columns are one-hot encoded; rows with missing values dropped.",
     )
     if file is None:
         if s.upload is not None:
-            st.caption(f"Using **{s.upload.filename}** (Z = {s.upload.sensitive}).")
+            st.caption(f"Using **{md_text(s.upload.filename)}** (Z = {md_text(s.upload.sensitive)}).")
         return
     data = file.getvalue()
     try:
-        columns = _csv_columns(data, file.name)
+        columns = datasets.csv_columns(data, name=file.name)
     except Exception as exc:  # noqa: BLE001 - any parse error is the user's file, shown as a message
         show_error(f"Reading {file.name}", exc)
-        return
-    if len(columns) < 2:
-        show_error("Reading the CSV header", ValueError(
-            f"{file.name!r} has {len(columns)} column(s); a target or sensitive column plus at least one feature "
-            "is needed. Check the delimiter (comma, semicolon or tab)."))
         return
     sha = hashlib.sha256(data).hexdigest()
     with st.form("upload_columns", border=False):
@@ -76,15 +57,20 @@ def _upload_flow() -> None:
     if not go:
         return
     target = None if target == "(none)" else target
+    upload = UploadedCSV(file.name, sha, data, target, sensitive, tuple(features) or None, _session_token())
+    key = data_key(UPLOAD, upload=upload)
     try:
         ds = from_upload(data, file.name, target, sensitive, tuple(features) or None)
     except Exception as exc:  # noqa: BLE001 - DatasetError carries the fix; anything else is shown too
         show_error(f"Loading {file.name}", exc)
         return
-    s.upload = UploadedCSV(file.name, sha, data, target, sensitive, tuple(features) or None)
+    s.upload = upload
     s.sensitive = sensitive
-    st.success(f"Loaded {file.name}: {ds.n_samples} rows, {ds.n_features} features, Z = {ds.sensitive} "
-               f"with {len(ds.groups)} groups.")
+    st.session_state[UPLOAD_DATASET_KEY] = (key, ds)  # this session's only copy (ui.cache.load_data)
+    st.success(f"Loaded {md_text(file.name)}: {ds.n_samples} rows, {ds.n_features} features, "
+               f"Z = {md_text(ds.sensitive)} with {len(ds.groups)} groups.")
+    if ds.notes:
+        st.caption(md_text("; ".join(ds.notes)))
 
 
 def render_sidebar() -> None:

@@ -56,6 +56,7 @@ class UploadedCSV:
     target: str | None
     sensitive: str
     features: tuple[str, ...] | None
+    session: str = ""  # a token of the owning session: derived caches are keyed by it, never shared
 
 
 @dataclass
