@@ -31,9 +31,9 @@ class DataKey:
     seed: int | None = None  # only for loaders that take random_state (synthetic data)
     upload_sha: str = ""
     filename: str = ""
-    session: str = ""  # an upload's owner session: its key never matches another session's
     target: str | None = None
     features: tuple[str, ...] | None = None
+    session: str = ""  # an upload's owner session: its key never matches another session's
 
     @property
     def label(self) -> str:

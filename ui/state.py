@@ -224,6 +224,9 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
     if (v := get("dataset")) is not None:
         if v in known:
             st_.dataset = v
+        elif v == UPLOAD:
+            st_.notices.append(f"The link points to an uploaded file, which stays in the session that uploaded it; "
+                               f"showing {st_.dataset!r} instead (upload the file again to see it here).")
         else:
             st_.notices.append(f"Unknown dataset {v!r} in the link; showing {st_.dataset!r} instead.")
     if (v := get("z")) is not None:
