@@ -48,5 +48,5 @@ def engine_errors(what: str, *, stop: bool = True) -> Iterator[None]:
 
 
 def notice(message: str) -> None:
-    """A value from the link or the session could not be used; say what was used instead."""
-    st.warning(message, icon=":material/link_off:")
+    """A value from the link or the session could not be used; say what was used instead (as plain text)."""
+    st.warning(md_text(message), icon=":material/link_off:")

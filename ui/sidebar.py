@@ -8,10 +8,12 @@ import uuid
 import streamlit as st
 
 from unlearn_core import datasets
+from unlearn_core._validation import SEED_MAX
 from unlearn_core.datasets import usercsv
 
 from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
 from .errors import md_text, show_error
+from .nav import registered_pages, start_page
 from .state import UPLOAD, UploadedCSV, bound_key, commit, state
 
 UPLOAD_LABEL = "Upload CSV…"
@@ -99,7 +101,7 @@ def render_sidebar() -> None:
             elif choices:
                 st.caption(f"Sensitive attribute Z: **{choices[0]}**")
             st.caption(spec.description)
-        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=bound_key("seed"),
+        st.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key=bound_key("seed"),
                         on_change=commit, args=("seed",), disabled=False,
                         help="Seeds the synthetic data, the train/test split and every stochastic fit.")
         st.toggle("Lesson mode", key=bound_key("lesson"), on_change=commit, args=("lesson",),
@@ -114,6 +116,11 @@ def _dataset_changed() -> None:
 def show_notices() -> None:
     """Show (once) the messages about URL values that could not be used."""
     s = state()
+    requested = start_page()
+    pages = [p.url_path for p in registered_pages()]
+    if requested and pages and requested not in pages and not st.session_state.get("_page_notice_done"):
+        st.session_state["_page_notice_done"] = True
+        s.notices.append(f"There is no page {requested[:40]!r}; showing {s.page or 'home'!r} instead.")
     for msg in s.notices:
-        st.warning(msg, icon=":material/link_off:")
+        st.warning(md_text(msg), icon=":material/link_off:")
     s.notices.clear()
