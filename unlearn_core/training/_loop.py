@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._utils import RandomState, as_2d_float, limit_threads, seed_from
-from .._validation import check_scalar, check_seed
+from .._validation import check_labels, check_scalar, check_seed
 from ..models import make_model, to_tensor
 from ._types import ModelSpec, Scaler, TrainResult
 
@@ -244,8 +244,8 @@ def fit(
               random_state=random_state, num_threads=num_threads)
     start = time.perf_counter()
     X = as_2d_float(X, "X")
-    y = np.asarray(y)
-    z = np.asarray(z)
+    z = check_labels(z, "z")  # NaN / None / mixed types are not a group
+    y = check_labels(y, "y") if task == "classification" else np.asarray(y)
     if not (len(y) == len(z) == len(X)):
         raise ValueError(f"X, y and z must have the same number of rows, got {len(X)}, {len(y)} and {len(z)}")
     if lam > 0:

@@ -96,7 +96,7 @@ def fit_barycenter(
     start = time.perf_counter()
     columns = tuple(str(c) for c in X.columns) if isinstance(X, pd.DataFrame) else None
     arr = as_2d_float(X)
-    codes, labels = encode_groups(np.asarray(z))
+    codes, labels = encode_groups(z)  # NaN / None / mixed label types refused, naming z
     if codes.shape[0] != arr.shape[0]:
         raise ValueError(
             f"X has {arr.shape[0]} rows but z has {codes.shape[0]} labels; align them row by row"
