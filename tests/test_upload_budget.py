@@ -132,3 +132,65 @@ def test_an_upload_stays_out_of_other_sessions_and_of_the_shared_cache(monkeypat
     assert ui.cache.UPLOAD_DATASET_KEY not in b.session_state
     # and no uploaded dataset ever went through the cross-session cache
     assert all(k.name != "upload" for k in shared_keys), shared_keys
+
+
+def _smallest_valid_csv() -> bytes:
+    """The smallest file from_csv accepts: two groups of MIN_GROUP_ROWS rows (two classes as large)."""
+    n = max(usercsv.MIN_ROWS, 2 * usercsv.MIN_GROUP_ROWS)
+    rows = ["age,score,sex,label"] + [f"{20 + i},{(7 * i) % 11}.5,{'FM'[i % 2]},{(i // 2) % 2}" for i in range(n)]
+    data = ("\n".join(rows) + "\n").encode()
+    assert usercsv.from_csv(data, target="label", sensitive="sex").group_counts().min() == usercsv.MIN_GROUP_ROWS
+    return data
+
+
+def test_the_smallest_valid_upload_works_on_the_pages():
+    """It used to pass from_csv and then fail on every page with "lower n_folds" (which the user cannot do)."""
+    at = open_app()
+    at.selectbox(key="_w_dataset").set_value("upload").run()
+    at.file_uploader(key="upload_file").set_value(("tiny.csv", _smallest_valid_csv(), "text/csv")).run()
+    at.selectbox(key="upload_target").set_value("label")
+    at.selectbox(key="upload_sensitive").set_value("sex")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.switch_page("pages/barycenter.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "n_folds" not in errors and not errors, errors
+
+
+FORMULA = '=HYPERLINK("http://e.invalid","x")'
+
+
+def test_user_text_is_shown_as_text_and_exported_without_formulas():
+    import io
+
+    import pandas as pd
+
+    import ui.cache
+    from unlearn_core.datasets import safe_csv
+
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["age", "=cmd|' /C calc'!A0", "sex", "label"])
+    writer.writerows([20 + i, FORMULA if i % 2 else "plain", "FM"[i % 2], (i // 2) % 2] for i in range(60))
+    name = "**bold**[link](http://e.invalid).csv"
+    at = open_app()
+    at.selectbox(key="_w_dataset").set_value("upload").run()
+    at.file_uploader(key="upload_file").set_value((name, buf.getvalue().encode(), "text/csv")).run()
+    at.selectbox(key="upload_target").set_value("label")
+    at.selectbox(key="upload_sensitive").set_value("sex")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    success = " ".join(s.value for s in at.success)
+    assert "Loaded \\*\\*bold\\*\\*\\[link\\](http://e.invalid).csv" in success, success
+    # the export of the transformed data (ui.cache.transformed_csv) writes its frame with safe_csv
+    _, ds = at.session_state[ui.cache.UPLOAD_DATASET_KEY]
+    frame = ds.X.copy()
+    frame["sex"] = ds.z.to_numpy()
+    assert any(str(c).startswith("=") for c in frame.columns)  # the raw one-hot names carry the formula
+    back = pd.read_csv(io.BytesIO(safe_csv(frame)), dtype=str)
+    cells = [str(c) for c in back.columns] + back.to_numpy().ravel().tolist()
+    assert not any(c.startswith(("=", "+", "@")) for c in cells), [c for c in cells if c[:1] in "=+@"]
+    assert "'" + FORMULA in " ".join(back.columns) or any(c.startswith("'=cmd") for c in back.columns)
