@@ -106,7 +106,8 @@ def test_design_matrix_budget_is_checked_before_one_hot(monkeypatch):
     with pytest.raises(DatasetError) as info:
         _load(_rows())
     msg = str(info.value)
-    assert "60 x 5 design matrix" in msg and "drop 1 categorical column(s) from features: job (3 levels)" in msg, msg
+    assert "60 x 5 design matrix" in msg, msg
+    assert "drop 1 categorical column(s) from features: job (3 levels)" in msg, msg
 
 
 def test_raw_cell_budget_is_checked_before_parsing(monkeypatch):

@@ -91,7 +91,8 @@ def test_many_category_upload_is_refused_before_the_matrix_is_built(big_csv, mon
         at.button[0].click().run()  # "Use this file"
     assert not at.exception, [e.value for e in at.exception]
     errors = " ".join(e.value for e in at.error)
-    assert "8,000 x 24,900 design matrix" in errors and "drop" in errors and "c0 (50 levels)" in errors, errors
+    assert "8,000 x 24,900 design matrix" in errors, errors
+    assert "drop" in errors and "c0 (50 levels)" in errors, errors
     assert "one\\_hot ran" not in errors and "one_hot ran" not in errors
     assert at.session_state["app"].upload is None
     print(f"peak memory growth {mem.growth / MB:.0f} MB (VmHWM reset: {mem.hwm})")
@@ -137,14 +138,16 @@ def test_an_upload_stays_out_of_other_sessions_and_of_the_shared_cache(monkeypat
 def _smallest_valid_csv() -> bytes:
     """The smallest file from_csv accepts: two groups of MIN_GROUP_ROWS rows (two classes as large)."""
     n = max(usercsv.MIN_ROWS, 2 * usercsv.MIN_GROUP_ROWS)
-    rows = ["age,score,sex,label"] + [f"{20 + i},{(7 * i) % 11}.5,{'FM'[i % 2]},{(i // 2) % 2}" for i in range(n)]
+    rows = ["age,score,sex,label"] + [f"{20 + i},{(7 * i) % 11}.5,{'FM'[i % 2]},{(i // 2) % 2}"
+                                      for i in range(n)]
     data = ("\n".join(rows) + "\n").encode()
-    assert usercsv.from_csv(data, target="label", sensitive="sex").group_counts().min() == usercsv.MIN_GROUP_ROWS
+    ds = usercsv.from_csv(data, target="label", sensitive="sex")
+    assert ds.group_counts().min() == usercsv.MIN_GROUP_ROWS
     return data
 
 
 def test_the_smallest_valid_upload_works_on_the_pages():
-    """It used to pass from_csv and then fail on every page with "lower n_folds" (which the user cannot do)."""
+    """It used to pass from_csv, then fail on every page with "lower n_folds" (the user cannot do that)."""
     at = open_app()
     at.selectbox(key="_w_dataset").set_value("upload").run()
     at.file_uploader(key="upload_file").set_value(("tiny.csv", _smallest_valid_csv(), "text/csv")).run()
@@ -162,14 +165,13 @@ FORMULA = '=HYPERLINK("http://e.invalid","x")'
 
 
 def test_user_text_is_shown_as_text_and_exported_without_formulas():
+    import csv
     import io
 
     import pandas as pd
 
     import ui.cache
     from unlearn_core.datasets import safe_csv
-
-    import csv
 
     buf = io.StringIO()
     writer = csv.writer(buf)

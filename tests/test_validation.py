@@ -29,7 +29,8 @@ Z_MIXED = [1] * (N // 2) + ["1"] * (N // 2)
 X_INF = X.copy()
 X_INF[3, 1] = np.inf
 DS = datasets.load("toy-gaussians", n_samples=200, random_state=0)
-CSV = ("a,b,sex,label\n" + "\n".join(f"{i},{i % 7}.5,{'FM'[i % 2]},{i % 3 == 0:d}" for i in range(60))).encode()
+CSV = ("a,b,sex,label\n" + "\n".join(f"{i},{i % 7}.5,{'FM'[i % 2]},{i % 3 == 0:d}"
+                                      for i in range(60))).encode()
 
 
 def est(**kw):
@@ -64,7 +65,8 @@ BAD = [
     ("estimate seed 10**30", est(random_state=10**30), ValueError, "random_state"),
     ("estimate seed float", est(random_state=1.5), TypeError, "random_state"),
     ("estimate seed string", est(random_state="0"), TypeError, "random_state"),
-    ("estimate seed legacy RandomState", est(random_state=np.random.RandomState(0)), TypeError, "random_state"),
+    ("estimate seed legacy RandomState", est(random_state=np.random.RandomState(0)), TypeError,
+     "random_state"),
     ("estimate z NaN", est(z=Z_NAN), ValueError, "z"),
     ("estimate z None", est(z=Z_NONE), ValueError, "z"),
     ("estimate z mixed types", est(z=Z_MIXED), TypeError, "z"),
@@ -98,7 +100,8 @@ BAD = [
     # datasets
     ("load name type", lambda: datasets.load(3), TypeError, "name"),
     ("load unknown", lambda: datasets.load("nope"), ValueError, "dataset"),
-    ("load seed negative", lambda: datasets.load("toy-gaussians", random_state=-1), ValueError, "random_state"),
+    ("load seed negative", lambda: datasets.load("toy-gaussians", random_state=-1), ValueError,
+     "random_state"),
     ("load unknown option", lambda: datasets.load("toy-gaussians", bogus=1), ValueError, "bogus"),
     ("load n_samples tiny", lambda: datasets.load("toy-gaussians", n_samples=5), ValueError, "n_samples"),
     ("split test_size 0", lambda: datasets.split(DS, test_size=0.0), ValueError, "test_size"),
@@ -108,9 +111,10 @@ BAD = [
     ("from_csv target type", lambda: datasets.from_csv(CSV, target=3, sensitive="sex"), ValueError, "target"),
     ("from_csv sensitive None", lambda: datasets.from_csv(CSV, target="label", sensitive=None), ValueError,
      "sensitive"),
-    ("from_csv task", lambda: datasets.from_csv(CSV, target="label", sensitive="sex", task="ranking"), ValueError,
-     "task"),
-    ("from_csv source", lambda: datasets.from_csv(12345, target="label", sensitive="sex"), ValueError, "source"),
+    ("from_csv task", lambda: datasets.from_csv(CSV, target="label", sensitive="sex", task="ranking"),
+     ValueError, "task"),
+    ("from_csv source", lambda: datasets.from_csv(12345, target="label", sensitive="sex"), ValueError,
+     "source"),
     # training
     ("train lam negative", tr(lam=-1.0), ValueError, "lam"),
     ("train lam nan", tr(lam=float("nan")), ValueError, "lam"),
@@ -141,7 +145,8 @@ BAD = [
     ("probe_attack attackers", lambda: audit.probe_attack(X, Z, attackers=()), ValueError, "attackers"),
     ("probe_attack seed", lambda: audit.probe_attack(X, Z, random_state=-1), ValueError, "random_state"),
     ("probe_attack z NaN", lambda: audit.probe_attack(X, Z_NAN), ValueError, "z"),
-    ("certificate n_boot 1", lambda: audit.certificate(DS, method="gaussian", n_boot=1), ValueError, "n_boot"),
+    ("certificate n_boot 1", lambda: audit.certificate(DS, method="gaussian", n_boot=1), ValueError,
+     "n_boot"),
     ("certificate t", lambda: audit.certificate(DS, method="gaussian", t=2.0), ValueError, "t"),
     ("certificate seed", lambda: audit.certificate(DS, method="gaussian", random_state=2**40), ValueError,
      "random_state"),
@@ -150,7 +155,8 @@ BAD = [
     ("analytic ts", lambda: analytic_frontier(DS, ts=[0.5, 2.0]), ValueError, "t"),
     ("analytic seed", lambda: analytic_frontier(DS, random_state=-1), ValueError, "random_state"),
     ("trained lambdas", lambda: trained_frontier(DS, lambdas=[-1.0]), ValueError, "lambdas"),
-    ("trained seed", lambda: trained_frontier(DS, lambdas=[0.0], random_state=1.5), TypeError, "random_state"),
+    ("trained seed", lambda: trained_frontier(DS, lambdas=[0.0], random_state=1.5), TypeError,
+     "random_state"),
     ("trained epochs", lambda: trained_frontier(DS, lambdas=[0.0], epochs=-1), ValueError, "epochs"),
 ]
 
@@ -255,7 +261,7 @@ def test_nan_estimate_becomes_a_message(monkeypatch):
     from unlearn_core.leakage import _registry
 
     spec = _registry.method_spec("gaussian")
-    monkeypatch.setitem(_registry._REGISTRY, "gaussian",
-                        _registry.MethodSpec(**{**spec.as_dict(), "fn": lambda *a, **k: _registry._Core(raw=np.nan)}))
+    nan_core = _registry.MethodSpec(**{**spec.as_dict(), "fn": lambda *a, **k: _registry._Core(raw=np.nan)})
+    monkeypatch.setitem(_registry._REGISTRY, "gaussian", nan_core)
     with pytest.raises(ValueError, match="returned nan"):
         leakage.estimate(X, Z, method="gaussian")

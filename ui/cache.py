@@ -59,8 +59,8 @@ def data_key(name: str, *, sensitive: str = "", seed: int = 0, upload: UploadedC
     if name == UPLOAD:
         if upload is None:
             raise ValueError("no CSV uploaded yet: choose a file in the sidebar")
-        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.filename, upload.target, upload.features,
-                       upload.session)
+        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.filename, upload.target,
+                       upload.features, upload.session)
     params = _loader_params(name)
     takes_seed = params is None or "random_state" in params
     return DataKey(name, sensitive, seed if takes_seed else None)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-import re
 
 import streamlit as st
-
 
 # the characters that start Markdown / HTML structure inline (emphasis, code, links, HTML, math, tables)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|#])")

@@ -27,7 +27,7 @@ import numpy as np
 import streamlit as st
 
 from unlearn_core import datasets
-from unlearn_core._validation import SEED_MAX, check_seed
+from unlearn_core._validation import check_seed
 
 STATE_KEY = "app"
 UPLOAD = "upload"  # pseudo dataset name of the user's CSV
@@ -226,8 +226,9 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         if v in known:
             st_.dataset = v
         elif v == UPLOAD:
-            st_.notices.append(f"The link points to an uploaded file, which stays in the session that uploaded it; "
-                               f"showing {st_.dataset!r} instead (upload the file again to see it here).")
+            st_.notices.append("The link points to an uploaded file, which stays in the session that "
+                               f"uploaded it; showing {st_.dataset!r} instead (upload the file again "
+                               "to see it here).")
         else:
             st_.notices.append(f"Unknown dataset {_short(v)} in the link; showing {st_.dataset!r} instead.")
     if (v := get("z")) is not None:
@@ -236,8 +237,8 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         try:
             st_.seed = check_seed(int(v.strip()), "seed", allow_generator=False, allow_none=False)
         except (TypeError, ValueError):
-            st_.notices.append(f"Seed {_short(v)} in the link is not an integer in [0, 2**32 - 1] (numpy's seed "
-                               f"range); using {st_.seed}.")
+            st_.notices.append(f"Seed {_short(v)} in the link is not an integer in [0, 2**32 - 1] "
+                               f"(numpy's seed range); using {st_.seed}.")
     for k in ("method", "estimator", "page"):
         if (v := get(k)) is not None:
             setattr(st_, k, v)  # validated by the page that owns the knob
@@ -246,8 +247,8 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         if v.strip().lower() in _TRUE | _FALSE:
             st_.lesson = v.strip().lower() in _TRUE
         else:
-            st_.notices.append(f"Lesson mode {_short(v)} in the link is not 1 / 0 (or true / false); lesson mode "
-                               "is off.")
+            st_.notices.append(f"Lesson mode {_short(v)} in the link is not 1 / 0 (or true / false); "
+                               "lesson mode is off.")
     for knob in PAGE_KNOBS:
         if (v := get(knob.key)) is None:
             continue
@@ -273,7 +274,7 @@ def _short(v: str, limit: int = 40) -> str:
 
 
 def _parse_t(t_raw: str | None, lam_raw: str | None, st_: AppState) -> None:
-    """Apply ``t`` (or else ``λ``, t = λ / (1 + λ)) from a link; every value not used as given gets a notice.
+    """Apply ``t`` (or else ``λ``: t = λ / (1 + λ)) from a link; a value not used as given gets a notice.
 
     t must be a number in [0, 1] and λ a number >= 0 (``inf`` is t = 1); values outside are clamped to the
     nearest end, values between grid points are snapped to the slider's grid, and each is named.
@@ -295,12 +296,14 @@ def _parse_t(t_raw: str | None, lam_raw: str | None, st_: AppState) -> None:
             st_.notices.append(f"t = {_short(raw)} in the link is outside [0, 1]; using t = {t:g}.")
     else:
         if x < 0:
-            st_.notices.append(f"λ = {_short(raw)} in the link is negative (λ ≥ 0); using λ = 0 (t = 0).")
+            st_.notices.append(f"λ = {_short(raw)} in the link is negative (λ ≥ 0); using λ = 0 "
+                               "(t = 0).")
             x = 0.0
         t = 1.0 if math.isinf(x) else x / (1.0 + x)
     st_.set_t(t)
     if not math.isclose(st_.t, t, abs_tol=1e-9) and (name == "λ" or t == x):
-        st_.notices.append(f"{name} = {_short(raw)} in the link is between the slider's steps; using t = {st_.t:g}"
+        st_.notices.append(f"{name} = {_short(raw)} in the link is between the slider's steps; "
+                           f"using t = {st_.t:g}"
                            + ("." if name == "t" else f" (λ = {_fmt(st_.lam)})."))
     if t_raw is not None and lam_raw is not None:
         try:

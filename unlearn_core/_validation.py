@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -100,8 +100,10 @@ def check_scalar(
             raise ValueError(f"{name} must be a number, got NaN")
         if math.isinf(value) and not allow_inf:
             raise ValueError(f"{name} must be finite, got {value}")
-    lo_ok = min_val is None or (value >= min_val if include_boundaries in ("both", "left") else value > min_val)
-    hi_ok = max_val is None or (value <= max_val if include_boundaries in ("both", "right") else value < max_val)
+    closed_lo = include_boundaries in ("both", "left")
+    closed_hi = include_boundaries in ("both", "right")
+    lo_ok = min_val is None or (value >= min_val if closed_lo else value > min_val)
+    hi_ok = max_val is None or (value <= max_val if closed_hi else value < max_val)
     if not (lo_ok and hi_ok):
         left = "[" if include_boundaries in ("both", "left") else "("
         right = "]" if include_boundaries in ("both", "right") and max_val is not None else ")"
@@ -125,7 +127,8 @@ def check_option(value: Any, name: str, options: Iterable[Any], *, what: str | N
                         f"{type(value).__name__} {_show(value)}")
     if not isinstance(value, str) and any(value is o for o in opts):
         return value
-    raise ValueError(f"unknown {what or name} {_show(value)}; {name} must be one of {', '.join(map(str, opts))}")
+    raise ValueError(f"unknown {what or name} {_show(value)}; {name} must be one of "
+                     f"{', '.join(map(str, opts))}")
 
 
 def check_n_boot(n_boot: Any, name: str = "n_boot") -> int:
@@ -177,8 +180,8 @@ def check_labels(z: Any, name: str = "z", *, n_rows: int | None = None) -> np.nd
         bad = ~np.isfinite(arr)
         if bad.any():
             raise ValueError(
-                f"{name} has {int(bad.sum())} missing or infinite label(s) (NaN/inf); drop or impute those rows: "
-                "a missing value is not a group")
+                f"{name} has {int(bad.sum())} missing or infinite label(s) (NaN/inf); drop or impute those "
+                "rows: a missing value is not a group")
     elif arr.dtype.kind == "O":
         kinds: set[str] = set()
         n_missing = 0
@@ -214,11 +217,4 @@ def _is_pd_na(v: Any) -> bool:
         return False
 
 
-def check_in(value: Any, name: str, allowed: Collection[Any]) -> Any:
-    """``value`` must be one of ``allowed`` (any hashable values); return it."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {sorted(map(str, allowed))}, got {_show(value)}")
-    return value
-
-
-__all__ = ["SEED_MAX", "check_in", "check_labels", "check_n_boot", "check_option", "check_scalar", "check_seed"]
+__all__ = ["SEED_MAX", "check_labels", "check_n_boot", "check_option", "check_scalar", "check_seed"]

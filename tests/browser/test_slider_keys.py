@@ -32,6 +32,8 @@ def test_sixty_fast_arrow_presses_on_the_t_slider_all_count(app_url, browser_pag
     final = _expected(0.0)
     assert final == pytest.approx(0.5)
     page = browser_page
+    console = []  # a frozen run shows why here (e.g. Streamlit's "Cached ForwardMsg MISS")
+    page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
     open_page(page, app_url + "/barycenter?t=0")
     slider = slider_input(page, "how far along the path")
     assert slider.get_attribute("aria-valuetext") == "0.00"
@@ -40,8 +42,12 @@ def test_sixty_fast_arrow_presses_on_the_t_slider_all_count(app_url, browser_pag
         for _ in range(n):
             page.keyboard.press(key)
             page.wait_for_timeout(50)
-    wait_idle(page, settle_ms=1000)
-    page.wait_for_function(f"() => new URL(location.href).searchParams.get('t') === '{final:g}'", timeout=60_000)
+    try:
+        wait_idle(page, settle_ms=1000)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the browser's console, which says why
+        raise AssertionError(f"the app did not become idle after the presses; console: {console[-5:]}") from exc
+    in_url = f"() => new URL(location.href).searchParams.get('t') === '{final:g}'"
+    page.wait_for_function(in_url, timeout=60_000)
     assert slider.get_attribute("aria-valuetext") == f"{final:.2f}"
     # the engine computed the panels at that t (the frontier's "current" marker is drawn from the state)
     page.wait_for_function(f"() => ({JS_VEGA_CURRENT_T})('Utility vs leakage') === {final:g}", timeout=60_000)

@@ -583,9 +583,9 @@ def from_csv(
             rare = rare[rare < MIN_CLASS_ROWS]
             if not rare.empty:
                 raise DatasetError(
-                    f"target {target!r}: class(es) {[str(v) for v in rare.index]} have only {rare.tolist()} "
-                    f"row(s); each class needs at least {MIN_CLASS_ROWS} (with fewer a class can miss the test "
-                    "split and its AUC is undefined): merge or drop rare classes"
+                    f"target {target!r}: class(es) {[str(v) for v in rare.index]} have only "
+                    f"{rare.tolist()} row(s); each class needs at least {MIN_CLASS_ROWS} (with fewer a class "
+                    "can miss the test split and its AUC is undefined): merge or drop rare classes"
                 )
         notes.append(f"task: {chosen_task}" + (" (inferred)" if task is None else ""))
 

@@ -221,7 +221,8 @@ def _bounded(raw: float, ci: tuple[float, float] | None, is_mi: bool, h_z: float
         return value, None
     lo, hi = ci
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError(f"the resampling interval is not finite ({lo}, {hi}); lower n_boot's demands or use more rows")
+        raise ValueError(f"the resampling interval is not finite ({lo}, {hi}); use more rows or another "
+                         "method")
     if not lo <= raw <= hi:
         diagnostics["ci_widened_to_estimate"] = (lo, hi)
         lo, hi = min(lo, raw), max(hi, raw)
@@ -286,10 +287,12 @@ def estimate(
         ``ValueError`` that says why instead of returning NaN.
     """
     if not isinstance(method, str):
-        raise TypeError(f"method must be a string (one of {', '.join(methods())}), got {type(method).__name__}")
+        raise TypeError(f"method must be a string (one of {', '.join(methods())}), got "
+                        f"{type(method).__name__}")
     spec = method_spec(method)
     n_boot = check_n_boot(n_boot)
-    ci_level = check_scalar(ci_level, "ci_level", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
+    ci_level = check_scalar(ci_level, "ci_level", float, min_val=0.0, max_val=1.0,
+                            include_boundaries="neither")
     check_seed(random_state)
     if n_threads is not None:
         n_threads = check_scalar(n_threads, "n_threads", int, min_val=1)

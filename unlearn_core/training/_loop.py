@@ -354,8 +354,8 @@ def fit(
             if not diverged and not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
                 # the losses were finite but an update was not (e.g. lr = inf): report it as divergence
                 diverged = True
-                message = (f"training diverged at epoch {epoch} (by step {step}): the weights became non-finite; "
-                           f"lower lr (now {lr:g}) or lam (now {lam:g})")
+                message = (f"training diverged at epoch {epoch} (by step {step}): the weights became "
+                           f"non-finite; lower lr (now {lr:g}) or lam (now {lam:g})")
             means = (sums / n_b).tolist()
             last = {"task_loss": means[0], "reg": means[1], "total": means[2]}
             row = {"epoch": epoch, "step": step, **last}
@@ -371,8 +371,8 @@ def fit(
     if not diverged and not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
         # the last step's loss was finite but the update was not (e.g. lr = inf): the weights are unusable
         diverged = True
-        message = (f"training diverged after step {step}: the weights became non-finite; lower lr (now {lr:g}) "
-                   f"or lam (now {lam:g})")
+        message = (f"training diverged after step {step}: the weights became non-finite; lower lr "
+                   f"(now {lr:g}) or lam (now {lam:g})")
     net.eval()
     history = pd.DataFrame(rows)
     metrics = dict(last)

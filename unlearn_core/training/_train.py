@@ -53,7 +53,8 @@ def finish(result: TrainResult, test: tuple[np.ndarray, np.ndarray, np.ndarray],
         # the message already says what to change (a NaN loss stops before the update: those weights
         # are still usable and are evaluated as usual)
         nan = float("nan")
-        metrics = {**{k: nan for k in ("accuracy", "auc", "dp_gap", "probe_auc", "probe_mi")}, **result.metrics}
+        nan_metrics = {k: nan for k in ("accuracy", "auc", "dp_gap", "probe_auc", "probe_mi")}
+        metrics = {**nan_metrics, **result.metrics}
         return dataclasses.replace(result, metrics=metrics,
                                    seconds=result.seconds + extra_seconds + (time.perf_counter() - start))
     with torch_threads(num_threads):
@@ -126,8 +127,9 @@ def train(
     -------
     TrainResult. Divergence (a NaN loss) does not raise: ``diverged=True`` and ``message`` explain it.
     """
-    _validate(lam, epochs, batch_size, eval_every, dataset.task if dataset.task in TASKS else "classification",
-              lr=lr, weight_decay=weight_decay, random_state=random_state, num_threads=num_threads)
+    task = dataset.task if getattr(dataset, "task", None) in TASKS else "classification"
+    _validate(lam, epochs, batch_size, eval_every, task, lr=lr, weight_decay=weight_decay,
+              random_state=random_state, num_threads=num_threads)
     check_scalar(test_size, "test_size", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
     start = time.perf_counter()
     seed = seed_from(random_state)

@@ -92,7 +92,8 @@ def fit_barycenter(
     check_seed(random_state)
     for opt, kind, lo in (("tol", float, 0.0), ("max_iter", int, 1), ("reg", float, 0.0)):
         if opt in options:  # shared option names: same rule for every method
-            check_scalar(options[opt], opt, kind, min_val=lo, include_boundaries="left" if kind is int else "neither")
+            check_scalar(options[opt], opt, kind, min_val=lo,
+                         include_boundaries="left" if kind is int else "neither")
     start = time.perf_counter()
     columns = tuple(str(c) for c in X.columns) if isinstance(X, pd.DataFrame) else None
     arr = as_2d_float(X)
@@ -116,8 +117,8 @@ def fit_barycenter(
     seconds = time.perf_counter() - start
     converged = bool(fitted["converged"])
     notes = list(fitted["notes"])
-    finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in
-                 (fitted["total_cost"], fitted["group_costs"], fitted["mean"], fitted["cov"]) if a is not None)
+    parts = (fitted["total_cost"], fitted["group_costs"], fitted["mean"], fitted["cov"])
+    finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in parts if a is not None)
     if not finite:
         # overflow (features of size ~1e80 square to inf) or a degenerate fit: the maps are not usable,
         # whatever the solver's own stopping rule said

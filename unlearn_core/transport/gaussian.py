@@ -225,8 +225,8 @@ def _fit_gaussian_moments(
     tol = check_scalar(tol, "tol", float, min_val=0.0, include_boundaries="neither")  # NaN refused too
     max_iter = check_scalar(max_iter, "max_iter", int, min_val=1)
     if not (np.all(np.isfinite(means)) and np.all(np.isfinite(covs))):
-        raise ValueError("X is too large for its moments to be represented (the covariance overflows to inf); "
-                         "rescale the features, e.g. standardise them")
+        raise ValueError("X is too large for its moments to be represented (the covariance overflows to "
+                         "inf); rescale the features, e.g. standardise them")
     if isinstance(ridge, str):
         if ridge != "auto":
             raise ValueError(f"ridge must be 'auto' or a non-negative float, got {ridge!r}")
