@@ -78,7 +78,8 @@ def one_repeat(browser, url: str) -> dict:
             key, t = ("ArrowRight", round(t + 0.05, 2)) if t < 0.9 else ("ArrowLeft", round(t - 0.05, 2))
             t0 = time.perf_counter()
             page.keyboard.press(key)
-            page.wait_for_function(f"() => ({JS_VEGA_CURRENT_T})('Utility vs leakage') === {t:g}", timeout=60_000)
+            at_t = f"() => ({JS_VEGA_CURRENT_T})('Utility vs leakage') === {t:g}"
+            page.wait_for_function(at_t, timeout=60_000)
             idle(page, 60_000)
             steps.append(time.perf_counter() - t0)
     ctx.close()
@@ -107,7 +108,8 @@ def main() -> None:
         for p in procs.values():
             p.terminate()
             p.wait(timeout=15)
-    print(f"| server | runs | froze (not idle in 60 s) | ForwardMsg MISS | ended at t = {want} | median step s |")
+    print(f"| server | runs | froze (not idle in 60 s) | ForwardMsg MISS | ended at t = {want} "
+          "| median step s |")
     print("|---|---|---|---|---|---|")
     for name, rs in results.items():
         steps = [r["step"] for r in rs if r["idle"]]

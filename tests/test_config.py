@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -75,9 +76,5 @@ def test_the_readme_command_listens_on_loopback_only():
             time.sleep(0.3)
         assert _listening(port) == {"127.0.0.1"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        os.killpg(proc.pid, signal.SIGKILL)  # the server and any child it started (own session)
+        proc.wait(timeout=30)

@@ -11,8 +11,10 @@ Two kinds of fields are mirrored. The frame's (dataset, Z, seed, method, estimat
 are always in the URL. A page's own knobs (:data:`PAGE_KNOBS`: the trained frontier's penalty and λ
 grid, the forget set, the leakage lab's case, the audit's resamples) are written only on their page
 and only when they differ from the default, so links stay short; a link without them opens the
-defaults, which is the same view. Every value read from a link is checked: a bad one is replaced by the
-default and a notice says so. Types and ranges are checked here; membership in a page's menus (a
+defaults, which is the same view. Every value read from a link is checked, and every value not used as
+given gets a notice: a bad one is replaced by the default, t and λ outside their range are clamped and
+between the slider's steps snapped, seeds follow numpy's rule (0 <= seed < 2**32) so the sidebar shows
+the seed the engine uses. Types and ranges are checked here; membership in a page's menus (a
 class of the data, a registered estimator) is checked by the page with :func:`choice`.
 """
 
