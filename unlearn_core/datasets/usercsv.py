@@ -258,12 +258,18 @@ def _parse(text: str, delim: str, name: str, usecols: list[str] | None = None
     markers: dict[str, Counter] = {}
     missing = list(MISSING_MARKERS)
     for col in df.columns:
-        values = df[col].str.strip()
-        is_missing = values.str.lower().isin(missing)
+        # normalise the distinct values only (a categorical column has a few): strip, then markers -> NaN
+        codes, uniq = pd.factorize(df[col])
+        raw = pd.Index(uniq, dtype=object)
+        stripped = raw.str.strip()
+        is_missing = np.asarray(stripped.str.lower().isin(missing), dtype=bool)
         if is_missing.any():
-            markers[col] = Counter(values[is_missing].tolist())
-            values = values.mask(is_missing)
-        df[col] = values
+            counts = np.bincount(codes, minlength=len(raw))
+            markers[col] = Counter({str(stripped[i]): int(counts[i]) for i in np.flatnonzero(is_missing)})
+        if is_missing.any() or not raw.equals(stripped):
+            values = np.asarray(stripped, dtype=object).copy()
+            values[is_missing] = np.nan
+            df[col] = pd.Series(values.take(codes), index=df.index, dtype=object)
     return df, markers
 
 
@@ -298,20 +304,27 @@ def _numeric_view(col: pd.Series) -> _NumericView:
     values = col.dropna()
     if values.empty:
         return _NumericView(None, None, False)
-    uniq = pd.Series(pd.unique(values.to_numpy()), dtype=object).astype(str)
+    counts = values.value_counts(sort=False)  # the distinct values and how often each occurs
+    uniq = pd.Series(counts.index, dtype=object).astype(str)
     num = pd.to_numeric(uniq, errors="coerce")
     bad = num.isna().to_numpy()
     if not bad.any():
         return _NumericView(pd.to_numeric(col, errors="coerce").astype(float), None, False)
-    comma = uniq[bad].str.match(_DECIMAL_COMMA).to_numpy()
+    odd = uniq[bad]
+    if any("," in u for u in odd):
+        comma = odd.str.match(_DECIMAL_COMMA).to_numpy(dtype=bool)
+    else:
+        comma = np.zeros(len(odd), dtype=bool)
     dotted = uniq[~bad].str.contains(".", regex=False).any()
     if comma.all() and not dotted:
         fixed = col.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         return _NumericView(pd.to_numeric(fixed, errors="coerce").astype(float), None, True)
-    tokens = set(uniq[bad][~comma].tolist()) if not dotted else set(uniq[bad].tolist())
-    is_bad = values.isin(tokens).to_numpy()
-    n_bad = int(is_bad.sum())
-    if len(values) - n_bad >= 5 and n_bad <= _STRAY_SHARE * len(values):
+    stray = bad.copy()
+    if not dotted:
+        stray[np.flatnonzero(bad)[comma]] = False  # decimal-comma numbers are numbers, not strays
+    n_bad = int(counts.to_numpy()[stray].sum())
+    if len(values) - n_bad >= 5 and 0 < n_bad <= _STRAY_SHARE * len(values):
+        is_bad = values.isin(set(uniq[stray].tolist())).to_numpy()
         return _NumericView(None, [(int(i) + 1, str(values[i])) for i in values.index[is_bad]], False)
     return _NumericView(None, None, False)
 
