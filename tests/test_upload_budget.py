@@ -187,6 +187,8 @@ def test_user_text_is_shown_as_text_and_exported_without_formulas():
     assert not at.exception and not at.error, [e.value for e in at.error]
     success = " ".join(s.value for s in at.success)
     assert "Loaded \\*\\*bold\\*\\*\\[link\\](http://e.invalid).csv" in success, success
+    # the dataset's name, which pages show inside Markdown, carries no Markdown of its own
+    assert at.session_state["app"].upload.filename == "--bold---link-(http://e.invalid).csv"
     # the export of the transformed data (ui.cache.transformed_csv) writes its frame with safe_csv
     _, ds = at.session_state[ui.cache.UPLOAD_DATASET_KEY]
     frame = ds.X.copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 
 import streamlit as st
@@ -25,6 +26,15 @@ def _dataset_label(name: str) -> str:
         return UPLOAD_LABEL
     spec = datasets.registry().get(name)
     return spec.title if spec is not None else name
+
+
+def _label(filename: str) -> str:
+    """The uploaded file's name as the dataset's label: Markdown / HTML characters become "-".
+
+    Pages show a dataset's name inside Markdown (``**{ds.name}**``); a name such as
+    ``**[x](javascript:…)**.csv`` must not turn into formatting or a link there.
+    """
+    return re.sub(r"[\\`*\[\]<>~$|#]", "-", filename).strip() or "uploaded file"
 
 
 def _session_token() -> str:
@@ -59,10 +69,11 @@ def _upload_flow() -> None:
     if not go:
         return
     target = None if target == "(none)" else target
-    upload = UploadedCSV(file.name, sha, data, target, sensitive, tuple(features) or None, _session_token())
+    label = _label(file.name)
+    upload = UploadedCSV(label, sha, data, target, sensitive, tuple(features) or None, _session_token())
     key = data_key(UPLOAD, upload=upload)
     try:
-        ds = from_upload(data, file.name, target, sensitive, tuple(features) or None)
+        ds = from_upload(data, label, target, sensitive, tuple(features) or None)
     except Exception as exc:  # noqa: BLE001 - DatasetError carries the fix; anything else is shown too
         show_error(f"Loading {file.name}", exc)
         return
