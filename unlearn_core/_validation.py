@@ -183,6 +183,10 @@ def check_labels(z: Any, name: str = "z", *, n_rows: int | None = None) -> np.nd
                 f"{name} has {int(bad.sum())} missing or infinite label(s) (NaN/inf); drop or impute those "
                 "rows: a missing value is not a group")
     elif arr.dtype.kind == "O":
+        from pandas.api.types import infer_dtype
+
+        if infer_dtype(arr, skipna=False) in ("string", "integer", "boolean", "bytes", "mixed-integer-float"):
+            return arr  # one kind of value, nothing missing (the common case, checked in C)
         kinds: set[str] = set()
         n_missing = 0
         for v in arr:
