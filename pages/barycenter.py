@@ -149,8 +149,9 @@ def explorer() -> None:
     lam = ui.lam_of(t)
     view = ui.cached_view_at(data.key, state.method, state.seed, t, feature)
     c[1].metric("λ = t/(1−t)", "∞" if np.isinf(lam) else f"{lam:.3g}")
-    c[2].metric("Distortion D(t)", f"{view.distortion:.4g}", help=f"E‖X − X_t‖² over all {ds.n_samples:,} rows; "
-                f"theory t²V = {t * t * V:.4g}")
+    c[2].metric("Distortion D(t)", f"{view.distortion:.4g}",
+                help=f"E‖X − X_t‖² over the {int(fit.train.sum()):,} training rows the maps were fitted on, "
+                f"where V = {V:.4g} is measured; theory t²V = {t * t * V:.4g}")
     c[3].metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}", help="(1 − t)² V, from the fitted barycenter")
     utility_slot = c[4].empty()
 

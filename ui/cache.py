@@ -127,9 +127,10 @@ def current_data() -> LoadedData:
 # -- feature unlearning ------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Fitted:
-    """A barycenter fit on the whole dataset with the endpoints the explorer draws from.
+    """The view's maps (fitted on its training split) with every row's endpoint, which the explorer draws.
 
     ``X_end`` = T_Z(X) (t = 1): every point of the McCann path is an interpolation of X and X_end.
+    ``train`` marks the rows of the training split, where V = sum_z w_z W2^2(mu_z, mu_bar) is measured.
     """
 
     maps: object  # unlearn_core.transport.BarycenterMaps
@@ -140,6 +141,7 @@ class Fitted:
     columns: tuple[str, ...]
     move: np.ndarray  # ||T_Z(x) - x|| per row: the displacement at t is t * move
     seconds: float  # fit + endpoint transform
+    train: np.ndarray  # bool per row: in the training split the maps were fitted on
 
 
 @st.cache_resource(max_entries=12, show_spinner="Mapping every row to the barycenter…")
@@ -154,11 +156,13 @@ def cached_fit(key: DataKey, method: str, seed: int) -> Fitted:
     maps = cached_heldout_maps(key, method, seed)
     X_end = np.asarray(maps.transform(X, z, 1.0), dtype=float)
     move = np.linalg.norm(X_end - X, axis=1)
-    for a in (X, X_end, move):
+    train = np.zeros(len(X), dtype=bool)
+    train[datasets.split_indices(ds, test_size=0.3, random_state=seed)[0]] = True
+    for a in (X, X_end, move, train):
         a.setflags(write=False)
     zs = z.astype(str)
     return Fitted(maps, X, X_end, zs, tuple(sorted(set(zs.tolist()))), tuple(map(str, ds.X.columns)), move,
-                  time.perf_counter() - start)
+                  time.perf_counter() - start, train)
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,7 +186,7 @@ def cached_view_at(key: DataKey, method: str, seed: int, t: float, feature: int)
     start = time.perf_counter()
     column_t = mccann(fit.X[:, feature], fit.X_end[:, feature], t)
     disp = t * fit.move  # ||x - x_t|| = t ||x - T_z(x)|| on the McCann path
-    distortion = float(np.mean(disp**2))
+    distortion = float(np.mean(disp[fit.train] ** 2))  # where V is measured: D(t) = t^2 V
     return ViewAt(t, feature, column_t, disp, distortion, time.perf_counter() - start)
 
 

@@ -10,7 +10,7 @@ a cache; see :mod:`unlearn_core.datasets.remote`). Every loader accepts ``sensit
 in its :class:`DatasetSpec`) and ``random_state=``.
 """
 
-from ._base import Dataset, DatasetError, DatasetSpec, load, names, register, registry, split
+from ._base import Dataset, DatasetError, DatasetSpec, load, names, register, registry, split, split_indices
 from . import toy as _toy  # noqa: F401  (registers the toys, the default first)
 from .images import DIGITS_SPEC, MNIST_SPEC, digits, mnist, parse_idx
 from .remote import SPECS as _REMOTE_SPECS
@@ -49,6 +49,7 @@ __all__ = [
     "registry",
     "safe_csv",
     "split",
+    "split_indices",
     "toy_gaussians",
     "toy_nonlinear",
 ]

@@ -194,8 +194,17 @@ def split(
     """Split into (train, test), stratified by (z, y) where every stratum has >= 2 rows.
 
     Falls back to stratifying by z alone, then to a plain random split, when the finer strata are
-    too small (regression targets are never used for stratification).
+    too small (regression targets are never used for stratification). The row positions of both parts
+    are :func:`split_indices`.
     """
+    tr, te = split_indices(dataset, test_size=test_size, random_state=random_state)
+    return dataset.subset(tr), dataset.subset(te)
+
+
+def split_indices(
+    dataset: Dataset, *, test_size: float = 0.3, random_state: RandomState = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted row positions (train, test) of :func:`split` with the same arguments."""
     from sklearn.model_selection import train_test_split
 
     if not isinstance(dataset, Dataset):
@@ -225,4 +234,4 @@ def split(
     if tr is None:
         raise DatasetError(f"cannot split {n} rows with test_size={test_size}: {reason}; use more rows or "
                            "another test_size")
-    return dataset.subset(np.sort(tr)), dataset.subset(np.sort(te))
+    return np.sort(tr), np.sort(te)
