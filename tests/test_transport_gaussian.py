@@ -13,7 +13,6 @@ from numpy.testing import assert_allclose
 
 from unlearn_core.transport import bures_barycenter, gaussian_w2
 from unlearn_core.transport import fit_barycenter as _fit
-
 from unlearn_core.transport._linalg import small_blas, sqrtm_psd
 from unlearn_core.transport.gaussian import group_moments
 

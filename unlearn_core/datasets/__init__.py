@@ -10,15 +10,15 @@ a cache; see :mod:`unlearn_core.datasets.remote`). Every loader accepts ``sensit
 in its :class:`DatasetSpec`) and ``random_state=``.
 """
 
-from ._base import Dataset, DatasetError, DatasetSpec, load, names, register, registry, split, split_indices
 from . import toy as _toy  # noqa: F401  (registers the toys, the default first)
+from ._base import Dataset, DatasetError, DatasetSpec, load, names, register, registry, split, split_indices
+from ._files import escape_formulas, safe_csv
 from .images import DIGITS_SPEC, MNIST_SPEC, digits, mnist, parse_idx
 from .remote import SPECS as _REMOTE_SPECS
 from .remote import RemoteFile, cache_dir, compas, law
 from .tabular import SPECS as _TABULAR_SPECS
 from .tabular import adult, adult_calmon, crime, german
 from .toy import gmm_10d, toy_gaussians, toy_nonlinear
-from ._files import escape_formulas, safe_csv
 from .usercsv import csv_columns, from_csv
 
 for _spec in (DIGITS_SPEC, *_TABULAR_SPECS, *_REMOTE_SPECS, MNIST_SPEC):
