@@ -21,7 +21,9 @@ from ._style import HIGHLIGHT, MUTED, base_layout
 LABELS = {
     "t": "t", "lam": "λ", "auc": "AUC (test)", "accuracy": "accuracy (test)", "r2": "R² (test)",
     "mse": "MSE (test)", "probe_auc": "probe AUC for Z (leakage)", "probe_acc": "probe accuracy for Z",
-    "w2_leakage": "W2 leakage L", "distortion": "distortion D = E‖X − X_t‖²", "dp_gap": "demographic parity gap",
+    "w2_leakage": "W2 leakage L", "distortion": "distortion D = E‖X − X_t‖²",
+    "dp_gap": "demographic parity (selection rate) gap",
+    "dp_gap_rate": "demographic parity (selection rate) gap", "dp_gap_score": "mean-score parity gap",
     "discrimination": "discrimination", "ks": "KS gap",
 }
 
