@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.special import digamma
 from sklearn.neighbors import KDTree
@@ -85,6 +87,12 @@ def knn_mi(
     estimate is capped at H(Z), the most Z can share with anything; the uncapped mean is in the
     diagnostics (``raw_unclipped``).
 
+    Ties: discrete outputs (one-hot columns, hard labels) are handled by the jitter, which turns each
+    atom into a tiny cloud, so that the estimate approaches the plug-in MI of the discrete law (binary
+    channel with I = 0.193 nats, n = 4000: 0.204). Continuous data with some exact copies (bootstrap
+    resamples) is not: copies are each other's nearest neighbours and the estimate rises (0.306 -> 0.353
+    at I = 0.3); a ``RuntimeWarning`` says so, and ``diagnostics["duplicated_rows"]`` gives the share.
+
     The neighbour counts come from one KD-tree (max-norm) per group, see :func:`_neighbour_counts`.
 
     The default interval refits on random halves (half-sampling) and is bias-aware: the mean shift of
@@ -140,6 +148,18 @@ def knn_mi(
             "refits on halves of each group, so k below half the smallest group keeps it valid)"
         )
     X = np.asarray(S, dtype=float)
+    n_distinct = np.unique(X, axis=0).shape[0]
+    duplicated = 1.0 - n_distinct / n
+    if 0.0 < duplicated and n_distinct > n / 2:
+        # mostly distinct rows with some exact copies: a resample of continuous data, not discrete data
+        warnings.warn(
+            f"S has {100 * duplicated:.1f}% duplicated rows (a bootstrap resample?): the k-NN estimator "
+            "counts a row's copies as its nearest neighbours and is biased upwards (+0.05 nats at "
+            "I = 0.3, K = 2, d = 2 on an ordinary bootstrap resample); estimate on the distinct rows, "
+            "and use the default half-sampling interval rather than resampled inputs",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     scales = _column_scales(X)
     if standardize_columns:
         X = (X - X.mean(axis=0)) / scales
@@ -161,7 +181,7 @@ def knn_mi(
         return min(float(terms[idx].mean()), h_z)
 
     diagnostics = {"k": k, "standardized": standardize_columns, "raw_unclipped": raw_unclipped, "H(Z)": h_z,
-                   "clipped_at_H(Z)": raw_unclipped > h_z}
+                   "clipped_at_H(Z)": raw_unclipped > h_z, "duplicated_rows": duplicated}
     return _Core(raw=raw, diagnostics=diagnostics, boot_stat=boot_stat, bias_exponents=(a_lo, a_hi))
 
 
