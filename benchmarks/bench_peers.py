@@ -33,7 +33,8 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 
 def machine() -> str:
-    return f"nproc={os.cpu_count()}, CPU {cpu_model()}, Python {platform.python_version()}, numpy {np.__version__}"
+    return (f"nproc={os.cpu_count()}, CPU {cpu_model()}, Python {platform.python_version()}, "
+            f"numpy {np.__version__}")
 
 
 def interleaved(fns: dict, repeats: int) -> tuple[dict[str, float], dict]:
@@ -66,16 +67,19 @@ def bench_ot(repeats: int, sizes: list[int], dims: list[int], n_support: int, n_
     from unlearn_core.transport import fit_barycenter
 
     lines = [
-        f"Two groups of n rows each (N(0, I) and N(2, 0.49 I)), uniform weights, support of {n_support} points "
+        f"Two groups of n rows each (N(0, I) and N(2, 0.49 I)), uniform weights, support of {n_support} "
+        "points "
         f"initialised from the same random rows, {n_iter} fixed-point iterations on both sides "
         "(`tol`/`stopThr` 0, so neither stops early), no subsampling (`max_samples` above n). Objective = "
         "sum_z w_z W2^2(group z, support) at each returned support, from fresh `ot.emd2` plans for both (ours "
         "reports the last iteration's plans' cost as `total_cost` when stopped by max_iter). 'POT limit' "
         "counts POT's `emd` calls that hit its default numItermax = 100000 (ours uses 1e6).",
         "",
-        "| n per group | d | POT s | ours s | ratio ours / POT | POT objective | ours objective | max abs support diff | POT peak MB | ours peak MB | memory ratio | POT limit |",
+        "| n per group | d | POT s | ours s | ratio ours / POT | POT objective | ours objective "
+        "| max abs support diff | POT peak MB | ours peak MB | memory ratio | POT limit |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    print("\n".join(lines), flush=True)
     for d in dims:
         for n in sizes:
             rng = np.random.default_rng(n + d)
@@ -85,10 +89,10 @@ def bench_ot(repeats: int, sizes: list[int], dims: list[int], n_support: int, n_
             locs = [X[:n], X[n:]]
             a = [np.full(n, 1.0 / n)] * 2
 
-            def pot():
+            def pot(locs=locs, a=a, init=init):
                 return ot.lp.free_support_barycenter(locs, a, init, numItermax=n_iter, stopThr=0.0)
 
-            def ours():
+            def ours(X=X, z=z, init=init):
                 return fit_barycenter(
                     X, z, method="ot-exact", weights="uniform", n_support=n_support, init=init,
                     max_iter=n_iter, tol=1e-300, max_samples=10**9,
@@ -146,6 +150,157 @@ def bench_transform(repeats: int, n: int = 10_000, d: int = 10, n_new: int = 30_
     ]
 
 
+# ---------------------------------------------------------------------------------------------- k-NN MI
+def _knn_before(S: np.ndarray, codes: np.ndarray, n_groups: int, k: int = 5) -> float:
+    """The estimator as it was before issue 19 (per-group NearestNeighbors, one all-rows radius count)."""
+    from scipy.special import digamma
+    from sklearn.neighbors import KDTree, NearestNeighbors
+
+    X = (S - S.mean(0)) / S.std(0)
+    X = X + 1e-10 * max(float(np.abs(X).max()), 1.0) * np.random.default_rng(0).standard_normal(X.shape)
+    n = codes.size
+    counts = np.bincount(codes, minlength=n_groups)
+    radius = np.empty(n)
+    for g in range(n_groups):
+        mask = codes == g
+        dist = NearestNeighbors(n_neighbors=k, metric="chebyshev").fit(X[mask]).kneighbors()[0]
+        radius[mask] = np.nextafter(dist[:, -1], 0)
+    m = KDTree(X, metric="chebyshev").query_radius(X, radius, count_only=True).astype(float)
+    return float(np.mean(digamma(n) + digamma(k) - digamma(counts[codes]) - digamma(np.maximum(m, 1.0))))
+
+
+def bench_knn(repeats: int, sizes: list[int], d: int = 10) -> list[str]:
+    from sklearn.feature_selection import mutual_info_classif
+
+    from unlearn_core.leakage import ground_truth as gt
+    from unlearn_core.leakage.knn import knn_mi
+
+    lines = [
+        f"Gaussian-mixture world, K = 2, d = {d}, I = 0.3 nats (`ground_truth.gaussian_mixture_world`), k = 5 "
+        "for all three (`n_neighbors=5` for scikit-learn, which estimates one MI per feature, so its "
+        "numbers are not comparable to ours: only its time is). 'before' is the estimator as it was "
+        "(all-rows radius count), re-implemented in this script.",
+        "",
+        "| n | sklearn s | ours s | before s | ratio ours / sklearn | ratio before / sklearn "
+        "| ours estimate | before estimate | truth |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    print("\n".join(lines), flush=True)
+    for n in sizes:
+        w = gt.gaussian_mixture_world(K=2, d=d, target_mi=0.3, n=n, random_state=0)
+        S, codes = np.asarray(w.S), np.asarray(w.z)
+        fns = {
+            "sklearn": lambda S=S, c=codes: mutual_info_classif(S, c, n_neighbors=5, random_state=0),
+            "ours": lambda S=S, c=codes: knn_mi(S, c, 2, rng=np.random.default_rng(0), k=5).raw,
+            "before": lambda S=S, c=codes: _knn_before(S, c, 2),
+        }
+        with threadpool_limits(1):
+            med, outs = interleaved(fns, repeats)
+        lines.append(
+            f"| {n} | {med['sklearn']:.2f} | {med['ours']:.2f} | {med['before']:.2f} | "
+            f"{med['ours'] / med['sklearn']:.2f} | {med['before'] / med['sklearn']:.2f} | {outs['ours']:.6f} | "
+            f"{outs['before']:.6f} | {w.true_mi:.3f} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+# ------------------------------------------------------------------------------------ analytic frontier
+def bench_frontier(repeats: int, eg_eps: list[float]) -> list[str]:
+    from sklearn.linear_model import LogisticRegression
+
+    from unlearn_core import datasets
+    from unlearn_core.frontier.analytic import analytic_frontier
+
+    ds = datasets.load("adult")
+    train, test = datasets.split(ds, test_size=0.3, random_state=0)
+    X_tr = train.X.to_numpy(float)
+    mu, sd = X_tr.mean(0), np.where(X_tr.std(0) > 1e-12, X_tr.std(0), 1.0)
+    S_tr = (X_tr - mu) / sd
+    y_tr, z_tr = train.y.to_numpy(), train.z.to_numpy()
+
+    def one_fit():
+        return LogisticRegression(max_iter=1000).fit(S_tr, y_tr)
+
+    def frontier():
+        return analytic_frontier(ds, random_state=0)
+
+    with threadpool_limits(1):
+        med, outs = interleaved({"logistic": one_fit, "frontier": frontier}, repeats)
+    fr = outs["frontier"]
+    timings = fr.meta["timings"]
+    lines = [
+        f"Adult (Z = sex), training split {S_tr.shape[0]} x {S_tr.shape[1]} (test 30%), one BLAS thread. "
+        "The frontier is `analytic_frontier(adult)` with its defaults (Gaussian maps, 21 t, logistic "
+        "downstream and probe, the output probe); one fit = scikit-learn `LogisticRegression(max_iter=1000)` "
+        "on the standardised training split.",
+        "",
+        "| what | median s | ratio to one fit |",
+        "|---|---:|---:|",
+        f"| one scikit-learn logistic fit | {med['logistic']:.3f} | 1.0 |",
+        f"| analytic frontier, 21 t | {med['frontier']:.2f} | {med['frontier'] / med['logistic']:.1f} |",
+    ]
+    lines += [f"| - of which `{k}` | {v:.2f} | {v / med['logistic']:.1f} |" for k, v in timings.items() if v > 0]
+    try:
+        from fairlearn.postprocessing import ThresholdOptimizer
+        from fairlearn.reductions import DemographicParity, ExponentiatedGradient
+    except ImportError:
+        lines.append("| Fairlearn not installed (pip install -r requirements-bench.txt) | | |")
+        return lines
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        for eps in eg_eps:
+            ExponentiatedGradient(LogisticRegression(max_iter=1000), DemographicParity(), eps=eps).fit(
+                S_tr, y_tr, sensitive_features=z_tr
+            )
+        t_eg = time.perf_counter() - start
+        start = time.perf_counter()
+        ThresholdOptimizer(estimator=LogisticRegression(max_iter=1000), constraints="demographic_parity",
+                           predict_method="predict_proba").fit(S_tr, y_tr, sensitive_features=z_tr)
+        t_to = time.perf_counter() - start
+    lines += [
+        f"| Fairlearn ExponentiatedGradient frontier, eps in {eg_eps} (one run) | {t_eg:.2f} | "
+        f"{t_eg / med['logistic']:.1f} |",
+        f"| Fairlearn ThresholdOptimizer, demographic parity (one point, one run) | {t_to:.2f} | "
+        f"{t_to / med['logistic']:.1f} |",
+        "",
+        f"Ratio analytic frontier / ExponentiatedGradient frontier: {med['frontier'] / t_eg:.2f}; "
+        f"/ ThresholdOptimizer: {med['frontier'] / t_to:.2f}.",
+    ]
+    return lines
+
+
+# ------------------------------------------------------------------------------------------- imports
+def bench_imports(repeats: int) -> list[str]:
+    probes = {
+        "import unlearn_core.leakage": "import unlearn_core.leakage",
+        "from unlearn_core.frontier import analytic_frontier": "from unlearn_core.frontier import analytic_frontier",
+        "import sklearn.feature_selection (peer)": "import sklearn.feature_selection",
+    }
+    code = (
+        "import resource, sys, time\n"
+        "t = time.perf_counter()\n"
+        "{stmt}\n"
+        "dt = time.perf_counter() - t\n"
+        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'torch' in sys.modules)\n"
+    )
+    res: dict[str, list] = {k: [] for k in probes}
+    for _ in range(repeats):
+        for name, stmt in probes.items():
+            out = subprocess.run([sys.executable, "-c", code.format(stmt=stmt)], cwd=ROOT, capture_output=True,
+                                 text=True, check=True).stdout.split()
+            res[name].append((float(out[0]), float(out[1]), out[2] == "True"))
+    ref = float(np.median([r[0] for r in res["import sklearn.feature_selection (peer)"]]))
+    lines = ["| import | median s | ratio to sklearn.feature_selection | peak RSS MB | torch loaded |",
+             "|---|---:|---:|---:|---|"]
+    for name, rows in res.items():
+        t = float(np.median([r[0] for r in rows]))
+        lines.append(f"| `{name}` | {t:.2f} | {t / ref:.2f} | {np.median([r[1] for r in rows]):.0f} | "
+                     f"{'yes' if rows[0][2] else 'no'} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="ot,transform,knn,frontier,imports")
@@ -153,7 +308,9 @@ def main() -> None:
     parser.add_argument("--ot-sizes", default="2000,5000,10000")
     parser.add_argument("--ot-dims", default="2,10")
     parser.add_argument("--ot-support", type=int, default=500)
-    parser.add_argument("--ot-iter", type=int, default=3)
+    parser.add_argument("--ot-iter", type=int, default=2)
+    parser.add_argument("--knn-sizes", default="10000,50000")
+    parser.add_argument("--eg-eps", default="0.01,0.05")
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"# bench_peers  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ({machine()})")
@@ -166,6 +323,15 @@ def main() -> None:
         print("\n## Out-of-sample rows of the OT maps: KD-tree vs the former brute-force search\n")
         print("| what | brute force s | KD-tree s | ratio |\n|---|---:|---:|---:|")
         print("\n".join(bench_transform(args.repeats)), flush=True)
+    if "knn" in only:
+        print("\n## k-NN MI vs scikit-learn `mutual_info_classif` (one BLAS thread)\n", flush=True)
+        bench_knn(args.repeats, [int(s) for s in args.knn_sizes.split(",")])
+    if "frontier" in only:
+        print("\n## Analytic frontier on full Adult vs single logistic fits and Fairlearn\n", flush=True)
+        print("\n".join(bench_frontier(args.repeats, [float(e) for e in args.eg_eps.split(",")])), flush=True)
+    if "imports" in only:
+        print("\n## Cold imports (fresh interpreter each)\n", flush=True)
+        print("\n".join(bench_imports(max(args.repeats, 3))), flush=True)
 
 
 if __name__ == "__main__":
