@@ -20,7 +20,7 @@ import sys
 import time
 import tracemalloc
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,8 @@ def bench_ot(repeats: int, sizes: list[int], dims: list[int], n_support: int, n_
         "points "
         f"initialised from the same random rows, {n_iter} fixed-point iterations on both sides "
         "(`tol`/`stopThr` 0, so neither stops early), no subsampling (`max_samples` above n). Objective = "
-        "sum_z w_z W2^2(group z, support) at each returned support, from fresh `ot.emd2` plans for both (ours "
+        "sum_z w_z W2^2(group z, support) at each returned support, from fresh `ot.emd2` plans for both "
+        "(ours "
         "reports the last iteration's plans' cost as `total_cost` when stopped by max_iter). 'POT limit' "
         "counts POT's `emd` calls that hit its default numItermax = 100000 (ours uses 1e6).",
         "",
@@ -178,7 +179,8 @@ def bench_knn(repeats: int, sizes: list[int], d: int = 10) -> list[str]:
     from unlearn_core.leakage.knn import knn_mi
 
     lines = [
-        f"Gaussian-mixture world, K = 2, d = {d}, I = 0.3 nats (`ground_truth.gaussian_mixture_world`), k = 5 "
+        f"Gaussian-mixture world, K = 2, d = {d}, I = 0.3 nats (`ground_truth.gaussian_mixture_world`), "
+        "k = 5 "
         "for all three (`n_neighbors=5` for scikit-learn, which estimates one MI per feature, so its "
         "numbers are not comparable to ours: only its time is). 'before' is the estimator as it was "
         "(all-rows radius count), re-implemented in this script.",
@@ -200,7 +202,8 @@ def bench_knn(repeats: int, sizes: list[int], d: int = 10) -> list[str]:
             med, outs = interleaved(fns, repeats)
         lines.append(
             f"| {n} | {med['sklearn']:.2f} | {med['ours']:.2f} | {med['before']:.2f} | "
-            f"{med['ours'] / med['sklearn']:.2f} | {med['before'] / med['sklearn']:.2f} | {outs['ours']:.6f} | "
+            f"{med['ours'] / med['sklearn']:.2f} | {med['before'] / med['sklearn']:.2f} | "
+            f"{outs['ours']:.6f} | "
             f"{outs['before']:.6f} | {w.true_mi:.3f} |"
         )
         print(lines[-1], flush=True)
@@ -242,7 +245,8 @@ def bench_frontier(repeats: int, eg_eps: list[float]) -> list[str]:
         f"| one scikit-learn logistic fit | {med['logistic']:.3f} | 1.0 |",
         f"| analytic frontier, 21 t | {med['frontier']:.2f} | {med['frontier'] / med['logistic']:.1f} |",
     ]
-    lines += [f"| - of which `{k}` | {v:.2f} | {v / med['logistic']:.1f} |" for k, v in timings.items() if v > 0]
+    lines += [f"| - of which `{k}` | {v:.2f} | {v / med['logistic']:.1f} |"
+              for k, v in timings.items() if v > 0]
     try:
         from fairlearn.postprocessing import ThresholdOptimizer
         from fairlearn.reductions import DemographicParity, ExponentiatedGradient
@@ -277,7 +281,9 @@ def bench_frontier(repeats: int, eg_eps: list[float]) -> list[str]:
 def bench_imports(repeats: int) -> list[str]:
     probes = {
         "import unlearn_core.leakage": "import unlearn_core.leakage",
-        "from unlearn_core.frontier import analytic_frontier": "from unlearn_core.frontier import analytic_frontier",
+        "from unlearn_core.frontier import analytic_frontier": (
+            "from unlearn_core.frontier import analytic_frontier"
+        ),
         "import sklearn.feature_selection (peer)": "import sklearn.feature_selection",
     }
     code = (
@@ -290,8 +296,8 @@ def bench_imports(repeats: int) -> list[str]:
     res: dict[str, list] = {k: [] for k in probes}
     for _ in range(repeats):
         for name, stmt in probes.items():
-            out = subprocess.run([sys.executable, "-c", code.format(stmt=stmt)], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout.split()
+            out = subprocess.run([sys.executable, "-c", code.format(stmt=stmt)], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.split()
             res[name].append((float(out[0]), float(out[1]), out[2] == "True"))
     ref = float(np.median([r[0] for r in res["import sklearn.feature_selection (peer)"]]))
     lines = ["| import | median s | ratio to sklearn.feature_selection | peak RSS MB | torch loaded |",
@@ -315,12 +321,12 @@ def main() -> None:
     parser.add_argument("--eg-eps", default="0.01,0.05")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    print(f"# bench_peers  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ({machine()})")
+    print(f"# bench_peers  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ({machine()})")
     print(f"command: python benchmarks/bench_peers.py {' '.join(sys.argv[1:])}\n", flush=True)
     if "ot" in only:
         print("## `ot-exact` vs POT `ot.lp.free_support_barycenter` (one BLAS thread)\n", flush=True)
-        bench_ot(args.repeats, [int(s) for s in args.ot_sizes.split(",")], [int(s) for s in args.ot_dims.split(",")],
-                 args.ot_support, args.ot_iter)
+        sizes, dims = [int(s) for s in args.ot_sizes.split(",")], [int(s) for s in args.ot_dims.split(",")]
+        bench_ot(args.repeats, sizes, dims, args.ot_support, args.ot_iter)
     if "transform" in only:
         print("\n## Out-of-sample rows of the OT maps: KD-tree vs the former brute-force search\n")
         print("| what | brute force s | KD-tree s | ratio |\n|---|---:|---:|---:|")

@@ -1,4 +1,4 @@
-"""k-NN MI (issue 19, with issues 12 and 16): tree counts equal brute force, k checked, scale-free, <= H(Z)."""
+"""k-NN MI (issues 19, 12, 16): tree counts equal brute force, k checked, scale-free, <= H(Z)."""
 
 from __future__ import annotations
 

@@ -122,7 +122,8 @@ def test_bad_options_raise():
 
 def _pot_objective(support, locs, weights):
     b = np.full(support.shape[0], 1.0 / support.shape[0])
-    return sum(w * ot.emd2(b, np.full(len(L), 1.0 / len(L)), ot.dist(support, L)) for L, w in zip(locs, weights))
+    return sum(w * ot.emd2(b, np.full(len(L), 1.0 / len(L)), ot.dist(support, L))
+               for L, w in zip(locs, weights, strict=True))
 
 
 @pytest.mark.parametrize("d", [2, 5])

@@ -62,7 +62,8 @@ def selection_rate_gap(y_pred: np.ndarray, z: np.ndarray, *, pos_label: object =
 
     .. math::
 
-        \\Delta_{\\mathrm{rate}} = \\max_{a, b} \\left| P(\\hat y = 1 \\mid Z = a) - P(\\hat y = 1 \\mid Z = b) \\right|
+        \\Delta_{\\mathrm{rate}} = \\max_{a, b} \\left| P(\\hat y = 1 \\mid Z = a)
+        - P(\\hat y = 1 \\mid Z = b) \\right|
 
     where y_hat are hard decisions (``pos_label`` marks the positive one) and the probabilities are the
     groups' empirical rates: ``fairlearn.metrics.demographic_parity_difference(y_true, y_pred,
@@ -71,7 +72,9 @@ def selection_rate_gap(y_pred: np.ndarray, z: np.ndarray, *, pos_label: object =
     """
     y_pred = np.asarray(y_pred)
     if y_pred.ndim != 1:
-        raise ValueError(f"y_pred must be 1-D hard decisions, got shape {y_pred.shape}; threshold scores first")
+        raise ValueError(
+            f"y_pred must be 1-D hard decisions, got shape {y_pred.shape}; threshold scores first"
+        )
     if y_pred.shape[0] != np.asarray(z).shape[0]:
         raise ValueError(f"y_pred has {y_pred.shape[0]} rows but z has {np.asarray(z).shape[0]}")
     return demographic_parity_gap((y_pred == pos_label).astype(float), z)

@@ -25,7 +25,9 @@ def _column_scales(X: np.ndarray) -> np.ndarray:
     return np.where(const, np.where(mag > 0, mag, 1.0), sd)
 
 
-def _neighbour_counts(X: np.ndarray, codes: np.ndarray, n_groups: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _neighbour_counts(
+    X: np.ndarray, codes: np.ndarray, n_groups: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Radii r_i (max-norm distance to the k-th neighbour in row i's group, just below) and counts m_i.
 
     m_i = #{j : ||x_j - x_i||_inf <= r_i} over the whole sample (itself included). One KD-tree per group
