@@ -251,7 +251,8 @@ def _fit_ot(
             GT, ok, warm[k] = _plan(b, a, MT, eps[k], warm[k])
             del MT  # at most one cost matrix and one plan alive at a time, as in POT
             solved &= ok
-            Y_new += w * (GT @ Xk) / b[:, None]
+            # the operations in POT's order, so that equal inputs give bit-identical supports and plans
+            Y_new = Y_new + w * 1.0 / b[:, None] * (GT @ Xk)
             plans[k] = _compact(GT, exact_lp)
             del GT
         change = float(np.mean(np.sum((Y_new - Y) ** 2, axis=1)))
