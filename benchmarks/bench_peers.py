@@ -310,12 +310,14 @@ def bench_imports(repeats: int) -> list[str]:
         ),
         "import sklearn.feature_selection (peer)": "import sklearn.feature_selection",
     }
+    # peak RSS from /proc (VmHWM): ru_maxrss survives exec on Linux and reports the parent's peak
     code = (
-        "import resource, sys, time\n"
+        "import sys, time\n"
         "t = time.perf_counter()\n"
         "{stmt}\n"
         "dt = time.perf_counter() - t\n"
-        "print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'torch' in sys.modules)\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print(dt, int(hwm) / 1024, 'torch' in sys.modules)\n"
     )
     res: dict[str, list] = {k: [] for k in probes}
     for _ in range(repeats):
