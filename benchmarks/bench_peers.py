@@ -235,6 +235,18 @@ def bench_knn(repeats: int, sizes: list[int], d: int = 10) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ analytic frontier
+def _warm_logistic_before():
+    """``_WarmLogistic`` as on git main (full Newton, hstack per fit), for a same-run ratio."""
+    src = subprocess.run(["git", "show", "main:unlearn_core/frontier/analytic.py"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    start = src.index("class _WarmLogistic")
+    end = src.index("\ndef ", start)
+    namespace = {"np": np}
+    code = compile("from __future__ import annotations\n" + src[start:end], "main:analytic.py", "exec")
+    exec(code, namespace)
+    return namespace["_WarmLogistic"]
+
+
 def bench_frontier(repeats: int, eg_eps: list[float]) -> list[str]:
     from sklearn.linear_model import LogisticRegression
 
@@ -254,8 +266,23 @@ def bench_frontier(repeats: int, eg_eps: list[float]) -> list[str]:
     def frontier():
         return analytic_frontier(ds, random_state=0)
 
+    import unlearn_core.frontier.analytic as analytic
+
+    current = analytic._WarmLogistic
+    before = _warm_logistic_before()
+
+    def frontier_before():
+        analytic._WarmLogistic = before
+        try:
+            return analytic_frontier(ds, random_state=0)
+        finally:
+            analytic._WarmLogistic = current
+
     with threadpool_limits(1):
-        med, outs = interleaved({"logistic": one_fit, "frontier": frontier}, repeats)
+        fns = {"logistic": one_fit, "frontier": frontier, "before": frontier_before}
+        med, outs = interleaved(fns, repeats)
+    cols = ["probe_auc", "auc", "accuracy", "dp_gap", "out_probe_auc"]
+    same = float((outs["frontier"].table[cols] - outs["before"].table[cols]).abs().max().max())
     fr = outs["frontier"]
     timings = fr.meta["timings"]
     lines = [
@@ -268,6 +295,9 @@ def bench_frontier(repeats: int, eg_eps: list[float]) -> list[str]:
         "|---|---:|---:|",
         f"| one scikit-learn logistic fit | {med['logistic']:.3f} | 1.0 |",
         f"| analytic frontier, 21 t | {med['frontier']:.2f} | {med['frontier'] / med['logistic']:.1f} |",
+        f"| analytic frontier with the former `_WarmLogistic` (git main) | {med['before']:.2f} | "
+        f"{med['before'] / med['logistic']:.1f} |",
+        f"| largest difference between the two tables ({', '.join(cols)}) | {same:.1e} | |",
     ]
     lines += [f"| - of which `{k}` | {v:.2f} | {v / med['logistic']:.1f} |"
               for k, v in timings.items() if v > 0]
