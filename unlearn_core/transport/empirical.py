@@ -57,8 +57,10 @@ def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Out-of-sample rows are matched to their nearest fitted row with a KD-tree up to this dimension;
-#: above it a KD-tree prunes too little and the chunked brute-force search is faster.
-_KDTREE_MAX_DIM = 32
+#: above it a KD-tree prunes too little and the chunked brute-force search is as fast or faster
+#: (30k new rows, 10k fitted rows per group, one BLAS thread: d = 2, 0.01 s vs 4.6 s; d = 6, 0.19 s vs
+#: 0.84 s; d = 10, between 0.5x and 1.3x the brute force's time depending on the run).
+_KDTREE_MAX_DIM = 8
 
 
 def _nearest(X: np.ndarray, ref: np.ndarray, chunk: int = 4096) -> np.ndarray:
