@@ -41,9 +41,61 @@ def group_means(values: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 
 def demographic_parity_gap(scores: np.ndarray, z: np.ndarray) -> float:
-    """max_{a,b} |v_a - v_b| with v_z the mean score (predicted probability or decision) in group z."""
+    """The mean-score parity gap max_{a,b} |v_a - v_b|, v_z the mean score in group z.
+
+    .. math::
+
+        \\Delta_{\\mathrm{score}} = \\max_z \\bar s_z - \\min_z \\bar s_z, \\qquad
+        \\bar s_z = \\frac{1}{n_z} \\sum_{i : z_i = z} s_i
+
+    where s_i is a predicted probability (or a regression prediction). This is *not* Fairlearn's
+    demographic-parity difference, which compares the rates of positive *decisions*: see
+    :func:`selection_rate_gap`. A model can have a small mean-score gap and a larger selection-rate gap
+    (scores that differ near the threshold) or the reverse.
+    """
     v = group_means(scores, z)
     return float(v.max() - v.min())
+
+
+def selection_rate_gap(y_pred: np.ndarray, z: np.ndarray, *, pos_label: object = 1) -> float:
+    """Demographic parity as Fairlearn defines it: the largest gap in selection rate between groups.
+
+    .. math::
+
+        \\Delta_{\\mathrm{rate}} = \\max_{a, b} \\left| P(\\hat y = 1 \\mid Z = a)
+        - P(\\hat y = 1 \\mid Z = b) \\right|
+
+    where y_hat are hard decisions (``pos_label`` marks the positive one) and the probabilities are the
+    groups' empirical rates: ``fairlearn.metrics.demographic_parity_difference(y_true, y_pred,
+    sensitive_features=z)`` (Agarwal et al., "A reductions approach to fair classification", ICML 2018).
+    For a classifier's probabilities, pass the decisions (e.g. ``proba[:, 1] >= 0.5`` or the argmax).
+    """
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim != 1:
+        raise ValueError(
+            f"y_pred must be 1-D hard decisions, got shape {y_pred.shape}; threshold scores first"
+        )
+    if y_pred.shape[0] != np.asarray(z).shape[0]:
+        raise ValueError(f"y_pred has {y_pred.shape[0]} rows but z has {np.asarray(z).shape[0]}")
+    return demographic_parity_gap((y_pred == pos_label).astype(float), z)
+
+
+def parity_gaps(proba: np.ndarray, z: np.ndarray) -> dict[str, float]:
+    """Both demographic-parity gaps of a classifier from its (n, C) class probabilities.
+
+    ``dp_gap_rate`` is :func:`selection_rate_gap` of the argmax decisions (Fairlearn's definition) and
+    ``dp_gap_score`` is :func:`demographic_parity_gap` of the probabilities, each for class 1 when C = 2
+    and the largest over classes when C > 2.
+    """
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim != 2 or proba.shape[1] < 2:
+        raise ValueError(f"proba must be (n_samples, n_classes >= 2) probabilities, got shape {proba.shape}")
+    decisions = proba.argmax(axis=1)
+    cols = [1] if proba.shape[1] == 2 else range(proba.shape[1])
+    return {
+        "dp_gap_rate": max(selection_rate_gap(decisions, z, pos_label=c) for c in cols),
+        "dp_gap_score": max(demographic_parity_gap(proba[:, c], z) for c in cols),
+    }
 
 
 def discrimination_ratio(scores: np.ndarray, z: np.ndarray) -> float:

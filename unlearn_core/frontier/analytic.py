@@ -34,55 +34,110 @@ DOWNSTREAM: dict[str, str] = {
 class _WarmLogistic:
     """L2-penalised logistic regression, sklearn's objective, solved by Newton's method with warm starts.
 
-    Minimises sum_i [log(1 + exp(eta_i)) - y_i eta_i] + ||w||^2 / (2 C), eta_i = x_i w + b (intercept not
-    penalised): the objective of ``sklearn.linear_model.LogisticRegression(C=C)``. A t-sweep changes X
-    a little at each step, so starting Newton from the previous solution needs 2-3 steps; lbfgs restarted
-    by scikit-learn took 4-5 times longer per t on Adult (31.6k x 85). Binary targets only (codes 0/1);
-    other cases use scikit-learn (see ``_make_model``).
+    Minimises
+
+    .. math::
+
+        f(w, b) = \\sum_i \\big[\\log(1 + e^{\\eta_i}) - y_i \\eta_i\\big] + \\frac{\\|w\\|^2}{2C},
+        \\qquad \\eta_i = x_i^\\top w + b
+
+    (intercept b not penalised): the objective of ``sklearn.linear_model.LogisticRegression(C=C)``.
+    Binary targets only (codes 0/1); other cases use scikit-learn (see ``_make_model``).
+
+    A t-sweep changes X a little at each step, so each fit starts from the better (lower f) of the
+    previous solution and the linear extrapolation of the last two (the sweep's t are evenly spaced
+    by default; when they are not, the extrapolation simply loses). The Hessian X^T D X + diag(1/C, 0)
+    (n d^2 flops, 98% of a step's cost on Adult: 31.6k x 86) is factorised once and reused for
+    further steps while they still shrink the Newton decrement at least fourfold, and refreshed when
+    they do not (a chord method: each reused step costs two n x d products); the stopping test,
+    lambda^2 / 2 <= ``tol`` * n on the decrement lambda^2 = g^T H^{-1} g (an estimate of 2 (f - f*)),
+    is unchanged. lbfgs restarted by scikit-learn took 4-5 times longer per t on Adult. The intercept
+    is handled in blocks, so no (n, d + 1) copy of X is made per fit.
     """
 
-    def __init__(self, C: float = 1.0, tol: float = 1e-14, max_iter: int = 100) -> None:
+    def __init__(self, C: float = 1.0, tol: float = 1e-14, max_iter: int = 200) -> None:
         self.C, self.tol, self.max_iter = C, tol, max_iter
         self.coef_: np.ndarray | None = None
+        self._previous: np.ndarray | None = None
         self.classes_ = np.array([0, 1])
         self.n_iter_ = 0
+        self.n_hessians_ = 0
 
-    @staticmethod
-    def _objective(X1, y, beta, lam_vec):
-        eta = X1 @ beta
-        return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(lam_vec * beta**2)), eta
+    def _objective(self, X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = X @ beta[:-1]
+        eta += beta[-1]
+        w = beta[:-1]
+        return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * (w @ w) / self.C), eta
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "_WarmLogistic":
+    def _hessian(self, X: np.ndarray, p: np.ndarray) -> tuple:
+        from scipy.linalg import cho_factor
+
+        d = X.shape[1]
+        D = p * (1.0 - p)
+        XD = X * D[:, None]
+        H = np.empty((d + 1, d + 1))
+        H[:d, :d] = XD.T @ X
+        H[:d, d] = H[d, :d] = XD.sum(axis=0)
+        H[d, d] = D.sum()
+        H[np.diag_indices(d)] += 1.0 / self.C
+        H[np.diag_indices(d + 1)] += 1e-12
+        self.n_hessians_ += 1
+        return cho_factor(H, check_finite=False)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _WarmLogistic:
+        from scipy.linalg import cho_solve
+
         classes = np.unique(y)
         if classes.size != 2:
             raise ValueError(f"_WarmLogistic needs exactly 2 classes, got {classes.size}")
         self.classes_ = classes
         yb = (y == classes[1]).astype(float)
         n, d = X.shape
-        X1 = np.hstack([X, np.ones((n, 1))])
-        lam_vec = np.r_[np.full(d, 1.0 / self.C), 0.0]
-        beta = np.zeros(d + 1) if self.coef_ is None or self.coef_.shape != (d + 1,) else self.coef_.copy()
-        f, eta = self._objective(X1, yb, beta, lam_vec)
+        X = np.asarray(X, dtype=float)
+        fresh = self.coef_ is None or self.coef_.shape != (d + 1,)
+        beta = np.zeros(d + 1) if fresh else self.coef_.copy()
+        f, eta = self._objective(X, yb, beta)
+        if not fresh and self._previous is not None and self._previous.shape == beta.shape:
+            guess = 2.0 * beta - self._previous  # continuation: the path's tangent from the last two fits
+            f_guess, eta_guess = self._objective(X, yb, guess)
+            if f_guess < f:
+                beta, f, eta = guess, f_guess, eta_guess
+        self.n_hessians_ = 0
+        factor = None
+        last_decrement = np.inf
+        it = 0
         for it in range(1, self.max_iter + 1):
             p = 0.5 * (1.0 + np.tanh(0.5 * eta))  # stable sigmoid
-            g = X1.T @ (p - yb) + lam_vec * beta
-            H = (X1 * (p * (1.0 - p))[:, None]).T @ X1
-            H[np.diag_indices_from(H)] += lam_vec + 1e-12
-            step = np.linalg.solve(H, g)
+            r = p - yb
+            g = np.empty(d + 1)
+            g[:d] = X.T @ r + beta[:d] / self.C
+            g[d] = r.sum()
+            if factor is None:
+                factor = self._hessian(X, p)
+            step = cho_solve(factor, g, check_finite=False)
             decrement = float(g @ step)  # Newton decrement squared: the predicted decrease * 2
             # lam^2 / 2 estimates f - f*; Newton converges quadratically, so a tight stop costs one
             # step and keeps the optimum exact where it matters (w = 0 when the groups' means are equal)
             if decrement / 2.0 <= self.tol * n:
                 break
+            if decrement > 0.25 * last_decrement and self.n_hessians_ and not np.isinf(last_decrement):
+                # the reused Hessian no longer gives fast progress: refresh it and redo this step
+                factor = self._hessian(X, p)
+                step = cho_solve(factor, g, check_finite=False)
+                decrement = float(g @ step)
+            last_decrement = decrement
             a = 1.0
             while True:  # backtracking (Armijo); a full step is almost always accepted
                 new = beta - a * step
-                f_new, eta_new = self._objective(X1, yb, new, lam_vec)
+                f_new, eta_new = self._objective(X, yb, new)
                 if f_new <= f - 0.25 * a * decrement or a < 1e-8:
                     break
                 a *= 0.5
+            if a < 1.0:
+                factor = None  # a damped step: far from the optimum, use fresh curvature next
             beta, f, eta = new, f_new, eta_new
         self.n_iter_ = it
+        self._previous = None if fresh else self.coef_
         self.coef_ = beta
         return self
 

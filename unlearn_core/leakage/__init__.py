@@ -7,7 +7,8 @@
 
 ``leakage.method_spec(name)`` describes a method (title, is_mi, input kind, differentiable, bias, when
 to use); ``leakage.guide()`` lists all of them as plain dicts. Differentiable versions for training are
-in :mod:`unlearn_core.leakage.differentiable` (``PENALTIES``); synthetic worlds with a known MI in
+in :mod:`unlearn_core.leakage.differentiable` (``PENALTIES``, imported on first use: it needs torch, which
+the estimators import only inside the torch-based methods); synthetic worlds with a known MI in
 :mod:`unlearn_core.leakage.ground_truth` (``WORLDS``).
 """
 
@@ -23,7 +24,15 @@ from . import neural as _neural  # noqa: E402,F401
 from . import kernel as _kernel  # noqa: E402,F401
 from . import wasserstein as _wasserstein  # noqa: E402,F401
 from . import ground_truth  # noqa: E402
-from . import differentiable  # noqa: E402
+
+
+def __getattr__(name: str):
+    # The torch penalties load on first use: importing the estimators (or a frontier) loads no torch.
+    if name == "differentiable":
+        from importlib import import_module
+
+        return import_module(".differentiable", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def guide() -> list[dict]:

@@ -8,15 +8,20 @@ penalty in :mod:`.differentiable` is the very same formula.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from ._common import torch_threads
 from ._registry import MethodSpec, _Core, register
 
+if TYPE_CHECKING:  # torch is imported where it is used, so registering the estimators loads no torch
+    import torch
+
 
 def median_bandwidth(S: torch.Tensor, *, max_rows: int = 1000, generator: torch.Generator | None = None) -> float:
     """Median pairwise Euclidean distance between rows (on at most ``max_rows`` random rows); 1 if 0."""
+    import torch
     with torch.no_grad():
         X = S.detach()
         if X.shape[0] > max_rows:
@@ -31,6 +36,7 @@ def median_bandwidth(S: torch.Tensor, *, max_rows: int = 1000, generator: torch.
 
 def gram(S: torch.Tensor, bandwidth: float) -> torch.Tensor:
     """Gaussian Gram matrix exp(-||s_i - s_j||^2 / (2 h^2)) (in place, without autograd, when no grad is needed)."""
+    import torch
     if not (torch.is_grad_enabled() and S.requires_grad):
         D = torch.cdist(S, S)
         return D.pow_(2).mul_(-1.0 / (2.0 * bandwidth**2)).exp_()
@@ -48,6 +54,7 @@ def block_means(G: torch.Tensor, onehot: torch.Tensor, weights: torch.Tensor | N
     failure of the naive bootstrap of kernel U-statistics). ``distinct=False`` keeps every pair
     (V-statistic means), which makes HSIC the biased, always non-negative (1/n^2) tr(K H L H).
     """
+    import torch
     if not distinct:
         A = onehot if weights is None else onehot * weights[:, None]
         tot = A.sum(dim=0)
@@ -79,6 +86,7 @@ def hsic_from_means(M: torch.Tensor, pi: torch.Tensor) -> torch.Tensor:
     Equivalently sum_z pi_z^2 ||mu_z - mu||^2 in the kernel's feature space (mu_z the mean embedding
     of group z).
     """
+    import torch
     s2 = (pi * pi).sum()
     C = torch.eye(pi.numel(), dtype=M.dtype) - pi[:, None] - pi[None, :] + s2
     return (pi[:, None] * pi[None, :] * C * M).sum()
@@ -94,6 +102,7 @@ def mmd_from_means(M: torch.Tensor, pi: torch.Tensor) -> torch.Tensor:
     with z-bar "all other groups" (its mean kernel values pooled with the group shares); for two
     groups this is the unbiased MMD^2_u(P_0, P_1) of Gretton et al. (2012).
     """
+    import torch
     K = pi.numel()
     out = torch.zeros((), dtype=M.dtype)
     for z in range(K):
@@ -108,6 +117,7 @@ def mmd_from_means(M: torch.Tensor, pi: torch.Tensor) -> torch.Tensor:
 
 def _prepare(S: np.ndarray, codes: np.ndarray, n_groups: int, rng: np.random.Generator, max_samples: int,
              bandwidth: float | None):
+    import torch
     n = codes.size
     rows = np.arange(n)
     if n > max_samples:
@@ -121,6 +131,7 @@ def _prepare(S: np.ndarray, codes: np.ndarray, n_groups: int, rng: np.random.Gen
 
 
 def _kernel_measure(kind, S, codes, n_groups, *, rng, max_samples=3000, bandwidth=None, n_threads=1) -> _Core:
+    import torch
     if int(max_samples) < 4:
         raise ValueError(f"max_samples must be >= 4, got {max_samples}")
     X, c, onehot, h, m = _prepare(S, codes, n_groups, rng, int(max_samples), bandwidth)

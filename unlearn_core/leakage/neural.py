@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .._utils import seed_from
-from ..models import make_model
 from ._common import torch_threads
 from ._registry import MethodSpec, _Core, register
+
+if TYPE_CHECKING:  # torch (and the models module) are imported where they are used
+    import torch
 
 
 def _split(codes: np.ndarray, rng: np.random.Generator, train_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -38,6 +40,7 @@ def dv_bound(T: torch.Tensor, z: torch.Tensor, log_pi: torch.Tensor) -> torch.Te
 
     ``T`` is (n, K) critic values, ``z`` (n,) group codes, ``log_pi`` (K,) log group shares.
     """
+    import torch
     joint = T.gather(1, z[:, None]).mean()
     marg = torch.logsumexp((T + log_pi[None, :]).reshape(-1), dim=0) - math.log(T.shape[0])
     return joint - marg
@@ -45,6 +48,7 @@ def dv_bound(T: torch.Tensor, z: torch.Tensor, log_pi: torch.Tensor) -> torch.Te
 
 def infonce_bound(T: torch.Tensor, z: torch.Tensor, log_pi: torch.Tensor) -> torch.Tensor:
     """InfoNCE bound E_P[T(s, z) - log sum_z' pi_z' e^{T(s, z')}] (negatives averaged exactly over Z)."""
+    import torch
     return (T.gather(1, z[:, None]).squeeze(1) - torch.logsumexp(T + log_pi[None, :], dim=1)).mean()
 
 
@@ -67,6 +71,10 @@ def _neural(
     patience: int = 10,
     n_threads: int | None = 1,
 ) -> _Core:
+    import torch
+
+    from ..models import make_model
+
     if int(max_iter) < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     if not 0.1 <= train_fraction <= 0.9:

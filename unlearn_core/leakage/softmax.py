@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from .._utils import encode_groups
+
+if TYPE_CHECKING:  # torch is imported inside the torch version only
+    import torch
 
 
 def softmax_averaging_mi(P: np.ndarray, z: np.ndarray) -> float:
@@ -44,6 +48,7 @@ def softmax_averaging_mi_torch(probs: torch.Tensor, z: torch.Tensor, n_groups: i
     ``probs`` is (n, C) softmax outputs (gradients flow through them), ``z`` integer group codes
     in 0..n_groups-1. Returns a 0-d tensor in nats.
     """
+    import torch
     onehot = torch.nn.functional.one_hot(z.long(), n_groups).to(probs.dtype)
     joint = onehot.T @ probs / probs.shape[0]  # (K, C)
     pz = joint.sum(dim=1, keepdim=True)

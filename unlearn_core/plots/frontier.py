@@ -23,7 +23,9 @@ LABELS = {
     "mse": "MSE (test)", "probe_auc": "linear probe AUC for Z", "probe_acc": "linear probe accuracy for Z",
     "attack_auc": "attacker AUC for Z (gradient boosting, held out; 0.5 = chance)",
     "attack_acc": "attacker accuracy for Z (held out)", "attack_mi": "attacker's MI lower bound (nats)",
-    "w2_leakage": "W2 leakage L", "distortion": "distortion D = E‖X − X_t‖²", "dp_gap": "demographic parity gap",
+    "w2_leakage": "W2 leakage L", "distortion": "distortion D = E‖X − X_t‖²",
+    "dp_gap": "demographic parity (selection rate) gap",
+    "dp_gap_rate": "demographic parity (selection rate) gap", "dp_gap_score": "mean-score parity gap",
     "discrimination": "discrimination", "ks": "KS gap",
 }
 

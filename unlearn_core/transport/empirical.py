@@ -25,7 +25,7 @@ Groups larger than ``max_samples`` rows are subsampled (uniformly, seeded) and t
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,12 +34,37 @@ from .._utils import check_random_state
 
 
 def _sqdist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    d = (A * A).sum(1)[:, None] - 2.0 * A @ B.T + (B * B).sum(1)[None, :]
-    return np.maximum(d, 0.0)
+    """||a_i - b_j||^2 for every pair of rows, built in one (n_A, n_B) buffer (no further temporaries)."""
+    d = A @ B.T
+    d *= -2.0
+    d += np.einsum("ij,ij->i", A, A)[:, None]
+    d += np.einsum("ij,ij->i", B, B)[None, :]
+    np.maximum(d, 0.0, out=d)
+    return d
+
+
+def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of ``X`` in order of first appearance, and their counts.
+
+    The order matters for speed, not for the answer: the network simplex is about 2.5 times slower on
+    rows sorted lexicographically (as ``np.unique`` returns them) than on rows in their original order.
+    """
+    uniq, first, counts = np.unique(X, axis=0, return_index=True, return_counts=True)
+    if uniq.shape[0] == X.shape[0]:
+        return X, np.ones(X.shape[0])
+    order = np.argsort(first, kind="stable")
+    return X[np.sort(first)], counts[order].astype(float)
+
+
+#: Out-of-sample rows are matched to their nearest fitted row with a KD-tree up to this dimension;
+#: above it a KD-tree prunes too little and the chunked brute-force search is as fast or faster
+#: (30k new rows, 10k fitted rows per group, one BLAS thread: d = 2, 0.01 s vs 4.6 s; d = 6, 0.19 s vs
+#: 0.84 s; d = 10, between 0.5x and 1.3x the brute force's time depending on the run).
+_KDTREE_MAX_DIM = 8
 
 
 def _nearest(X: np.ndarray, ref: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """Index of the nearest row of ``ref`` for each row of ``X`` (squared Euclidean), chunked."""
+    """Index of the nearest row of ``ref`` for each row of ``X`` (squared Euclidean), chunked brute force."""
     out = np.empty(X.shape[0], dtype=np.int64)
     ref_sq = (ref * ref).sum(1)
     for start in range(0, X.shape[0], chunk):
@@ -56,13 +81,26 @@ class _EmpiricalMapper:
     b: np.ndarray  # (k,) barycenter weights
     seed: int
     max_eval: int = 1000
+    # per-group KD-trees over the anchors, built on first use (a cache, not part of the value)
+    _trees: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def _nearest_anchor(self, X: np.ndarray, k: int) -> np.ndarray:
+        anc = self.anchors[k]
+        if anc.shape[1] > _KDTREE_MAX_DIM:
+            return _nearest(X, anc)
+        tree = self._trees.get(k)
+        if tree is None:
+            from scipy.spatial import cKDTree
+
+            tree = self._trees[k] = cKDTree(anc)
+        return tree.query(X, k=1)[1]
 
     def displacement(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
         out = np.empty_like(X)
-        for k, (anc, mv) in enumerate(zip(self.anchors, self.moves)):
+        for k, mv in enumerate(self.moves):
             rows = np.flatnonzero(codes == k)
             if rows.size:
-                out[rows] = mv[_nearest(X[rows], anc)]
+                out[rows] = mv[self._nearest_anchor(X[rows], k)]
         return out
 
     def group_w2(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -77,7 +115,7 @@ class _EmpiricalMapper:
             if Xk.shape[0] > self.max_eval:
                 Xk = Xk[rng.choice(Xk.shape[0], self.max_eval, replace=False)]
             a = np.full(Xk.shape[0], 1.0 / Xk.shape[0])
-            out[k] = float(ot.emd2(a, self.b, _sqdist(Xk, self.support)))
+            out[k] = float(ot.emd2(self.b, a, _sqdist(self.support, Xk)))
         return out
 
 
@@ -112,15 +150,40 @@ def _sinkhorn(
 
 
 def _plan(
-    a: np.ndarray, b: np.ndarray, M: np.ndarray, eps: float | None, warm: tuple | None = None
+    b: np.ndarray, a: np.ndarray, MT: np.ndarray, eps: float | None, warm: tuple | None = None
 ) -> tuple[np.ndarray, bool, tuple | None]:
+    """Plan between the support (weights ``b``, rows of ``MT``) and a group's rows (weights ``a``).
+
+    Returned support by rows, shape (k, n), the orientation POT's ``free_support_barycenter`` solves:
+    the network simplex is markedly faster with the short side first (4.6-6.2 times on n = 5-10k rows).
+    """
     if eps is None:
         import ot
 
-        G, log = ot.emd(a, b, M, numItermax=1_000_000, log=True)
-        return G, log.get("warning") is None, None
-    G, scalings, ok = _sinkhorn(a, b, M, eps, warm)
-    return G, ok, scalings
+        GT, log = ot.emd(b, a, MT, numItermax=1_000_000, log=True)
+        return GT, log.get("warning") is None, None
+    # Sinkhorn keeps its rows-first orientation (and warm scalings); the transposes are views
+    G, scalings, ok = _sinkhorn(a, b, MT.T, eps, warm)
+    return G.T, ok, scalings
+
+
+def _compact(GT: np.ndarray, exact: bool):
+    """A plan kept between iterations as (n, k): sparse for the exact LP (at most n + k - 1 non-zeros)."""
+    if not exact:
+        return GT.T
+    from scipy import sparse
+
+    r, c = np.nonzero(GT)
+    return sparse.csr_matrix((GT[r, c], (c, r)), shape=(GT.shape[1], GT.shape[0]))
+
+
+def _plan_cost(G, Xk: np.ndarray, Y: np.ndarray) -> float:
+    """<G, M> with M_ij = ||x_i - y_j||^2, for a dense or sparse (n, k) plan."""
+    if isinstance(G, np.ndarray):
+        return float(np.einsum("ij,ij->", G, _sqdist(Xk, Y)))
+    coo = G.tocoo()
+    diff = Xk[coo.row] - Y[coo.col]
+    return float(coo.data @ np.einsum("ij,ij->i", diff, diff))
 
 
 def _fit_ot(
@@ -150,12 +213,12 @@ def _fit_ot(
         Xk = X[codes == k]
         # Repeated rows (one-hot tabular data has few distinct rows) are one atom with their count as
         # mass: the same empirical measure, so the same OT problem, often orders of magnitude smaller.
-        uniq, counts = np.unique(Xk, axis=0, return_counts=True)
+        uniq, counts = _distinct_rows(Xk)
         if uniq.shape[0] > max_samples:
             Xk = Xk[np.sort(rng.choice(Xk.shape[0], max_samples, replace=False))]
-            uniq, counts = np.unique(Xk, axis=0, return_counts=True)
+            uniq, counts = _distinct_rows(Xk)
             subsampled = True
-        groups.append(uniq)
+        groups.append(np.ascontiguousarray(uniq, dtype=float))
         a_list.append(counts / counts.sum())
     if n_support is None:
         n_support = min(max(int(np.sum(codes == k)) for k in range(K)), 500)
@@ -171,21 +234,29 @@ def _fit_ot(
         Y = np.array(init, dtype=float)
         if Y.shape != (n_support, X.shape[1]):
             raise ValueError(f"init must have shape ({n_support}, {X.shape[1]}), got {Y.shape}")
+    exact_lp = reg is None
     scale = max(float(np.var(X, axis=0).mean()), 1e-300)
     # entropic eps fixed per group from the first cost matrix, so that the scalings can be warm-started
-    eps = [None if reg is None else reg * float(_sqdist(Xk, Y).mean()) for Xk in groups]
+    eps = [None if exact_lp else reg * float(_sqdist(Y, Xk).mean()) for Xk in groups]
     warm: list[tuple | None] = [None] * K
+    plans: list[Any] = [None] * K  # each group's last plan, (n_z, k), for the maps (no final re-solve)
     converged = False
     n_iter = 0
     solved = True
+    change = np.inf
     for n_iter in range(1, max_iter + 1):
         Y_new = np.zeros_like(Y)
         for k, (Xk, a, w) in enumerate(zip(groups, a_list, weights)):
             if w == 0:
                 continue
-            G, ok, warm[k] = _plan(a, b, _sqdist(Xk, Y), eps[k], warm[k])
+            MT = _sqdist(Y, Xk)
+            GT, ok, warm[k] = _plan(b, a, MT, eps[k], warm[k])
+            del MT  # at most one cost matrix and one plan alive at a time, as in POT
             solved &= ok
-            Y_new += w * (G.T @ Xk) / b[:, None]
+            # the operations in POT's order, so that equal inputs give bit-identical supports and plans
+            Y_new = Y_new + w * 1.0 / b[:, None] * (GT @ Xk)
+            plans[k] = _compact(GT, exact_lp)
+            del GT
         change = float(np.mean(np.sum((Y_new - Y) ** 2, axis=1)))
         Y = Y_new
         if change <= tol * scale:
@@ -198,19 +269,30 @@ def _fit_ot(
             RuntimeWarning,
             stacklevel=4,
         )
+    # The last plans were solved against the support before its last move. When that move was zero
+    # (the usual end of the exact fixed point: the plans repeat, so the support does) they are the plans
+    # of the final support and are reused as they are. A converged fit whose support still moved a
+    # little is re-solved once, so that its maps are exact for the support it returns; a fit stopped by
+    # max_iter keeps its last plans (the maps are then those of the last iteration's plans).
+    resolve = [plans[k] is None or (converged and change > 0.0) for k in range(K)]
     anchors, moves, group_costs = [], [], np.empty(K)
     for k, (Xk, a) in enumerate(zip(groups, a_list)):
-        M = _sqdist(Xk, Y)
-        G, ok, _ = _plan(a, b, M, eps[k], warm[k])
-        solved &= ok
-        group_costs[k] = float((G * M).sum())
-        proj = (G @ Y) / G.sum(1, keepdims=True)
+        if resolve[k]:
+            GT, ok, _ = _plan(b, a, _sqdist(Y, Xk), eps[k], warm[k])
+            solved &= ok
+            plans[k] = _compact(GT, exact_lp)
+            del GT
+        G = plans[k]
+        group_costs[k] = _plan_cost(G, Xk, Y)
+        mass = np.asarray(G.sum(axis=1)).reshape(-1, 1)
+        proj = np.asarray(G @ Y) / mass
         anchors.append(Xk)  # distinct rows already: each gets its own barycentric projection
         moves.append(proj - Xk)
+        plans[k] = None
     mean = b @ Y
     C = Y - mean
     cov = (C * b[:, None]).T @ C
-    solver = "exact LP" if reg is None else "Sinkhorn"
+    solver = "exact LP" if exact_lp else "Sinkhorn"
     notes = [f"free-support barycenter on {n_support} points, {solver} plans"]
     if subsampled:
         notes.append(
@@ -219,6 +301,8 @@ def _fit_ot(
         )
     if reg is not None:
         notes.append(f"entropic regularisation reg={reg:g} × mean squared distance blurs the maps")
+    if not converged:
+        notes.append("not converged: the maps and costs use the last iteration's plans (max_iter)")
     if not solved:
         notes.append("some transport plans did not meet their marginals (solver iteration limit)")
     return dict(
@@ -229,7 +313,7 @@ def _fit_ot(
         ridge=0.0,
         converged=bool(converged and solved),
         n_iter=int(n_iter),
-        exact=bool(reg is None and not subsampled and converged and solved),
+        exact=bool(exact_lp and not subsampled and converged and solved),
         notes=notes,
         options=dict(reg=reg, max_samples=max_samples, n_support=n_support, max_iter=max_iter, tol=tol),
         mapper=_EmpiricalMapper(
