@@ -15,7 +15,8 @@ from unlearn_core.frontier.analytic import DEFAULT_TS, analytic_frontier, transf
 CLASSIFICATION_COLUMNS = [
     "t", "lam", "distortion", "distortion_pred", "w2_leakage", "w2_leakage_pred", "probe_acc", "probe_auc",
     "attack_auc", "attack_auc_lo", "attack_auc_hi", "attack_acc", "attack_mi", "attack_mi_lo", "attack_mi_hi",
-    "attack_recovered", "accuracy", "auc", "dp_gap", "discrimination", "out_probe_acc", "out_probe_auc", "pareto",
+    "attack_recovered", "accuracy", "auc", "dp_gap", "dp_gap_rate", "dp_gap_score", "discrimination",
+    "out_probe_acc", "out_probe_auc", "pareto",
 ]
 
 

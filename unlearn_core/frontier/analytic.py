@@ -278,14 +278,16 @@ def analytic_frontier(
       same rows is :func:`view_attack`, so every page reports the same number for the same view;
     - ``probe_acc``, ``probe_auc``: a logistic-regression attacker predicting Z from X_t, trained on the
       training split and scored on the test split (AUC one-vs-rest for K > 2): the cheap linear view;
-    - ``out_probe_acc``, ``out_probe_auc``: the trained frontier's attacker (a cross-fitted logistic probe
-      on the logit of the downstream model's test outputs and its square,
+    - ``out_probe_acc``, ``out_probe_auc``: the trained frontier's attacker (the same cross-fitted
+      gradient boosting on the logit of the downstream model's test outputs,
       :func:`unlearn_core.leakage.outputs.probe_attack`): leakage of the *outcome* rather than of X_t, the
       axis on which analytic and trained frontiers are compared;
     - utility of the ``downstream`` model predicting y from X_t, on the test split: ``accuracy``, ``auc``
       (classification) or ``mse``, ``r2`` (regression);
-    - fairness of its test predictions: ``dp_gap`` (max difference of the groups' mean predicted
-      probability, or mean prediction) and ``discrimination`` = max_{a,b} |1 - v_a / v_b|
+    - fairness of its test predictions: ``dp_gap`` = ``dp_gap_rate``, demographic parity as Fairlearn
+      defines it (the largest gap in the groups' rates of each predicted class), next to
+      ``dp_gap_score`` (the largest gap in the groups' mean predicted probability; for regression
+      ``dp_gap`` is the gap in mean prediction) and ``discrimination`` = max_{a,b} |1 - v_a / v_b|
       (classification; the authors' measure, DESIGN.md section 4) or ``ks`` (regression: the largest
       two-sample KS statistic between groups' predictions); for K > 2 classes the largest over classes;
     - ``est_<name>`` (dashes become underscores): the value of ``leakage.estimate(X_t_test, z_test,
@@ -427,7 +429,9 @@ def analytic_frontier(
                 row["accuracy"] = metrics.accuracy(y_te, classes[proba.argmax(axis=1)])
                 row["auc"] = metrics.auc(y_codes, proba if proba.shape[1] > 2 else proba[:, 1])
                 cols = [proba[:, 1]] if proba.shape[1] == 2 else [proba[:, c] for c in range(proba.shape[1])]
-                row["dp_gap"] = max(metrics.demographic_parity_gap(p, z_te) for p in cols)
+                gaps = metrics.parity_gaps(proba, z_te)  # Fairlearn's selection-rate gap and the mean-score gap
+                row["dp_gap"] = gaps["dp_gap_rate"]
+                row.update(gaps)
                 row["discrimination"] = max(metrics.discrimination_ratio(p, z_te) for p in cols)
             else:
                 pred = model.predict(S_te)
