@@ -32,9 +32,10 @@ def cached_certificate(
     mi_name = d["pinsker"].get("mi_method") or "knn"
     mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
     summary = {
-        "n": d["evaluation"]["rows"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
-        "auc": d["attack"]["auc"], "baseline": d["attack"]["majority_baseline"],
-        "bound": d["pinsker"].get("bound"),
+        "n": d["attack"]["n"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
+        "auc": d["attack"]["auc"], "auc_ci": d["attack"]["auc_ci"], "baseline": d["attack"]["majority_baseline"],
+        "status": d["verdict"]["status"], "sentence": d["verdict"]["sentence"],
+        "bound": d["pinsker"].get("bound"), "contradicted": bool(d["pinsker"].get("contradicted")),
         "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
     }
     return cert.to_json(), cert.to_html(), summary
@@ -73,8 +74,9 @@ if att is not None:
         m = st.columns(2)
         m[0].metric("Attacker accuracy", f"{att['accuracy']:.3f}",
                     delta=f"{att['accuracy'] - att['baseline']:+.3f} vs majority", delta_color="inverse",
-                    help="The best cross-fitted attacker guessing Z from X_t, scored held out.")
-        m[1].metric("Probe AUC", f"{att['auc']:.3f}", help="0.5 = the attacker does no better than chance.")
+                    help="The gradient-boosting attacker guessing Z from X_t, cross-fitted on held-out rows.")
+        m[1].metric("Attacker AUC for Z", f"{att['auc']:.3f}",
+                    help=f"95% interval {att['auc_ci'][0]:.3f}–{att['auc_ci'][1]:.3f}; 0.5 = chance.")
         m = st.columns(2)
         ci = att["mi_ci"]
         m[0].metric(f"{'k-NN' if att['mi_name'] == 'knn' else att['mi_name']} MI (nats)", f"{att['mi']:.4f}",
@@ -91,9 +93,13 @@ if att is not None:
         st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
                                                    bound=att["bound"]), key="audit_attack",
                         config={"displaylogo": False})
-    if att["bound"] is not None and att["accuracy"] > att["bound"]:
-        st.warning("The attacker beats the bound computed from the MI estimate: the estimate is too low for "
-                   "this outcome. Trust the attacker.", icon=":material/warning:")
+    if att["status"] == "PASS":
+        st.success(f"**PASS.** {att['sentence']}", icon=":material/check_circle:")
+    else:
+        st.warning(f"**FAIL.** {att['sentence']}", icon=":material/error:")
+    if att["contradicted"]:
+        st.warning("No Pinsker bound is shown: the attacker beats what the MI estimates would allow, so they are "
+                   "too low for this outcome. Trust the attacker.", icon=":material/warning:")
 
 st.subheader("Leakage certificate")
 if cert_html is not None:

@@ -55,9 +55,10 @@ if not lesson:
     top[2].selectbox(
         "Leakage axis of the frontier", estimators, key=ui.bound_key("estimator"), on_change=ui.commit,
         args=("estimator",),
-        format_func=lambda m: "probe AUC (attacker guessing Z)" if m == PROBE else f"I(X_t; Z): {titles.get(m, m)}",
-        help="The frontier's x axis: how well an attacker recovers Z from X_t (AUC), or an estimate of "
-        "I(X_t; Z) by one of the leakage lab's estimators (slower: one estimate per t).",
+        format_func=lambda m: "attacker AUC (gradient boosting guessing Z)" if m == PROBE
+        else f"I(X_t; Z): {titles.get(m, m)}",
+        help="The frontier's x axis: how well a gradient-boosting attacker recovers Z from X_t on held-out rows "
+        "(AUC, 0.5 = chance), or an estimate of I(X_t; Z) by one of the leakage lab's estimators.",
     )
 else:
     state.estimator = PROBE
@@ -107,6 +108,27 @@ def _pick_t(chart_key: str) -> None:
 def _vega(data, spec, key: str, **kw) -> None:
     """A t panel: a fixed Vega-Lite spec whose data moves with t, so the browser updates it in place."""
     st.vega_lite_chart(data, spec, width="stretch", key=key, **kw)
+
+
+def _verdicts(frontier, row) -> None:
+    """The strong attacker's word and the utility's, next to the numbers they qualify."""
+    if "attack_auc" in row:
+        lo, hi = row["attack_auc_lo"], row["attack_auc_hi"]
+        msg = (f"At t = {row['t']:.2f} a gradient-boosting attacker reaches AUC **{row['attack_auc']:.3f}** "
+               f"({lo:.3f}–{hi:.3f}) on held-out rows")
+        if row["attack_recovered"]:
+            st.warning(msg + ": **Z is recoverable**.", icon=":material/gpp_maybe:")
+        else:
+            st.success(msg + ": at chance, no attacker we fielded recovers Z.", icon=":material/shield:")
+    st.caption(
+        "Why the attacker's AUC can *rise* for 0 < t < 1: X_t mixes where a row came from with where its "
+        "group's map sends it, and on tabular data identical rows of different groups move apart as soon as "
+        "t > 0. Only at t = 1, where rows keep nothing of X, can the groups be equal in law "
+        "(the default method makes them so; second-moment `gaussian` only equalises means and covariances)."
+    )
+    if frontier.utility == "r2" and row["r2"] < 0:
+        st.warning(f"R² at this t is {row['r2']:.2f} on the test split: the downstream model does worse than "
+                   "predicting the mean. This method wrecks utility on this data.", icon=":material/warning:")
 
 
 @st.fragment
@@ -170,6 +192,7 @@ def explorer() -> None:
     with frontier_slot:
         _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",
               on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
+        _verdicts(frontier, row)
     if "distortion" in tab:
         V_fr = float(frontier.meta.get("V", V))
         with dl_slot:

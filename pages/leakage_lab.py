@@ -135,6 +135,12 @@ with c[1]:
                        "Feature-unlearning page).")
             case = Case("outcome", n=int(n), data=data.key, method=state.method, t=float(state.t),
                         seed=int(state.seed))
+            with ui.engine_errors("Attacking the held-out view", stop=False):
+                att = ui.cached_view_attack(data.key, state.method, int(state.seed), float(state.t))
+                (st.warning if att.recovered else st.success)(
+                    f"**The strong attacker on this view** (held-out rows, the number the Feature-unlearning "
+                    f"and Audit pages show): AUC **{att.auc:.3f}** ({att.auc_ci[0]:.3f}–{att.auc_ci[1]:.3f}). "
+                    + att.verdict(), icon=":material/gpp_maybe:" if att.recovered else ":material/shield:")
 
 names = leakage.methods()
 e = st.columns([4, 1])

@@ -64,7 +64,7 @@ def test_probe_attack_is_near_chance_on_independent_data_and_seeded():
 
 # -- certificate ---------------------------------------------------------------------------------------
 REQUIRED_KEYS = {"dataset", "z_name", "method", "t", "lam", "random_state", "versions", "evaluation", "leakage",
-                 "attack", "pinsker", "residual_w2", "utility", "notes", "created", "schema_version"}
+                 "attack", "verdict", "pinsker", "residual_w2", "utility", "notes", "created", "schema_version"}
 
 
 def check_certificate(cert, *, dataset_name: str, fingerprint: str):
@@ -73,12 +73,25 @@ def check_certificate(cert, *, dataset_name: str, fingerprint: str):
     assert d == cert.as_dict() == cert.to_dict()
     assert d["dataset"]["name"] == dataset_name and d["dataset"]["fingerprint"] == fingerprint
     assert set(d["versions"]) == {"python", "numpy", "scipy", "torch", "POT", "scikit-learn"}
+    H = -sum(p * np.log(p) for p in d["pinsker"]["prior"] if p > 0)
     for est in d["leakage"]:
         assert est["value"] >= 0 and 0 <= est["ci"][0] <= est["ci"][1]
         assert est["title"] == leakage.method_spec(est["method"]).title
+        if est["is_mi"]:  # no MI value or interval outside [0, H(Z)]
+            assert est["ci"][1] <= H + 1e-9 and est["value"] <= H + 1e-9
+    a = d["attack"]
+    assert 0 <= a["mi_ci"][0] <= a["mi_lower"] <= a["mi_ci"][1] <= a["entropy"] + 1e-12
+    assert a["auc_ci"][0] <= a["auc"] <= a["auc_ci"][1]
+    # PASS only when the strong attacker's interval reaches chance
+    assert d["verdict"]["status"] == ("FAIL" if a["recovered"] else "PASS")
+    assert d["verdict"]["status"] in cert.to_html()
     mi_uppers = [e["ci"][1] for e in d["leakage"] if e["is_mi"]]
     assert_allclose(d["pinsker"]["mi_used"], max(mi_uppers))
-    assert_allclose(d["pinsker"]["bound"], audit.pinsker_bound(max(mi_uppers), d["pinsker"]["prior"]))
+    if d["pinsker"]["contradicted"]:  # a bound the certificate's own attack beats is never stated
+        assert d["pinsker"]["bound"] is None
+    else:
+        assert_allclose(d["pinsker"]["bound"], audit.pinsker_bound(max(mi_uppers), d["pinsker"]["prior"]))
+        assert a["accuracy"] <= d["pinsker"]["bound"]
     html = cert.to_html()
     assert html.startswith("<!DOCTYPE html>") and dataset_name in html and fingerprint in html
     assert "not a proof" in html and "proven" not in html.lower()
@@ -147,14 +160,17 @@ def test_certificate_for_a_gaussian_barycenter_run_on_adult():
     # the Gaussian barycenter equalises means and covariances: the linear attacker and the Gaussian MI see
     # (almost) nothing, the residual W2 (Gaussian closed form; its covariance part keeps an O(d^2/n)
     # upward bias at d = 85, n = 1500) is well below the untransformed data's
-    assert d["attack"]["per_attacker"]["logistic"]["auc"] < 0.6
+    from unlearn_core.leakage.attacker import attack
+
+    assert attack(S_test, test.z.to_numpy(), model="logistic", random_state=0).auc < 0.6
     assert d["leakage"][0]["value"] < 0.05
     before = leakage.estimate(test.X.to_numpy(float)[:1500], test.z.to_numpy()[:1500], method="w2").value
     assert d["residual_w2"]["value"] < 0.3 * before
     # but a non-linear attacker still separates the one-hot lattices: the certificate must show it
     assert d["attack"]["accuracy"] > d["attack"]["majority_baseline"] + 0.1
+    assert d["verdict"]["status"] == "FAIL" and d["attack"]["auc"] > 0.9
     # ... which exceeds the Pinsker bound from the (moment-based) MI estimates: the certificate says so
-    assert d["pinsker"]["attack_within_bound"] is False
+    assert d["pinsker"]["attack_within_bound"] is False and d["pinsker"]["bound"] is None
     assert any("under-report" in n for n in d["notes"]) and "under-report" in cert.to_html()
 
 

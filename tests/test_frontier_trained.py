@@ -71,7 +71,10 @@ def test_analytic_and_trained_frontiers_share_columns(toy1000, toy_warm):
     from unlearn_core.frontier import analytic
     an = analytic.analytic_frontier(toy1000, ts=[0.0, 0.5, 1.0], random_state=0)
     assert an.utility == toy_warm.utility
-    assert an.leakage == toy_warm.leakage
+    # the analytic frontier attacks X_t; the overlay puts the trained points next to the same attacker on
+    # the downstream model's outputs (out_<leakage>), the trained frontier's own axis
+    assert an.leakage == "attack_auc" and toy_warm.leakage == "probe_auc"
+    assert "out_" + toy_warm.leakage in an.table
     assert SHARED_COLUMNS <= set(an.table.columns) & set(toy_warm.table.columns)
 
 

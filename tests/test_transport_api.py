@@ -23,12 +23,14 @@ def data():
 
 
 def test_registry_lists_all_methods_default_first():
-    assert transport.methods() == ["gaussian", "marginal", "ot-exact", "ot-sinkhorn"]
+    assert transport.methods() == ["ot-randomized", "gaussian", "marginal", "ot-exact", "ot-sinkhorn"]
+    assert transport.DEFAULT_METHOD == "ot-randomized"
+    assert "second-moment" in transport.DESCRIPTIONS["gaussian"].lower()
     assert set(transport.METHODS) == set(transport.DESCRIPTIONS)
     assert all(callable(f) for f in transport.METHODS.values())
 
 
-@pytest.mark.parametrize("method", ["gaussian", "marginal", "ot-exact", "ot-sinkhorn"])
+@pytest.mark.parametrize("method", ["ot-randomized", "gaussian", "marginal", "ot-exact", "ot-sinkhorn"])
 def test_every_method_returns_consistent_maps(method, data):
     X, z = data
     X_before = X.copy()
@@ -52,7 +54,7 @@ def test_every_method_returns_consistent_maps(method, data):
 
 def test_same_seed_same_maps(data):
     X, z = data
-    for method in ("marginal", "ot-sinkhorn"):
+    for method in ("marginal", "ot-sinkhorn", "ot-randomized"):
         a = fit_barycenter(X, z, method=method, random_state=3).transform(X, z)
         b = fit_barycenter(X, z, method=method, random_state=3).transform(X, z)
         assert_array_equal(a, b)
@@ -110,7 +112,7 @@ def test_out_of_sample_points_of_known_groups(data):
     assert out.shape == (40, 3) and np.all(np.isfinite(out))
 
 
-@pytest.mark.parametrize("method", ["gaussian", "marginal", "ot-exact"])
+@pytest.mark.parametrize("method", ["gaussian", "marginal", "ot-exact", "ot-randomized"])
 def test_maps_pickle_round_trip(method, data):
     # the UI caches fitted maps (st.cache_data pickles them)
     import pickle

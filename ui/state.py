@@ -65,7 +65,7 @@ class AppState:
     dataset: str = "toy-gaussians"
     sensitive: str = ""  # "" = the dataset's default sensitive attribute
     seed: int = 0
-    method: str = "gaussian"
+    method: str = "ot-randomized"  # transport.DEFAULT_METHOD: groups equal in law at t = 1
     estimator: str = DEFAULT_ESTIMATOR
     t: float = 0.5
     lam: float = 1.0

@@ -27,6 +27,7 @@ import numpy as np
 from . import leakage, metrics
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from .leakage._types import LeakageEstimate
+from .leakage.attacker import attack
 
 __all__ = ["AttackResult", "Certificate", "certificate", "pinsker_bound", "probe_attack"]
 
@@ -203,9 +204,13 @@ class Certificate:
     versions : library versions.
     evaluation : which rows the measurements used ({"split", "rows", "group_counts"}).
     leakage : one dict per estimate (method, title, is_mi, unit, value, ci, ci_level, raw, bias, n).
-    attack : :class:`AttackResult` as a dict.
-    pinsker : {"bound", "mi_used", "mi_method", "prior"}: the accuracy bound from the largest upper
-        confidence limit among the MI estimates.
+    attack : the project's attacker (:func:`unlearn_core.leakage.attacker.attack`, gradient boosting,
+        cross-fitted on every measured row) as a dict.
+    verdict : {"status": "PASS" | "FAIL", "sentence"}: PASS only when the attacker's AUC interval
+        contains chance (0.5).
+    pinsker : {"bound", "mi_used", "mi_method", "prior", "attack_within_bound", "contradicted"}: the
+        accuracy bound from the largest upper confidence limit among the valid MI estimates (interval
+        inside [0, H(Z)] and containing its value); None when the attack contradicts it.
     residual_w2 : {"value" (pairwise-weighted W2^2 between groups), "ci", "kind", "theory"}.
     utility : metrics of the task (accuracy, AUC, discrimination, ...), possibly empty.
     notes : remarks on how the numbers were produced.
@@ -222,6 +227,7 @@ class Certificate:
     evaluation: Mapping[str, Any]
     leakage: tuple[Mapping[str, Any], ...]
     attack: Mapping[str, Any]
+    verdict: Mapping[str, str]
     pinsker: Mapping[str, Any]
     residual_w2: Mapping[str, Any]
     utility: Mapping[str, Any] = field(default_factory=dict)
@@ -280,10 +286,10 @@ def _render_html(c: Certificate) -> str:
         "estimate."
         if p.get("bound") is not None else "No MI estimate was available, so no accuracy bound is stated."
     )
-    if p.get("attack_within_bound") is False:
-        bound_txt += (
-            " <b>The measured attacker exceeds this bound, so the MI estimates above under-report the leakage: "
-            "rely on the attacker's accuracy.</b>"
+    if p.get("contradicted"):
+        bound_txt = (
+            "<b>No accuracy bound is stated: the attacker's measured accuracy exceeds what the MI estimates "
+            "would allow, so they under-report the leakage. Rely on the attacker.</b>"
         )
     notes = "".join(f"<li>{e(n)}</li>" for n in c.notes)
     versions = ", ".join(f"{e(k)} {e(v)}" for k, v in c.versions.items())
@@ -305,10 +311,11 @@ content SHA-256 <code>{e(str(d.get('fingerprint', 'n/a')))}</code>), with method
 {''.join(rows)}</table>
 <p>Residual W2 between groups (pairwise-weighted W2², {e(str(w.get('kind', '')))}):
 {_fmt(w.get('value'), 4)}{'' if w.get('theory') is None else f"; the fitted maps predict (1 − t)² V = {_fmt(w['theory'], 4)}"}.</p>
-<h2>Can an attacker recover {e(c.z_name)}?</h2>
-<p>The best of {len(a.get('per_attacker', {}))} cross-fitted attackers ({e(str(a.get('best_attacker')))}) guessed
-{e(c.z_name)} right on {_fmt(a.get('accuracy'), 3)} of held-out rows (AUC {_fmt(a.get('auc'), 3)}), against
-{_fmt(a.get('majority_baseline'), 3)} for always guessing the largest group.</p>
+<h2>Can an attacker recover {e(c.z_name)}? <b>{e(c.verdict.get('status', ''))}</b></h2>
+<p>{e(c.verdict.get('sentence', ''))} It guessed {e(c.z_name)} right on {_fmt(a.get('accuracy'), 3)} of
+held-out rows, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest group; its
+lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats (interval
+{_fmt((a.get('mi_ci') or [None, None])[0], 3)} – {_fmt((a.get('mi_ci') or [None, None])[1], 3)}).</p>
 <p>{bound_txt}</p>
 <h2>Utility</h2>
 <table>{util}</table>
@@ -376,6 +383,57 @@ def _utility_logistic(S_train, y_train, S_test, y_test, z_test) -> dict[str, flo
         out["discrimination"] = metrics.discrimination_ratio(proba[:, 1], z_test)
         out["demographic_parity_gap"] = metrics.demographic_parity_gap(proba[:, 1], z_test)
     return out
+
+
+def _valid_mi(est: LeakageEstimate, entropy: float) -> str | None:
+    """Why an MI estimate cannot feed a bound (None when it can)."""
+    if est.ci is None:
+        return "it has no interval"
+    lo, hi = est.ci
+    if not (math.isfinite(est.value) and math.isfinite(lo) and math.isfinite(hi)):
+        return "it is not finite"
+    if not lo - 1e-12 <= est.value <= hi + 1e-12:
+        return f"its interval [{lo:.3g}, {hi:.3g}] does not contain its value {est.value:.3g}"
+    if lo < -1e-12 or hi > entropy + 1e-9:
+        return f"its interval [{lo:.3g}, {hi:.3g}] leaves [0, H(Z) = {entropy:.3g}] nats"
+    return None
+
+
+def _pinsker(ests: Sequence[LeakageEstimate], codes: np.ndarray, labels: np.ndarray, strong: Any,
+             notes: list[str]) -> dict[str, Any]:
+    """Pinsker's accuracy bound from the valid MI estimates, withheld when the attack contradicts it."""
+    prior = np.bincount(codes, minlength=labels.size) / codes.size
+    entropy = float(-np.sum(prior[prior > 0] * np.log(prior[prior > 0])))
+    usable = []
+    for e in ests:
+        if not e.is_mi:
+            continue
+        why = _valid_mi(e, entropy)
+        if why is None:
+            usable.append((float(e.ci[1]), e.method))
+        else:
+            notes.append(f"{e.method} is left out of the accuracy bound: {why}")
+    empty = {"bound": None, "mi_used": None, "mi_method": None, "prior": prior.tolist(),
+             "groups": [str(g) for g in labels], "attack_within_bound": None, "contradicted": False}
+    if not usable:
+        return empty
+    mi_used, mi_method = max(usable)
+    bound = pinsker_bound(mi_used, prior)
+    if strong.accuracy > bound:
+        notes.append(
+            f"no accuracy bound is stated: the attacker's held-out accuracy {strong.accuracy:.3f} exceeds the "
+            f"{bound:.3f} that the {mi_method} estimate would imply, so the MI estimates under-report the leakage"
+        )
+        return {**empty, "mi_used": mi_used, "mi_method": mi_method, "attack_within_bound": False,
+                "contradicted": True}
+    return {**empty, "bound": bound, "mi_used": mi_used, "mi_method": mi_method, "attack_within_bound": True}
+
+
+def _verdict(strong: Any, c_name: str) -> dict[str, str]:
+    """PASS only when the strong attacker is within its interval of chance."""
+    if strong.recovered:
+        return {"status": "FAIL", "sentence": f"{c_name} was recovered. " + strong.verdict()}
+    return {"status": "PASS", "sentence": f"{c_name} was not recovered. " + strong.verdict()}
 
 
 def certificate(
@@ -464,9 +522,9 @@ def certificate(
 
         tt = 1.0 if t is None else float(t)
         t = tt
-        train, test = split_dataset(dataset, test_size=test_size, random_state=seed_from(rng))
-        fit = transport.fit_barycenter(train.X.to_numpy(dtype=float), train.z.to_numpy(), method=method,
-                                       random_state=seed_from(rng))
+        seed = seed_from(random_state)  # the frontier's and view_attack's seed: the same view, the same rows
+        train, test = split_dataset(dataset, test_size=test_size, random_state=seed)
+        fit = transport.fit_barycenter(train.X, train.z.to_numpy(), method=method, random_state=seed)
         S_tr = np.asarray(fit.transform(train.X.to_numpy(dtype=float), train.z.to_numpy(), tt), dtype=float)
         S = np.asarray(fit.transform(test.X.to_numpy(dtype=float), test.z.to_numpy(), tt), dtype=float)
         zz = test.z.to_numpy()
@@ -480,6 +538,8 @@ def certificate(
     codes, labels = encode_groups(zz)
     if codes.size != S.shape[0]:
         raise ValueError(f"the outcome has {S.shape[0]} rows but z has {codes.size}")
+    # the strong attacker on every measured row, before the estimators' subset: the number every page shows
+    strong = attack(S, zz, random_state=seed_from(random_state))
     if codes.size > max_rows:
         rows = np.sort(rng.choice(codes.size, size=int(max_rows), replace=False))
         S, zz, codes = S[rows], zz[rows], codes[rows]
@@ -503,24 +563,7 @@ def certificate(
             continue
         ests.append(leakage.estimate(S, zz, method=name, n_boot=n_boot, ci_level=ci_level,
                                      random_state=seed_from(rng), **opts))
-    attack = probe_attack(S, zz, random_state=seed_from(rng))
-    mi_ests = [e for e in ests if e.is_mi]
-    if mi_ests:
-        upper = [(e.ci[1] if e.ci is not None else e.value, e.method) for e in mi_ests]
-        mi_used, mi_method = max(upper)
-        prior = np.bincount(codes) / codes.size
-        bound = pinsker_bound(mi_used, prior)
-        consistent = bool(attack.accuracy <= bound)
-        pinsker = {"bound": bound, "mi_used": mi_used, "mi_method": mi_method, "prior": prior.tolist(),
-                   "groups": [str(g) for g in labels], "attack_within_bound": consistent}
-        if not consistent:
-            note_list.append(
-                f"the {attack.best_attacker} attacker's held-out accuracy {attack.accuracy:.3f} exceeds the bound "
-                f"{bound:.3f} implied by the MI estimates: the MI estimators under-report the leakage on this "
-                "outcome (trust the attacker)"
-            )
-    else:
-        pinsker = {"bound": None, "mi_used": None, "mi_method": None, "prior": None, "attack_within_bound": None}
+    pinsker = _pinsker(ests, codes, labels, strong, note_list)
     w2 = leakage.estimate(S, zz, method="w2", n_boot=n_boot, ci_level=ci_level, random_state=seed_from(rng))
     residual = {"value": w2.value, "ci": list(w2.ci) if w2.ci else None, "kind": "gaussian closed form",
                 "unit": "squared units of the outcome", "theory": theory}
@@ -536,7 +579,8 @@ def certificate(
         evaluation={"split": split, "rows": int(codes.size),
                     "group_counts": {str(g): int(c) for g, c in zip(labels, np.bincount(codes))}},
         leakage=tuple(_estimate_dict(e) for e in ests),
-        attack=attack.as_dict(),
+        attack=strong.as_dict(),
+        verdict=_verdict(strong, c_name=z_name),
         pinsker=pinsker,
         residual_w2=residual,
         utility=util,

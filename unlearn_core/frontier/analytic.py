@@ -133,6 +133,48 @@ def transform_split(maps, dataset, t: float, *, keep_z: bool = False) -> np.ndar
     return Xt
 
 
+def _attack_columns(S: np.ndarray, z: np.ndarray, attacker: str, seed: int) -> dict[str, float]:
+    from ..leakage.attacker import attack
+
+    res = attack(S, z, model=attacker, random_state=seed)
+    return {
+        "attack_auc": res.auc, "attack_auc_lo": res.auc_ci[0], "attack_auc_hi": res.auc_ci[1],
+        "attack_acc": res.accuracy, "attack_mi": res.mi_lower, "attack_mi_lo": res.mi_ci[0],
+        "attack_mi_hi": res.mi_ci[1], "attack_recovered": bool(res.recovered),
+    }
+
+
+def heldout_view(dataset, *, method: str | None = None, t: float = 1.0, test_size: float = 0.3,
+                 random_state: RandomState = 0, maps=None) -> tuple[np.ndarray, np.ndarray, Any]:
+    """The outcome of a view on rows the maps never saw: (X_t of the test split, its z, the maps).
+
+    The split is ``datasets.split(dataset, test_size=test_size, random_state=seed)`` and the maps are
+    fitted on its training part with the same seed: exactly what :func:`analytic_frontier` measures.
+    """
+    from .. import datasets
+    from ..transport import DEFAULT_METHOD, fit_barycenter
+
+    seed = seed_from(random_state)
+    train, test = datasets.split(dataset, test_size=test_size, random_state=seed)
+    if maps is None:
+        maps = fit_barycenter(train.X, train.z.to_numpy(), method=method or DEFAULT_METHOD, random_state=seed)
+    return maps.transform(test.X.to_numpy(dtype=float), test.z.to_numpy(), float(t)), test.z.to_numpy(), maps
+
+
+def view_attack(dataset, *, method: str | None = None, t: float = 1.0, attacker: str = "hgb",
+                test_size: float = 0.3, random_state: RandomState = 0, maps=None):
+    """The project's attacker on :func:`heldout_view`: the leakage number every page shows for a view.
+
+    Equal, for the same dataset, method, t and seed, to the ``attack_*`` columns of
+    :func:`analytic_frontier` at that t. Returns a :class:`~unlearn_core.leakage.attacker.AttackResult`.
+    """
+    from ..leakage.attacker import attack
+
+    S, z, _ = heldout_view(dataset, method=method, t=t, test_size=test_size, random_state=random_state,
+                           maps=maps)
+    return attack(S, z, model=attacker, random_state=seed_from(random_state))
+
+
 def _check_ts(ts: Sequence[float] | None) -> np.ndarray:
     if ts is None:
         return np.array(DEFAULT_TS)
@@ -151,8 +193,9 @@ def _check_ts(ts: Sequence[float] | None) -> np.ndarray:
 def analytic_frontier(
     dataset,
     *,
-    method: str = "gaussian",
+    method: str | None = None,
     ts: Sequence[float] | None = None,
+    attacker: str | None = "hgb",
     downstream: str = "logistic",
     keep_z: bool = False,
     leakage_estimator: str | None = None,
@@ -173,8 +216,13 @@ def analytic_frontier(
     - ``distortion`` = mean ||X - X_t||^2 on the training split, ``distortion_pred`` = t^2 V;
     - ``w2_leakage`` = sum_z w_z W2^2(Law(X_t | z), mu_bar) measured on the training split with the
       method's own W2 (see :meth:`BarycenterMaps.group_leakage`), ``w2_leakage_pred`` = (1 - t)^2 V;
+    - ``attack_auc`` (with ``attack_auc_lo`` / ``attack_auc_hi``, its 95% interval), ``attack_acc``,
+      ``attack_mi`` (with ``attack_mi_lo`` / ``attack_mi_hi``): the project's one attacker
+      (:func:`unlearn_core.leakage.attacker.attack`, gradient boosting by default) cross-fitted on the
+      test split's X_t, i.e. on rows the maps never saw; the default leakage axis. The same call on the
+      same rows is :func:`view_attack`, so every page reports the same number for the same view;
     - ``probe_acc``, ``probe_auc``: a logistic-regression attacker predicting Z from X_t, trained on the
-      training split and scored on the test split (AUC one-vs-rest for K > 2);
+      training split and scored on the test split (AUC one-vs-rest for K > 2): the cheap linear view;
     - ``out_probe_acc``, ``out_probe_auc``: the trained frontier's attacker (a cross-fitted logistic probe
       on the logit of the downstream model's test outputs and its square,
       :func:`unlearn_core.leakage.outputs.probe_attack`): leakage of the *outcome* rather than of X_t, the
@@ -191,8 +239,10 @@ def analytic_frontier(
     Parameters
     ----------
     dataset : a :class:`~unlearn_core.datasets.Dataset` with a target.
-    method : barycenter method (``transport.methods()``).
+    method : barycenter method (``transport.methods()``; default ``transport.DEFAULT_METHOD``).
     ts : values of t in [0, 1] (default 21 evenly spaced).
+    attacker : "hgb" (default), "logistic" or None (skip the ``attack_*`` columns; the leakage axis is
+        then ``probe_auc``).
     downstream : "logistic" (default) or "hgb" (see ``DOWNSTREAM``).
     keep_z : append Z's indicators scaled by (1 - t) to the features of the downstream model and of the
         attacker, as in the authors' experiments (at t = 0 the model sees Z itself).
@@ -210,9 +260,10 @@ def analytic_frontier(
     """
     from .. import datasets
     from ..leakage.outputs import attack_view, probe_attack
-    from ..transport import fit_barycenter
+    from ..transport import DEFAULT_METHOD, distortion_leakage, fit_barycenter, lam_of_t, mccann
 
     start = time.perf_counter()
+    method = DEFAULT_METHOD if method is None else method
     if dataset.y is None or dataset.task not in ("classification", "regression"):
         raise ValueError(
             f"dataset {dataset.name!r} has no target (task={dataset.task!r}); the analytic frontier needs y "
@@ -234,7 +285,8 @@ def analytic_frontier(
             ) from exc
         est_col = "est_" + str(leakage_estimator).replace("-", "_")
     seed = seed_from(random_state)
-    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "output_probe", "estimator")
+    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "attacker", "output_probe",
+             "estimator")
     timings = dict.fromkeys(steps, 0.0)
 
     t0 = time.perf_counter()
@@ -254,15 +306,15 @@ def analytic_frontier(
         )
     timings["fit"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    disp_tr = maps.displacement(X_tr, z_tr)
-    disp_te = maps.displacement(X_te, z_te)
+    end_tr = maps.endpoint(X_tr, z_tr)  # T_Z(X): X_t is the McCann point between X and it
+    end_te = maps.endpoint(X_te, z_te)
     timings["displacement"] = time.perf_counter() - t0
     V = float(maps.total_cost)
     zc_tr = _z_columns(z_tr, maps.groups) if keep_z else None
     zc_te = _z_columns(z_te, maps.groups) if keep_z else None
     codes_tr = np.searchsorted(maps.groups, z_tr)
     codes_te = np.searchsorted(maps.groups, z_te)
-    dist_per_row = np.sum(disp_tr**2, axis=1).mean()
+    dist_per_row = np.sum((end_tr - X_tr) ** 2, axis=1).mean()
 
     n_classes = int(np.unique(y_tr).size) if task == "classification" else 0
     model = _make_model(downstream, task, seed, n_classes)
@@ -274,16 +326,17 @@ def analytic_frontier(
         for i, t in enumerate(ts_arr):
             if progress is not None:
                 progress(i / ts_arr.size, f"t = {t:.2f}")
-            A_tr = X_tr + t * disp_tr
-            A_te = X_te + t * disp_te
+            A_tr = mccann(X_tr, end_tr, t)
+            A_te = mccann(X_te, end_te, t)
             t0 = time.perf_counter()
+            D_t, L_t = distortion_leakage(t, V)
             row: dict[str, Any] = {
                 "t": float(t),
-                "lam": float(t / (1.0 - t)) if t < 1 else float("inf"),
-                "distortion": float(t**2 * dist_per_row),
-                "distortion_pred": float(t**2 * V),
+                "lam": lam_of_t(t),
+                "distortion": distortion_leakage(t, dist_per_row)[0],
+                "distortion_pred": D_t,
                 "w2_leakage": maps.w2_leakage(A_tr, z_tr),
-                "w2_leakage_pred": float((1.0 - t) ** 2 * V),
+                "w2_leakage_pred": L_t,
             }
             timings["distortion_w2"] += time.perf_counter() - t0
             S_tr, S_te = (A_tr - mu) / sd, (A_te - mu) / sd
@@ -302,6 +355,11 @@ def analytic_frontier(
             row["probe_acc"] = metrics.accuracy(codes_te, pz.argmax(axis=1))
             row["probe_auc"] = metrics.auc(codes_te, pz if pz.shape[1] > 2 else pz[:, 1])
             timings["probe"] += time.perf_counter() - t0
+            if attacker is not None:
+                t0 = time.perf_counter()
+                row.update(_attack_columns(np.hstack([A_te, (1.0 - t) * zc_te]) if keep_z else A_te, z_te,
+                                           attacker, seed))
+                timings["attacker"] += time.perf_counter() - t0
 
             t0 = time.perf_counter()
             with warnings.catch_warnings():
@@ -343,13 +401,14 @@ def analytic_frontier(
         progress(1.0, "done")
     table = pd.DataFrame(rows)
     utility = "auc" if task == "classification" else "r2"
-    leakage = est_col if est_col is not None else "probe_auc"
+    leakage = est_col if est_col is not None else ("attack_auc" if attacker is not None else "probe_auc")
     seconds = time.perf_counter() - start
     meta = {
         "dataset": dataset.name,
         "fingerprint": dataset.fingerprint(),
         "method": maps.method,
         "downstream": downstream,
+        "attacker": attacker,
         "keep_z": keep_z,
         "leakage_estimator": leakage_estimator,
         "test_size": test_size,
@@ -369,4 +428,4 @@ def analytic_frontier(
     )
 
 
-__all__ = ["DEFAULT_TS", "DOWNSTREAM", "analytic_frontier", "transform_split"]
+__all__ = ["DEFAULT_TS", "DOWNSTREAM", "analytic_frontier", "heldout_view", "transform_split", "view_attack"]

@@ -31,29 +31,26 @@ def attack_view(outputs: np.ndarray, task: str) -> np.ndarray:
     return L - L.mean(axis=1, keepdims=True)
 
 
-def probe_attack(S: np.ndarray, z: np.ndarray, *, n_splits: int = 5, random_state: RandomState = 0) -> dict[str, float]:
-    """Cross-fitted logistic probe q(z | s): held-out accuracy and AUC of an attacker guessing Z from S.
+def probe_attack(S: np.ndarray, z: np.ndarray, *, n_splits: int = 3, random_state: RandomState = 0) -> dict[str, float]:
+    """The project's attacker (:func:`unlearn_core.leakage.attacker.attack`) on an outcome's attack view.
 
-    Runs the leakage lab's ``leakage.estimate(F, z, method="probe")`` (``n_splits``-fold cross-fitting,
-    every row scored by a probe that never saw it) on F = [S, S**2] (columns z-scored by the probe):
-    the squares let a linear probe catch groups whose outputs differ in spread, not only in mean, which
-    is exactly what a first-moment regulariser such as softmax averaging leaves behind. Returns
-    ``probe_acc``, ``probe_auc`` (one-vs-rest macro for K > 2) and ``probe_mi``, the variational lower
-    bound H(Z) - CE on I(S; Z) in nats (DESIGN.md section 3.2), clipped at 0.
+    Cross-fitted gradient boosting guessing Z from S (every row scored by a model that never saw it):
+    the same attacker the analytic frontier, the leakage lab and the certificate use, so analytic and
+    trained frontiers share one leakage axis. Returns ``probe_acc``, ``probe_auc`` (one-vs-rest macro for
+    K > 2; the keys keep their historical names), ``probe_auc_lo`` / ``probe_auc_hi`` (95% interval) and
+    ``probe_mi``, the lower bound H(Z) - CE on I(S; Z) in nats, clipped to [0, H(Z)].
     """
-    from ._registry import estimate
+    from .attacker import attack
 
     S = np.asarray(S, dtype=float).reshape(len(np.asarray(z)), -1)
-    mu, sd = S.mean(0), S.std(0)
-    F = (S - mu) / np.where(sd > 0, sd, 1.0)
-    est = estimate(np.hstack([F, F**2]), z, method="probe", model="logistic", n_folds=n_splits,
-                   random_state=seed_from(random_state))
+    res = attack(S, z, n_folds=n_splits, random_state=seed_from(random_state))
     return {
-        "probe_acc": float(est.diagnostics["accuracy"]),
-        "probe_auc": float(est.diagnostics["auc"]),
-        "probe_mi": float(est.value),
+        "probe_acc": res.accuracy,
+        "probe_auc": res.auc,
+        "probe_auc_lo": res.auc_ci[0],
+        "probe_auc_hi": res.auc_ci[1],
+        "probe_mi": res.mi_lower,
     }
-
 
 
 __all__ = ["attack_view", "probe_attack"]

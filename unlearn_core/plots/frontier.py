@@ -20,7 +20,9 @@ from ._style import HIGHLIGHT, MUTED, base_layout
 
 LABELS = {
     "t": "t", "lam": "λ", "auc": "AUC (test)", "accuracy": "accuracy (test)", "r2": "R² (test)",
-    "mse": "MSE (test)", "probe_auc": "probe AUC for Z (leakage)", "probe_acc": "probe accuracy for Z",
+    "mse": "MSE (test)", "probe_auc": "linear probe AUC for Z", "probe_acc": "linear probe accuracy for Z",
+    "attack_auc": "attacker AUC for Z (gradient boosting, held out; 0.5 = chance)",
+    "attack_acc": "attacker accuracy for Z (held out)", "attack_mi": "attacker's MI lower bound (nats)",
     "w2_leakage": "W2 leakage L", "distortion": "distortion D = E‖X − X_t‖²", "dp_gap": "demographic parity gap",
     "discrimination": "discrimination", "ks": "KS gap",
 }

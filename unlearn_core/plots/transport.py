@@ -22,16 +22,12 @@ import plotly.graph_objects as go
 
 from .._utils import RandomState, as_2d_float, check_random_state
 from ._style import MUTED, base_layout, group_colors
+from ..transport._types import mccann  # noqa: F401  (re-exported: plots.transport.mccann)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_TS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
-
-
-def mccann(X: np.ndarray, X_end: np.ndarray, t: float) -> np.ndarray:
-    """Point on the McCann path: (1 - t) X + t T_Z(X), with ``X_end`` = T_Z(X)."""
-    return (1.0 - t) * X + t * X_end
 
 
 def displacements(X: np.typing.ArrayLike, X_end: np.typing.ArrayLike, t: float) -> np.ndarray:

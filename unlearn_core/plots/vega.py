@@ -165,6 +165,10 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
     data["current"] = np.arange(len(data)) == (
         int(np.nanargmin(np.abs(p - float(current)))) if len(p) else -1
     )
+    has_ci = f"{frontier.leakage}_lo" in tab and f"{frontier.leakage}_hi" in tab
+    if has_ci:  # the attacker's interval on the leakage axis
+        data["leakage_lo"] = tab[f"{frontier.leakage}_lo"].to_numpy(dtype=float)
+        data["leakage_hi"] = tab[f"{frontier.leakage}_hi"].to_numpy(dtype=float)
     name = _label(frontier.param)
     x = {
         "field": "leakage",
@@ -187,10 +191,13 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
         "height": height,
         "title": _title(
             f"Utility vs leakage ({frontier.kind} frontier)",
-            "Pareto points outlined; the diamond is the current t; click a point to move there",
+            "Pareto points outlined; the diamond is the current t; click a point to move there"
+            + ("; bars: 95% interval of the attacker" if has_ci else ""),
         ),
         "layer": [
             {"mark": {"type": "line", "color": MUTED, "strokeWidth": 1}, "encoding": {"x": x, "y": y}},
+            *([{"mark": {"type": "rule", "color": MUTED}, "encoding": {
+                "x": {**x, "field": "leakage_lo"}, "x2": {"field": "leakage_hi"}, "y": y}}] if has_ci else []),
             {
                 "name": "sweep",
                 "params": _pick_params(),

@@ -23,12 +23,17 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomState, Weights, as_2d_float, encode_groups, group_weights
-from ._types import BarycenterMaps
+from ._types import BarycenterMaps, distortion_leakage, lam_of_t, mccann, t_of_lam
 from .empirical import fit_ot_exact, fit_ot_sinkhorn
 from .gaussian import bures_barycenter, fit_gaussian, gaussian_w2
 from .marginal import fit_marginal
+from .randomized import fit_ot_randomized
+
+#: The default: the only method whose groups are equal in law at t = 1 on rows it never saw.
+DEFAULT_METHOD = "ot-randomized"
 
 METHODS: dict[str, Callable[..., dict[str, Any]]] = {
+    "ot-randomized": fit_ot_randomized,
     "gaussian": fit_gaussian,
     "marginal": fit_marginal,
     "ot-exact": fit_ot_exact,
@@ -36,8 +41,12 @@ METHODS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 DESCRIPTIONS: dict[str, str] = {
-    "gaussian": "Bures-Wasserstein barycenter: affine maps equalising each group's mean and covariance "
-    "(exact for Gaussian groups; fast at any size).",
+    "ot-randomized": "Equal in law (default): exact OT to a shared discrete barycenter; each row is sent to "
+    "a support point drawn from its transport plan, so at t = 1 every group has the same distribution and "
+    "no attacker can tell them apart.",
+    "gaussian": "Second-moment unlearning (the authors' method): affine Bures-Wasserstein maps that equalise "
+    "each group's mean and covariance only. Exact for Gaussian groups and fast, but a non-linear attacker "
+    "can still recover Z from other features of the distribution.",
     "marginal": "Exact 1-D quantile barycenter of every feature: equal marginals per group, joint "
     "dependence may remain.",
     "ot-exact": "Exact optimal transport to a free-support barycenter (small data; larger groups are "
@@ -48,7 +57,7 @@ DESCRIPTIONS: dict[str, str] = {
 
 
 def methods() -> list[str]:
-    """Names of the barycenter methods, the default (``gaussian``) first."""
+    """Names of the barycenter methods, the default (``ot-randomized``) first."""
     return list(METHODS)
 
 
@@ -56,7 +65,7 @@ def fit_barycenter(
     X: Any,
     z: Any,
     *,
-    method: str = "gaussian",
+    method: str = DEFAULT_METHOD,
     weights: Weights = "empirical",
     random_state: RandomState = 0,
     **options: Any,
@@ -75,7 +84,9 @@ def fit_barycenter(
     ----------
     X : (n, d) array or DataFrame of numeric features (no NaN).
     z : (n,) group labels (any sortable type); every group needs at least 2 rows.
-    method : one of :func:`methods` -- "gaussian" (default), "marginal", "ot-exact", "ot-sinkhorn".
+    method : one of :func:`methods` -- "ot-randomized" (default: groups equal in law at t = 1, a seeded
+        randomised map), "gaussian" (second-moment unlearning: equal means and covariances only),
+        "marginal", "ot-exact", "ot-sinkhorn".
     weights : "empirical" (group proportions, default), "uniform", or K non-negative numbers in the
         order of the sorted group labels.
     random_state : int, Generator or None; seeds subsampling, initial supports and tie levels.
@@ -133,10 +144,15 @@ def fit_barycenter(
 
 __all__ = [
     "BarycenterMaps",
+    "DEFAULT_METHOD",
     "DESCRIPTIONS",
     "METHODS",
     "bures_barycenter",
+    "distortion_leakage",
     "fit_barycenter",
     "gaussian_w2",
+    "lam_of_t",
+    "mccann",
     "methods",
+    "t_of_lam",
 ]

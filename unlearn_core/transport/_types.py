@@ -12,6 +12,40 @@ import pandas as pd
 from ._linalg import small_blas
 
 
+def mccann(X: np.ndarray, X_end: np.ndarray, t: float) -> np.ndarray:
+    """The McCann point X_t = (1 - t) X + t T_Z(X) (DESIGN.md 3.1), with ``X_end`` = T_Z(X).
+
+    The one implementation of the interpolation in the project. Written as a convex combination, not
+    X + t (T(X) - X): at t = 1 it returns T(X) bit for bit. X + (T(X) - X) differs from T(X) by rounding
+    residue that depends on X, and a gradient-boosting attacker reads Z from that residue (on Adult it
+    moved the attacker's AUC at t = 1 from 0.52 to 0.69).
+    """
+    t = float(t)
+    if t == 1.0:
+        return np.array(X_end, dtype=float, copy=True)
+    if t == 0.0:
+        return np.array(X, dtype=float, copy=True)
+    return (1.0 - t) * X + t * X_end
+
+
+def distortion_leakage(t: float, V: float) -> tuple[float, float]:
+    """(D(t), L(t)) = (t^2 V, (1 - t)^2 V): distortion and W2 leakage at t on the McCann path (DESIGN 3.1)."""
+    t = float(t)
+    return t * t * float(V), (1.0 - t) ** 2 * float(V)
+
+
+def lam_of_t(t: float) -> float:
+    """lam = t / (1 - t) (inf at t = 1): the weight of D + lam L whose optimum is t (DESIGN.md 3.1)."""
+    t = float(t)
+    return float("inf") if t >= 1.0 else t / (1.0 - t)
+
+
+def t_of_lam(lam: float) -> float:
+    """t = lam / (1 + lam) (1 at lam = inf), the inverse of :func:`lam_of_t`."""
+    lam = float(lam)
+    return 1.0 if np.isinf(lam) else lam / (1.0 + lam)
+
+
 class _Mapper(Protocol):
     """What a method stores to apply its maps: the displacement T_z(x) - x and the measured leakage."""
 
@@ -137,7 +171,14 @@ class BarycenterMaps:
             interpolate = getattr(self._mapper, "interpolate", None)
             if interpolate is not None:
                 return interpolate(arr, codes, t)
+            endpoint = getattr(self._mapper, "endpoint", None)
+            if endpoint is not None:
+                return mccann(arr, endpoint(arr, codes), t)
             return arr + t * self._mapper.displacement(arr, codes)
+
+    def endpoint(self, X: Any, z: Any) -> np.ndarray:
+        """T_Z(X): where every row goes at t = 1 (the same as ``transform(X, z, 1.0)``)."""
+        return self.transform(X, z, 1.0)
 
     def group_leakage(self, X: Any, z: Any) -> np.ndarray:
         """(K,) measured W2^2 of each group's points in ``X`` to the fitted barycenter.
