@@ -172,9 +172,9 @@ def fit_image_transport(
     report = progress or (lambda frac, msg: None)
     arr = as_2d_float(X)
     n, d = arr.shape
-    h, w = (int(v) for v in image_shape)
-    if h * w != d:
-        raise ValueError(f"image_shape {image_shape} has {h * w} pixels but X has {d} columns")
+    height, width = (int(v) for v in image_shape)
+    if height * width != d:
+        raise ValueError(f"image_shape {image_shape} has {height * width} pixels but X has {d} columns")
     codes, labels = encode_groups(np.asarray(z))
     if codes.size != n:
         raise ValueError(f"X has {n} rows but z has {codes.size} labels; align them row by row")
@@ -201,7 +201,7 @@ def fit_image_transport(
     report(1.0, "done")
     return ImageTransport(
         method=method, representation=rep, groups=labels, weights=np.asarray(w, float), total_cost=float(total),
-        group_costs=np.asarray(gcosts, float), residual=residual, image_shape=(h, w),
+        group_costs=np.asarray(gcosts, float), residual=residual, image_shape=(height, width),
         seconds=time.perf_counter() - start, notes="; ".join(notes),
         options=dict(n_components=k, random_state=random_state if isinstance(random_state, int) else None, **options),
         _maps=maps,
