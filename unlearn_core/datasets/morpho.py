@@ -17,7 +17,11 @@ Thickness (in pixels of the original image)
 
     where ``R`` is the set of ridge pixels and ``s`` the upsampling scale (Morpho-MNIST takes the
     mean of ``2 d`` over a skeleton; the ridge is its dependency-free stand-in). An image with no
-    ink has thickness 0.
+    ink has thickness 0. Distances run between pixel centres, so a straight stroke of width ``w``
+    upsampled pixels measures ``2 ceil(w / 2)``: exact for even ``w``, one pixel more for odd
+    ``w``. Upsampling by 2 or more makes every width even and the measure exact on straight strokes
+    (tested); MNIST is measured at scale 1 (4 x faster: 70,000 images in ~20 s), where the odd-width
+    bias is at most one pixel and does not change the order much - the groups are split at the median.
 
 Slant (in degrees, positive = leaning right)
     From the intensity-weighted second central moments with column ``x`` and row ``y`` (pointing
