@@ -142,7 +142,7 @@ def _train_direction(
         opt_f.step()
         if it % 50 == 0 or it == n_iter - 1:
             cost = float(0.5 * ((x - Tx) ** 2).sum(1).mean())
-            gap = float(-loss_f)
+            gap = float(-loss_f.detach())
             report((it + 1) / n_iter)
     T.eval()
     return T, (cost, gap)
