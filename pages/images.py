@@ -21,7 +21,7 @@ st.caption(
 )
 
 names = iui.image_datasets()
-c = st.columns([2, 2, 2, 1])
+c = st.columns(3)
 dataset = c[0].selectbox("Image dataset", names, key="img_dataset",
                          help="digits ship with scikit-learn (offline); MNIST is downloaded once.")
 attribute = c[1].selectbox("Attribute Z to remove", morpho.ATTRIBUTES, key="img_attribute",
@@ -29,7 +29,7 @@ attribute = c[1].selectbox("Attribute Z to remove", morpho.ATTRIBUTES, key="img_
 method_names = images.methods()
 method = c[2].selectbox("Transport", method_names, key="img_method",
                         help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names))
-c[3].caption(images.METHODS[method])
+st.caption(f"**{method}**: {images.METHODS[method]}")
 key = iui.ImageKey(dataset, attribute, method, int(state.seed))
 
 with ui.engine_errors(f"Loading {dataset} with Z = {attribute}"):
@@ -61,7 +61,7 @@ def explorer() -> None:
     with left:
         with ui.engine_errors("Drawing the grid", stop=False):
             png = iui.grid_png(key, t)
-            st.image(png, caption=f"Held-out images of each group: originals and at t = {t:.2f}, the measured "
+            st.image(png, output_format="PNG", caption=f"Held-out images of each group: originals and at t = {t:.2f}, the measured "
                      f"{attribute} ({morpho.UNITS[attribute]}) under each.")
             st.download_button("Image grid (PNG)", data=png, file_name=f"{key.label}-t{t:.2f}.png",
                                mime="image/png", on_click="ignore", key="img_dl_png")
