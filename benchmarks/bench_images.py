@@ -41,8 +41,13 @@ from unlearn_core.leakage.attacker import attack  # noqa: E402
 
 
 def load(args: argparse.Namespace):
-    return datasets.load("mnist", sensitive=args.attribute, split=args.split, data_dir=args.data_dir,
-                         download=args.data_dir is None)
+    return datasets.load(
+        "mnist",
+        sensitive=args.attribute,
+        split=args.split,
+        data_dir=args.data_dir,
+        download=args.data_dir is None,
+    )
 
 
 def two_sample(values: np.ndarray, z: np.ndarray, groups: np.ndarray) -> tuple[float, float, float, float]:
@@ -73,11 +78,13 @@ def acceptance(args: argparse.Namespace) -> list[str]:
     base = None
     for method in args.methods:
         t0 = time.perf_counter()
-        fit = images.fit_image_transport(Xa, za, image_shape=ds.image_shape, method=method,
-                                         random_state=args.seed)
+        fit = images.fit_image_transport(
+            Xa, za, image_shape=ds.image_shape, method=method, random_state=args.seed
+        )
         fit_s = time.perf_counter() - t0
-        fr = images.image_frontier(fit, (Xa, ya, za), (Xb, yb, zb), ts=(0.0, 1.0), max_rows=args.max_rows,
-                                   random_state=args.seed)
+        fr = images.image_frontier(
+            fit, (Xa, ya, za), (Xb, yb, zb), ts=(0.0, 1.0), max_rows=args.max_rows, random_state=args.seed
+        )
         X1 = fit.transform(Xb, zb, 1.0)
         before = two_sample(morpho.thickness(Xb), zb, fit.groups) if base is None else base
         base = before
@@ -85,13 +92,17 @@ def acceptance(args: argparse.Namespace) -> list[str]:
         r0, r1 = fr.table.iloc[0], fr.table.iloc[1]
         lines.append(
             f"| {method} | {fit_s:.1f} | {fit.total_cost:.3g} | {r0.accuracy:.3f} | {r1.accuracy:.3f} | "
-            f"{r0.auc:.3f} | {r1.auc:.3f} [{r1.auc_lo:.3f}, {r1.auc_hi:.3f}] | {before[0]:.3f} / {before[1]:.2g} | "
+            f"{r0.auc:.3f} | {r1.auc:.3f} [{r1.auc_lo:.3f}, {r1.auc_hi:.3f}] | "
+            f"{before[0]:.3f} / {before[1]:.2g} | "
             f"{after[0]:.3f} / {after[1]:.3g} | {after[2]:.3g} |"
         )
         print(lines[-1], flush=True)
     digit_only = attack(yb[:, None].astype(float), zb, random_state=args.seed)
-    lines += ["", f"Reference: the attacker given only the digit label reaches AUC {digit_only.auc:.3f} "
-              f"[{digit_only.auc_ci[0]:.3f}, {digit_only.auc_ci[1]:.3f}] (thickness depends on the digit)."]
+    lines += [
+        "",
+        f"Reference: the attacker given only the digit label reaches AUC {digit_only.auc:.3f} "
+        f"[{digit_only.auc_ci[0]:.3f}, {digit_only.auc_ci[1]:.3f}] (thickness depends on the digit).",
+    ]
     return lines
 
 
@@ -105,14 +116,26 @@ def _reference_workload() -> float:
 
 
 def redraw(args: argparse.Namespace) -> list[str]:
-    lines = ["| dataset | method | first fit (s) | t step median (ms) | reference (ms) | ratio |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| dataset | method | first fit (s) | t step median (ms) | reference (ms) | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in args.redraw_datasets:
-        opts = dict(split="test", data_dir=args.data_dir, download=args.data_dir is None) if name == "mnist" else {}
+        opts = (
+            dict(split="test", data_dir=args.data_dir, download=args.data_dir is None)
+            if name == "mnist"
+            else {}
+        )
         ds = datasets.load(name, sensitive=args.attribute, **opts)
         train, test = datasets.split(ds, test_size=0.3, random_state=args.seed)
         t0 = time.perf_counter()
-        fit = images.fit_image_transport(train.X.to_numpy(), train.z.to_numpy(), image_shape=ds.image_shape,
-                                         method="ot-randomized", random_state=args.seed)
+        fit = images.fit_image_transport(
+            train.X.to_numpy(),
+            train.z.to_numpy(),
+            image_shape=ds.image_shape,
+            method="ot-randomized",
+            random_state=args.seed,
+        )
         rows = images.pick_sample(test.z.to_numpy(), per_group=8, random_state=args.seed)
         sample = images.grid_sample(fit, test.X.to_numpy(), test.z.to_numpy(), rows, args.attribute)
         fit_s = time.perf_counter() - t0
@@ -124,7 +147,10 @@ def redraw(args: argparse.Namespace) -> list[str]:
             steps.append(time.perf_counter() - s)
             refs.append(_reference_workload())
         step, ref = statistics.median(steps), statistics.median(refs)
-        lines.append(f"| {name} | ot-randomized | {fit_s:.1f} | {1000 * step:.1f} | {1000 * ref:.1f} | {step / ref:.2f} |")
+        lines.append(
+            f"| {name} | ot-randomized | {fit_s:.1f} | {1000 * step:.1f} | {1000 * ref:.1f} "
+            f"| {step / ref:.2f} |"
+        )
         print(lines[-1], flush=True)
     return lines
 
@@ -140,8 +166,10 @@ def main() -> None:
     p.add_argument("--redraw-datasets", nargs="*", default=["digits", "mnist"])
     p.add_argument("--skip-acceptance", action="store_true")
     args = p.parse_args()
-    print(f"# bench_images, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, CPU {cpu_model()}, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"# bench_images, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, CPU {cpu_model()}, "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+    )
     print("python benchmarks/bench_images.py " + " ".join(sys.argv[1:]))
     out = [] if args.skip_acceptance else acceptance(args)
     out += ["", *redraw(args)]

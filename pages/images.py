@@ -1,4 +1,4 @@
-"""Image unlearning: remove stroke thickness or slant from digit images and watch the grid of images change."""
+"""Image unlearning: remove stroke thickness or slant from digit images and watch the images change."""
 
 import streamlit as st
 
@@ -22,13 +22,25 @@ st.caption(
 
 names = iui.image_datasets()
 c = st.columns(3)
-dataset = c[0].selectbox("Image dataset", names, key="img_dataset",
-                         help="digits ship with scikit-learn (offline); MNIST is downloaded once.")
-attribute = c[1].selectbox("Attribute Z to remove", morpho.ATTRIBUTES, key="img_attribute",
-                           format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})")
+dataset = c[0].selectbox(
+    "Image dataset",
+    names,
+    key="img_dataset",
+    help="digits ship with scikit-learn (offline); MNIST is downloaded once.",
+)
+attribute = c[1].selectbox(
+    "Attribute Z to remove",
+    morpho.ATTRIBUTES,
+    key="img_attribute",
+    format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})",
+)
 method_names = images.methods()
-method = c[2].selectbox("Transport", method_names, key="img_method",
-                        help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names))
+method = c[2].selectbox(
+    "Transport",
+    method_names,
+    key="img_method",
+    help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names),
+)
 st.caption(f"**{method}**: {images.METHODS[method]}")
 key = iui.ImageKey(dataset, attribute, method, int(state.seed))
 
@@ -39,7 +51,9 @@ with ui.engine_errors(f"Fitting the {method} barycenter of the images"):
         fitted = iui.image_fit(key)
     else:
         bar = st.progress(0.0, text=f"Fitting the {method} barycenter on {dataset}…")
-        fitted = iui.image_fit(key, progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg))
+        fitted = iui.image_fit(
+            key, progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg)
+        )
         bar.empty()
 fit = fitted.fit
 n_train, n_test = len(fitted.train[0]), len(fitted.test[0])
@@ -54,17 +68,34 @@ st.caption(
 @st.fragment
 def explorer() -> None:
     """The grid and the frontier: rerun alone when t moves."""
-    st.slider("t: how far along the path to the barycenter (0 = original images, 1 = fully unlearned)",
-              0.0, 1.0, step=ui.T_STEP, key=ui.bound_key("t"), on_change=ui.commit, args=("t",))
+    st.slider(
+        "t: how far along the path to the barycenter (0 = original images, 1 = fully unlearned)",
+        0.0,
+        1.0,
+        step=ui.T_STEP,
+        key=ui.bound_key("t"),
+        on_change=ui.commit,
+        args=("t",),
+    )
     t = state.t
     left, right = st.columns([3, 2])
     with left:
         with ui.engine_errors("Drawing the grid", stop=False):
             png = iui.grid_png(key, t)
-            st.image(png, output_format="PNG", caption=f"Held-out images of each group: originals and at t = {t:.2f}, the measured "
-                     f"{attribute} ({morpho.UNITS[attribute]}) under each.")
-            st.download_button("Image grid (PNG)", data=png, file_name=f"{key.label}-t{t:.2f}.png",
-                               mime="image/png", on_click="ignore", key="img_dl_png")
+            st.image(
+                png,
+                output_format="PNG",
+                caption=f"Held-out images of each group: originals and at t = {t:.2f}, the measured "
+                f"{attribute} ({morpho.UNITS[attribute]}) under each.",
+            )
+            st.download_button(
+                "Image grid (PNG)",
+                data=png,
+                file_name=f"{key.label}-t{t:.2f}.png",
+                mime="image/png",
+                on_click="ignore",
+                key="img_dl_png",
+            )
     with right:
         st.markdown("**Frontier for images**: digit accuracy vs the strong attacker's AUC for Z")
         if not iui.frontier_ready(key):
@@ -82,8 +113,14 @@ def explorer() -> None:
             m[0].metric("D(t) = t²V", f"{D:.3g}", help="distortion of the codes in the representation")
             m[1].metric("L(t) = (1 − t)²V", f"{L:.3g}", help="W2 leakage left in the representation")
             st.vega_lite_chart(*images.analytic_chart(frontier, t=t), width="stretch", key="img_analytic")
-            st.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{key.label}-frontier.csv",
-                               mime="text/csv", on_click="ignore", key="img_dl_csv")
+            st.download_button(
+                "Frontier (CSV)",
+                data=frontier.to_csv(),
+                file_name=f"{key.label}-frontier.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key="img_dl_csv",
+            )
     ui.sync_url()
 
 

@@ -36,7 +36,9 @@ def test_thickness_scales_with_the_image_and_grows_with_the_stroke():
     # a 14x14 image upsampled x2 (np.kron) measures twice as thick as the small one
     small = _bar(3, size=14)
     big = np.kron(small, np.ones((2, 2)))
-    assert_allclose(morpho.thickness(big[None], scale=2), 2 * morpho.thickness(small[None], scale=2), rtol=0.05)
+    assert_allclose(
+        morpho.thickness(big[None], scale=2), 2 * morpho.thickness(small[None], scale=2), rtol=0.05
+    )
 
 
 def test_empty_image_has_zero_thickness_and_slant():

@@ -67,9 +67,14 @@ def test_distortion_closed_form_on_the_fitted_images(gaussian_fit, digits_split)
     rep = gaussian_fit.representation
     for t in (0.25, 0.5, 1.0):
         Xt = images.blend(X, X1, t)
-        assert_allclose(np.mean(((Xt - X) ** 2).sum(1)), t * t * (gaussian_fit.total_cost + gaussian_fit.residual),
-                        rtol=1e-6)
-        assert_allclose(np.mean(((rep.encode(Xt) - rep.encode(X)) ** 2).sum(1)), gaussian_fit.analytic(t)[0], rtol=1e-6)
+        assert_allclose(
+            np.mean(((Xt - X) ** 2).sum(1)),
+            t * t * (gaussian_fit.total_cost + gaussian_fit.residual),
+            rtol=1e-6,
+        )
+        assert_allclose(
+            np.mean(((rep.encode(Xt) - rep.encode(X)) ** 2).sum(1)), gaussian_fit.analytic(t)[0], rtol=1e-6
+        )
     assert gaussian_fit.analytic(0.0) == (0.0, gaussian_fit.total_cost)
 
 
@@ -81,8 +86,10 @@ def test_gaussian_maps_equalise_the_groups_code_moments(gaussian_fit, digits_spl
     assert_allclose(np.cov(a.T, bias=True), np.cov(b.T, bias=True), atol=1e-6)
 
 
-def test_equal_in_law_method_hides_thickness_from_the_strong_attacker(randomized_fit, gaussian_fit, digits_split):
-    """At t = 1 on held-out digits: ot-randomized leaves the attacker near chance, the Gaussian map does not."""
+def test_equal_in_law_method_hides_thickness_from_the_strong_attacker(
+    randomized_fit, gaussian_fit, digits_split
+):
+    """At t = 1 on held-out digits: ot-randomized leaves the attacker near chance, Gaussian maps do not."""
     _, _, (X, _, z) = digits_split
     before = attack(X, z, random_state=0)
     after = attack(randomized_fit.transform(X, z, 1.0), z, random_state=0)
@@ -138,8 +145,18 @@ def test_neural_ot_method_on_images_needs_two_groups(digits_split):
     three = np.where(np.arange(len(z)) % 3 == 0, "c", z)
     with pytest.raises(ValueError, match="exactly 2 groups"):
         images.fit_image_transport(X, three, image_shape=ds.image_shape, method="neural-ot", n_iter=5)
-    fits = [images.fit_image_transport(X[:300], z[:300], image_shape=ds.image_shape, method="neural-ot", n_iter=5,
-                                       hidden=16, random_state=3) for _ in range(2)]
+    fits = [
+        images.fit_image_transport(
+            X[:300],
+            z[:300],
+            image_shape=ds.image_shape,
+            method="neural-ot",
+            n_iter=5,
+            hidden=16,
+            random_state=3,
+        )
+        for _ in range(2)
+    ]
     out = [f.transform(X[:10], z[:10], 0.5) for f in fits]
     assert out[0].shape == (10, X.shape[1])
     assert_allclose(out[0], out[1], atol=1e-6)  # same seed, same maps
@@ -178,7 +195,10 @@ def test_grid_png_shows_both_groups_and_redraws_fast(randomized_fit, digits_spli
 
 
 def test_engine_package_does_not_import_streamlit_or_torch(root):
-    code = "import sys, unlearn_core.images; print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
+    code = (
+        "import sys, unlearn_core.images; "
+        "print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -25,8 +25,10 @@ def test_images_page_grid_updates_with_t_and_png_downloads(app_url, browser_page
     open_page(page, app_url + "/?page=images&t=0.0")
     assert "Image unlearning" in page.locator("h1").first.inner_text()
     # the first visit fits the barycenter and computes the frontier: wait for both charts to draw
-    page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg.marks",
-                           timeout=3 * TIMEOUT_MS)
+    page.wait_for_selector(
+        "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg.marks",
+        timeout=3 * TIMEOUT_MS,
+    )
     wait_idle(page)
     assert_no_exception(page)
     before = _grid_src(page)
@@ -40,8 +42,10 @@ def test_images_page_grid_updates_with_t_and_png_downloads(app_url, browser_page
     wait_idle(page)
     assert slider.get_attribute("aria-valuetext") == "0.50"
     page.wait_for_function(
-        "([sel, old]) => { const i = document.querySelector(sel); return i && i.getAttribute('src') !== old; }",
-        arg=[GRID, before], timeout=TIMEOUT_MS,
+        "([sel, old]) => { const i = document.querySelector(sel); "
+        "return i && i.getAttribute('src') !== old; }",
+        arg=[GRID, before],
+        timeout=TIMEOUT_MS,
     )
     assert "t=0.5" in page.url
     assert_no_exception(page)

@@ -29,7 +29,8 @@ import pandas as pd
 from .._utils import RandomState
 from . import morpho as _morpho
 from ._base import Dataset, DatasetError, DatasetSpec
-from ._files import assemble as _assemble, check_choice as _check_choice
+from ._files import assemble as _assemble
+from ._files import check_choice as _check_choice
 from .remote import DEFAULT_TIMEOUT, RemoteFile, fetch
 
 DIGIT_SENSITIVE = ("parity", "class-3", "ink", *_morpho.ATTRIBUTES)

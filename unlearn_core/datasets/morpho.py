@@ -154,9 +154,7 @@ def default_scale(image_shape: tuple[int, int]) -> int:
     return max(1, int(np.ceil(28 / max(1, min(image_shape)))))
 
 
-def measure(
-    images: np.ndarray, attribute: str, *, image_shape: tuple[int, int] | None = None
-) -> np.ndarray:
+def measure(images: np.ndarray, attribute: str, *, image_shape: tuple[int, int] | None = None) -> np.ndarray:
     """The continuous measurement behind ``attribute`` ("thickness" in px or "slant" in degrees)."""
     if attribute not in ATTRIBUTES:
         raise ValueError(f"unknown attribute {attribute!r}; choose one of {', '.join(ATTRIBUTES)}")
@@ -164,7 +162,9 @@ def measure(
     return thickness(stack) if attribute == "thickness" else slant(stack)
 
 
-def binarise(values: np.ndarray, attribute: str, *, threshold: float | None = None) -> tuple[pd.Series, float]:
+def binarise(
+    values: np.ndarray, attribute: str, *, threshold: float | None = None
+) -> tuple[pd.Series, float]:
     """Bin a measurement into the two groups of ``attribute`` at ``threshold`` (default: the median).
 
     "thickness": thick if value > threshold. "slant": slanted if |value| > threshold (the

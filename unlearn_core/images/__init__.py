@@ -8,8 +8,8 @@
 
 Layers: :mod:`.representation` (PCA codes), :mod:`.neural` (a small neural OT map), :mod:`.transport`
 (the barycenter in the code space and the McCann path decoded to pixels), :mod:`.frontier` (digit
-accuracy vs attacker AUC along t), :mod:`.grid` (the picture), :mod:`.figures` (Vega-Lite specs). ``METHODS`` (name -> description) drives
-the page's picker. No module here imports streamlit.
+accuracy vs attacker AUC along t), :mod:`.grid` (the picture), :mod:`.figures` (Vega-Lite specs).
+``METHODS`` (name -> description) drives the page's picker. No module here imports streamlit.
 """
 
 from .figures import analytic_chart, frontier_chart

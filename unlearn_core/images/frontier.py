@@ -27,7 +27,17 @@ from .._utils import RandomState, as_2d_float, limit_threads, seed_from
 from .transport import ImageTransport, blend
 
 DEFAULT_TS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-COLUMNS = ("t", "accuracy", "auc", "auc_lo", "auc_hi", "distortion", "distortion_theory", "D_analytic", "L_analytic")
+COLUMNS = (
+    "t",
+    "accuracy",
+    "auc",
+    "auc_lo",
+    "auc_hi",
+    "distortion",
+    "distortion_theory",
+    "D_analytic",
+    "L_analytic",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,13 +115,30 @@ def image_frontier(
             acc = float(np.mean(clf.predict(B) == yb))
         res = attack(B, zb, model=attacker, max_rows=max_rows, random_state=random_state)
         D, L = fit.analytic(t)
-        rows.append(dict(t=t, accuracy=acc, auc=res.auc, auc_lo=res.auc_ci[0], auc_hi=res.auc_ci[1],
-                         distortion=float(np.mean(((B - Xb) ** 2).sum(1))),
-                         distortion_theory=t * t * (fit.total_cost + fit.residual), D_analytic=D, L_analytic=L))
+        rows.append(
+            dict(
+                t=t,
+                accuracy=acc,
+                auc=res.auc,
+                auc_lo=res.auc_ci[0],
+                auc_hi=res.auc_ci[1],
+                distortion=float(np.mean(((B - Xb) ** 2).sum(1))),
+                distortion_theory=t * t * (fit.total_cost + fit.residual),
+                D_analytic=D,
+                L_analytic=L,
+            )
+        )
         if progress is not None:
             progress((i + 1) / len(ts), f"t = {t:.2f}: accuracy {acc:.3f}, attacker AUC {res.auc:.3f}")
-    return ImageFrontier(table=pd.DataFrame(rows, columns=list(COLUMNS)), V=fit.total_cost, R=fit.residual,
-                         method=fit.method, attacker=attacker, n_train=len(Xa), n_test=len(Xb))
+    return ImageFrontier(
+        table=pd.DataFrame(rows, columns=list(COLUMNS)),
+        V=fit.total_cost,
+        R=fit.residual,
+        method=fit.method,
+        attacker=attacker,
+        n_train=len(Xa),
+        n_test=len(Xb),
+    )
 
 
 __all__ = ["COLUMNS", "DEFAULT_TS", "ImageFrontier", "digit_classifier", "image_frontier"]

@@ -43,8 +43,10 @@ class GridSample:
 
     def measured(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """The attribute measured on the originals and on the images at t (clipped as displayed)."""
-        return (morpho.measure(self.originals, self.attribute, image_shape=self.image_shape),
-                morpho.measure(self.at(t), self.attribute, image_shape=self.image_shape))
+        return (
+            morpho.measure(self.originals, self.attribute, image_shape=self.image_shape),
+            morpho.measure(self.at(t), self.attribute, image_shape=self.image_shape),
+        )
 
 
 def pick_sample(z: np.ndarray, *, per_group: int = 8, random_state: int = 0) -> np.ndarray:
@@ -88,8 +90,9 @@ def render_grid(sample: GridSample, t: float, *, zoom: int | None = None) -> byt
 
     for gi, g in enumerate(groups):
         idx = np.flatnonzero(sample.groups == g)
-        for ri, (title, imgs, vals) in enumerate(((f"{g}: original", sample.originals, before),
-                                                   (f"{g}: t = {t:.2f}", shown, after))):
+        for ri, (title, imgs, vals) in enumerate(
+            ((f"{g}: original", sample.originals, before), (f"{g}: t = {t:.2f}", shown, after))
+        ):
             y0 = (2 * gi + ri) * tile_h + _PAD
             draw.text((4, y0 + h * zoom // 2 - 6), title, fill=0)
             for ci, i in enumerate(idx):
@@ -105,8 +108,13 @@ def grid_sample(fit, X: np.ndarray, z: Sequence, rows: np.ndarray, attribute: st
     """The :class:`GridSample` of images ``rows`` of (X, z) under the fitted transport ``fit``."""
     X_rows = np.asarray(X, dtype=float)[rows]
     z_rows = np.asarray(z)[rows]
-    return GridSample(originals=X_rows, endpoints=fit.endpoints(X_rows, z_rows), groups=z_rows,
-                      attribute=attribute, image_shape=tuple(fit.image_shape))
+    return GridSample(
+        originals=X_rows,
+        endpoints=fit.endpoints(X_rows, z_rows),
+        groups=z_rows,
+        attribute=attribute,
+        image_shape=tuple(fit.image_shape),
+    )
 
 
 __all__ = ["GridSample", "grid_sample", "pick_sample", "render_grid"]

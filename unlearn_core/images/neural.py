@@ -86,7 +86,9 @@ class NeuralBarycenter:
 def _mlp(d: int, hidden: int, out: int) -> Any:
     import torch.nn as nn
 
-    return nn.Sequential(nn.Linear(d, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, out))
+    return nn.Sequential(
+        nn.Linear(d, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, out)
+    )
 
 
 class _ResidualMap:
@@ -109,8 +111,16 @@ class _ResidualMap:
 
 
 def _train_direction(
-    P: np.ndarray, Q: np.ndarray, *, hidden: int, n_iter: int, inner_steps: int, batch_size: int,
-    lr: float, seed: int, report: Callable[[float], None],
+    P: np.ndarray,
+    Q: np.ndarray,
+    *,
+    hidden: int,
+    n_iter: int,
+    inner_steps: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    report: Callable[[float], None],
 ) -> tuple[Any, tuple[float, float]]:
     import torch
 
@@ -182,7 +192,12 @@ def fit_neural_ot(
             f"the neural OT method handles exactly 2 groups, got {weights.shape[0]}; use 'gaussian' or "
             "'ot-randomized' for more groups"
         )
-    for name, val in (("hidden", hidden), ("n_iter", n_iter), ("inner_steps", inner_steps), ("batch_size", batch_size)):
+    for name, val in (
+        ("hidden", hidden),
+        ("n_iter", n_iter),
+        ("inner_steps", inner_steps),
+        ("batch_size", batch_size),
+    ):
         if int(val) < 1:
             raise ValueError(f"{name} must be a positive integer, got {val}")
     start = time.perf_counter()
@@ -192,23 +207,46 @@ def fit_neural_ot(
     nets, losses = [], []
     with limit_threads(1):
         for direction, (src, dst) in enumerate(((A, B), (B, A))):
+
             def report(frac: float, direction: int = direction) -> None:
                 if progress is not None:
                     progress((direction + frac) / 2, f"neural OT map {direction + 1}/2")
 
-            net, loss = _train_direction(src, dst, hidden=int(hidden), n_iter=int(n_iter),
-                                         inner_steps=int(inner_steps), batch_size=int(batch_size), lr=float(lr),
-                                         seed=seed + direction, report=report)
+            net, loss = _train_direction(
+                src,
+                dst,
+                hidden=int(hidden),
+                n_iter=int(n_iter),
+                inner_steps=int(inner_steps),
+                batch_size=int(batch_size),
+                lr=float(lr),
+                seed=seed + direction,
+                report=report,
+            )
             nets.append(net)
             losses.append(loss)
-    model = NeuralBarycenter(groups=groups, weights=np.asarray(weights, float), total_cost=0.0,
-                             group_costs=np.zeros(2), scale=scale, losses=(losses[0], losses[1]),
-                             seconds=0.0, _nets=(nets[0], nets[1]))
+    model = NeuralBarycenter(
+        groups=groups,
+        weights=np.asarray(weights, float),
+        total_cost=0.0,
+        group_costs=np.zeros(2),
+        scale=scale,
+        losses=(losses[0], losses[1]),
+        seconds=0.0,
+        _nets=(nets[0], nets[1]),
+    )
     moved = model.endpoint(C, codes)
     group_costs = np.array([np.mean(((moved - C)[codes == g] ** 2).sum(1)) for g in range(2)])
-    return NeuralBarycenter(groups=groups, weights=model.weights, total_cost=float(model.weights @ group_costs),
-                            group_costs=group_costs, scale=scale, losses=model.losses,
-                            seconds=time.perf_counter() - start, _nets=model._nets)
+    return NeuralBarycenter(
+        groups=groups,
+        weights=model.weights,
+        total_cost=float(model.weights @ group_costs),
+        group_costs=group_costs,
+        scale=scale,
+        losses=model.losses,
+        seconds=time.perf_counter() - start,
+        _nets=model._nets,
+    )
 
 
 __all__ = ["NeuralBarycenter", "fit_neural_ot"]

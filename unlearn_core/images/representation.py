@@ -55,14 +55,18 @@ class PCARepresentation:
         """Codes c = W (x - m), shape (n, k)."""
         arr = as_2d_float(X)
         if arr.shape[1] != self.n_features:
-            raise ValueError(f"X has {arr.shape[1]} pixels per row but the PCA was fitted on {self.n_features}")
+            raise ValueError(
+                f"X has {arr.shape[1]} pixels per row but the PCA was fitted on {self.n_features}"
+            )
         return (arr - self.mean) @ self.components.T
 
     def decode(self, C: np.ndarray) -> np.ndarray:
         """Images D(c) = m + W^T c, shape (n, d)."""
         arr = as_2d_float(C, "C")
         if arr.shape[1] != self.n_components:
-            raise ValueError(f"codes have {arr.shape[1]} columns but the PCA has {self.n_components} components")
+            raise ValueError(
+                f"codes have {arr.shape[1]} columns but the PCA has {self.n_components} components"
+            )
         return arr @ self.components + self.mean
 
 
@@ -81,11 +85,15 @@ def fit_pca(X: np.ndarray, *, n_components: int, random_state: RandomState = 0) 
     n, d = arr.shape
     k = int(n_components)
     if not 1 <= k <= min(n - 1, d):
-        raise ValueError(f"n_components must be between 1 and min(n_samples - 1, n_features) = {min(n - 1, d)}, got {n_components}")
+        raise ValueError(
+            f"n_components must be between 1 and min(n_samples - 1, n_features) = {min(n - 1, d)}, "
+            f"got {n_components}"
+        )
     solver = "randomized" if k < 0.8 * min(n, d) else "full"
     pca = PCA(n_components=k, svd_solver=solver, random_state=seed_from(random_state)).fit(arr)
     return PCARepresentation(
-        mean=pca.mean_.copy(), components=np.ascontiguousarray(pca.components_),
+        mean=pca.mean_.copy(),
+        components=np.ascontiguousarray(pca.components_),
         explained_variance_ratio=pca.explained_variance_ratio_.copy(),
     )
 

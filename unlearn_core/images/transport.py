@@ -91,7 +91,9 @@ class ImageTransport:
             raise ValueError(f"z must hold one group label per image ({n}), got shape {z_arr.shape}")
         codes = pd.Index(self.groups).get_indexer(z_arr)
         if codes.size and codes.min() < 0:
-            raise ValueError(f"z contains labels never seen in fitting; known groups: {[str(g) for g in self.groups]}")
+            raise ValueError(
+                f"z contains labels never seen in fitting; known groups: {[str(g) for g in self.groups]}"
+            )
         return codes.astype(np.int64)
 
     def code_endpoints(self, X: Any, z: Any) -> np.ndarray:
@@ -126,7 +128,9 @@ class ImageTransport:
 def _check_t(t: float) -> float:
     t = float(t)
     if not 0.0 <= t <= 1.0:
-        raise ValueError(f"t must be in [0, 1] (0 keeps the images, 1 maps them onto the barycenter), got {t}")
+        raise ValueError(
+            f"t must be in [0, 1] (0 keeps the images, 1 maps them onto the barycenter), got {t}"
+        )
     return t
 
 
@@ -200,13 +204,29 @@ def fit_image_transport(
             notes.append(maps.notes)
     report(1.0, "done")
     return ImageTransport(
-        method=method, representation=rep, groups=labels, weights=np.asarray(w, float), total_cost=float(total),
-        group_costs=np.asarray(gcosts, float), residual=residual, image_shape=(height, width),
-        seconds=time.perf_counter() - start, notes="; ".join(notes),
-        options=dict(n_components=k, random_state=random_state if isinstance(random_state, int) else None, **options),
+        method=method,
+        representation=rep,
+        groups=labels,
+        weights=np.asarray(w, float),
+        total_cost=float(total),
+        group_costs=np.asarray(gcosts, float),
+        residual=residual,
+        image_shape=(height, width),
+        seconds=time.perf_counter() - start,
+        notes="; ".join(notes),
+        options=dict(
+            n_components=k, random_state=random_state if isinstance(random_state, int) else None, **options
+        ),
         _maps=maps,
     )
 
 
-__all__ = ["DEFAULT_METHOD", "ImageTransport", "METHODS", "blend", "default_n_components", "fit_image_transport",
-           "methods"]
+__all__ = [
+    "DEFAULT_METHOD",
+    "ImageTransport",
+    "METHODS",
+    "blend",
+    "default_n_components",
+    "fit_image_transport",
+    "methods",
+]
