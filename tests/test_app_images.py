@@ -23,7 +23,7 @@ def test_page_renders_grid_frontier_and_exports(at):
     assert_clean(at)
     assert "Image unlearning" in at.title[0].value
     assert at.selectbox(key="img_dataset").value == "digits"  # works offline by default
-    assert at.selectbox(key="img_method").value == "ot-randomized"
+    assert at.selectbox(key="img_method").value == "ot-by-digit"
     assert len(at.get("vega_lite_chart")) == 2  # frontier and analytic D(t), L(t)
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Image grid (PNG)" in labels and "Frontier (CSV)" in labels

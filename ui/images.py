@@ -112,7 +112,13 @@ def image_fit(key: ImageKey, progress: Progress | None = None) -> ImageFit:
     tr = (train.X.to_numpy(), train.y.to_numpy(), train.z.to_numpy())
     te = (test.X.to_numpy(), test.y.to_numpy(), test.z.to_numpy())
     fit = images.fit_image_transport(
-        tr[0], tr[2], image_shape=ds.image_shape, method=key.method, random_state=key.seed, progress=progress
+        tr[0],
+        tr[2],
+        image_shape=ds.image_shape,
+        method=key.method,
+        random_state=key.seed,
+        progress=progress,
+        y=tr[1],
     )
     rows = images.pick_sample(te[2], per_group=PER_GROUP, random_state=key.seed)
     sample = images.grid_sample(fit, te[0], te[2], rows, key.attribute)
