@@ -9,7 +9,8 @@ digit and removes what Z says *beyond* it. With a digit classifier f fitted on t
 
 .. math::
 
-    T_z(c) = T^{(s)}_z(c), \\qquad \\text{Law}(T_Z(C) \\mid S = s, Z = z) = \\bar\\mu^{(s)} \\text{ for every } z,
+    T_z(c) = T^{(s)}_z(c), \\qquad
+    \\text{Law}(T_Z(C) \\mid S = s, Z = z) = \\bar\\mu^{(s)} \\text{ for every } z,
 
 where T^(s) are the ``ot-randomized`` maps (:func:`unlearn_core.transport.fit_barycenter`) fitted on the
 training codes predicted as s. At t = 1 the image is then independent of Z given its predicted digit:
@@ -130,7 +131,8 @@ def fit_by_digit(
         total_cost=float(weights @ gcosts),
         group_costs=gcosts,
         strata=tuple(maps),
-        notes=f"ot-randomized within {len(maps)} predicted digits ({pooled_rows} training images on the pooled map)",
+        notes=f"ot-randomized within {len(maps)} predicted digits "
+        f"({pooled_rows} training images on the pooled map)",
         _classifier=clf,
         _maps=maps,
         _pooled=pooled,
