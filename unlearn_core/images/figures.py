@@ -26,7 +26,7 @@ def frontier_chart(frontier: ImageFrontier, *, t: float) -> tuple[pd.DataFrame, 
         "field": "auc",
         "type": "quantitative",
         "title": "attacker AUC for Z (0.5 = chance)",
-        "scale": {"domain": [0.4, 1.0]},
+        "scale": {"domain": [0.4, 1.0], "zero": False},
     }
     y = {
         "field": "accuracy",
@@ -93,7 +93,7 @@ def analytic_chart(
         "field": "series",
         "type": "nominal",
         "title": None,
-        "legend": {"orient": "bottom", "columns": 2},
+        "legend": {"orient": "bottom", "columns": 2, "labelLimit": 320},
     }
     spec = {
         "height": 260,
@@ -118,7 +118,7 @@ def analytic_chart(
             },
             {
                 "mark": {"type": "rule", "color": "#d62728"},
-                "encoding": {"x": {"aggregate": "max", "field": "now"}},
+                "encoding": {"x": {"aggregate": "max", "field": "now", "title": "t"}},
             },
         ],
     }
