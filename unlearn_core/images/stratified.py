@@ -22,6 +22,7 @@ the pooled map.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,7 @@ def fit_by_digit(
     *,
     min_rows: int = 20,
     random_state: RandomState = 0,
+    progress: Callable[[float, str], None] | None = None,
     **options: Any,
 ) -> StratifiedBarycenter:
     """Fit the digit classifier on (C, y) and ``ot-randomized`` maps within each predicted digit.
@@ -83,7 +85,8 @@ def fit_by_digit(
     ----------
     C : (n, k) training codes; codes : (n,) Z codes 0..K-1; y : (n,) digit labels; groups : (K,) Z labels.
     min_rows : a predicted digit gets its own maps when every group has at least this many rows in it.
-    random_state : seeds the maps' draws. **options : passed to ``fit_barycenter(method="ot-randomized")``.
+    random_state : seeds the maps' draws. progress : called with (fraction done, message) per digit.
+    **options : passed to ``fit_barycenter(method="ot-randomized")``.
     """
     from sklearn.neighbors import KNeighborsClassifier
 
@@ -103,7 +106,10 @@ def fit_by_digit(
     zl = groups[codes]
     pooled = transport.fit_barycenter(C, zl, method="ot-randomized", random_state=random_state, **options)
     maps: dict[Any, Any] = {}
-    for label in np.unique(s):
+    labels = np.unique(s)
+    for i, label in enumerate(labels):
+        if progress is not None:
+            progress(i / len(labels), f"ot-randomized maps for predicted digit {label}")
         rows = s == label
         if np.bincount(codes[rows], minlength=K).min() >= int(min_rows):
             maps[label] = transport.fit_barycenter(

@@ -199,7 +199,10 @@ def fit_image_transport(
     if method == "ot-by-digit":
         if y is None:
             raise ValueError("method 'ot-by-digit' needs y, the digit label of every training image")
-        maps = fit_by_digit(C, codes, np.asarray(y), labels, random_state=random_state, **options)
+        sub = (lambda frac, msg: report(0.15 + 0.85 * frac, msg)) if progress else None
+        maps = fit_by_digit(
+            C, codes, np.asarray(y), labels, random_state=random_state, progress=sub, **options
+        )
         w, total, gcosts = maps.weights, maps.total_cost, maps.group_costs
         notes.append(maps.notes)
     elif method == "neural-ot":
