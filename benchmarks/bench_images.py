@@ -59,6 +59,20 @@ def two_sample(values: np.ndarray, z: np.ndarray, groups: np.ndarray) -> tuple[f
     return float(ks.statistic), float(ks.pvalue), float(mw.pvalue), float(np.median(b) - np.median(a))
 
 
+def within_digit(
+    values: np.ndarray, z: np.ndarray, y: np.ndarray, groups: np.ndarray
+) -> tuple[float, int, float]:
+    """Per-digit KS tests of the two groups: (smallest p, rejections at 5%, Fisher-combined p)."""
+    from scipy.stats import combine_pvalues, ks_2samp
+
+    ps = []
+    for d in np.unique(y):
+        a, b = values[(y == d) & (z == groups[0])], values[(y == d) & (z == groups[1])]
+        if min(a.size, b.size) >= 5:
+            ps.append(float(ks_2samp(a, b).pvalue))
+    return min(ps), sum(p < 0.05 for p in ps), float(combine_pvalues(ps).pvalue)
+
+
 def acceptance(args: argparse.Namespace) -> list[str]:
     start = time.perf_counter()
     ds = load(args)
@@ -72,8 +86,9 @@ def acceptance(args: argparse.Namespace) -> list[str]:
         f"{len(Xb):,}; loading and measuring took {load_s:.1f} s.",
         "",
         "| method | first fit (s) | V (codes) | digit accuracy t=0 | digit accuracy t=1 | attacker AUC t=0 "
-        "| attacker AUC t=1 [95% CI] | KS D / p at t=0 | KS D / p at t=1 | Mann-Whitney p t=1 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| attacker AUC t=1 [95% CI] | KS D / p at t=0 | KS D / p at t=1 | Mann-Whitney p t=1 "
+        "| within-digit KS at t=1: min p / rejections of 10 / Fisher p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = None
     for method in args.methods:
@@ -86,15 +101,18 @@ def acceptance(args: argparse.Namespace) -> list[str]:
             fit, (Xa, ya, za), (Xb, yb, zb), ts=(0.0, 1.0), max_rows=args.max_rows, random_state=args.seed
         )
         X1 = fit.transform(Xb, zb, 1.0)
-        before = two_sample(morpho.thickness(Xb), zb, fit.groups) if base is None else base
+        before = two_sample(morpho.measure(Xb, args.attribute), zb, fit.groups) if base is None else base
         base = before
-        after = two_sample(morpho.measure(X1, args.attribute), zb, fit.groups)
+        measured = morpho.measure(X1, args.attribute)
+        after = two_sample(measured, zb, fit.groups)
+        per_digit = within_digit(measured, zb, yb, fit.groups)
         r0, r1 = fr.table.iloc[0], fr.table.iloc[1]
         lines.append(
             f"| {method} | {fit_s:.1f} | {fit.total_cost:.3g} | {r0.accuracy:.3f} | {r1.accuracy:.3f} | "
             f"{r0.auc:.3f} | {r1.auc:.3f} [{r1.auc_lo:.3f}, {r1.auc_hi:.3f}] | "
             f"{before[0]:.3f} / {before[1]:.2g} | "
-            f"{after[0]:.3f} / {after[1]:.3g} | {after[2]:.3g} |"
+            f"{after[0]:.3f} / {after[1]:.3g} | {after[2]:.3g} | "
+            f"{per_digit[0]:.3g} / {per_digit[1]} / {per_digit[2]:.3g} |"
         )
         print(lines[-1], flush=True)
     digit_only = attack(yb[:, None].astype(float), zb, random_state=args.seed)
