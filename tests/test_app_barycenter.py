@@ -39,7 +39,9 @@ def test_renders_every_panel(bary):
         vega_chart(bary, title)
     m = metrics(bary)
     assert m["λ = t/(1−t)"] == "1"
-    assert float(m["Distortion D(t)"]) == pytest.approx(float(m["W2 leakage L(t)"]), rel=1e-3)  # t = 1/2
+    # t = 1/2: D = t^2 V measured, L = (1 - t)^2 V from the plan; the default method's randomised draws
+    # realise the plan cost up to their noise
+    assert float(m["Distortion D(t)"]) == pytest.approx(float(m["W2 leakage L(t)"]), rel=1e-2)
     assert {b.proto.label for b in bary.get("download_button")} >= {
         "Frontier (CSV)",
         "Transformed data at t = 0.50 (CSV)",
@@ -115,20 +117,20 @@ def test_engine_errors_are_messages_not_tracebacks(monkeypatch):
     at = open_app(page="barycenter", seed="987654")  # a seed no other test used: the fit cache misses
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
-    assert "Fitting the gaussian barycenter failed" in errors and "at least 2 rows per group" in errors
+    assert "Fitting the ot-randomized barycenter failed" in errors and "at least 2 rows per group" in errors
 
 
 def test_unknown_method_in_the_link_falls_back_with_a_notice():
     at = open_app(page="barycenter", method="no-such-method")
     assert not at.exception
-    assert at.session_state["app"].method == "gaussian"
+    assert at.session_state["app"].method == "ot-randomized"  # the default
     assert any("no-such-method" in w.value for w in at.warning)
 
 
 def test_leakage_axis_picker_switches_the_frontier_to_an_mi_estimate():
     at = open_app(page="barycenter")
     options = at.selectbox(key="_w_estimator").options
-    assert options[0] == "probe AUC (attacker guessing Z)"
+    assert options[0] == "attacker AUC (gradient boosting guessing Z)"
     assert not any("softmax" in o.lower() for o in options)  # needs probabilities, X_t is continuous
     x_before = vega_chart(at, "Utility vs leakage")[0]["layer"][0]["encoding"]["x"]["title"]
     at.selectbox(key="_w_estimator").set_value("gaussian").run()

@@ -18,6 +18,7 @@ def test_readme_library_example_runs(root):
     assert out.returncode == 0, out.stderr[-3000:]
     assert "converged = True" in out.stdout
     assert re.search(r"^ *1\.00 ", out.stdout, flags=re.M), out.stdout  # the t = 1 row of the frontier
+    assert "at chance" in out.stdout  # the default method's verdict on held-out Adult rows
 
 
 def test_ci_runs_exactly_the_readme_test_command(root):

@@ -89,6 +89,14 @@ def test_draws_are_seeded_and_repeatable():
     assert_array_equal(a.transform(X, z), b.transform(X, z))
     assert_array_equal(a.transform(X, z), a.transform(X, z))
     assert not np.array_equal(a.transform(X, z), c.transform(X, z))
+    # a row's draw is its own: the same alone, in another batch, or in any order
+    order = np.random.default_rng(0).permutation(len(X))
+    assert_array_equal(a.transform(X[order], z[order]), a.transform(X, z)[order])
+    assert_array_equal(a.transform(X[5:6], z[5:6])[0], a.transform(X, z)[5])
+    # identical rows get independent draws (an atom's mass is split as its plan splits it)
+    dup = np.repeat(X[:1], 400, axis=0)
+    u = a._mapper.uniforms(dup, np.zeros(400, dtype=np.int64))
+    assert np.unique(u).size == 400 and 0.4 < u.mean() < 0.6 and u.min() >= 0 and u.max() < 1
 
 
 def test_identical_groups_need_no_cost_beyond_quantisation():
@@ -101,7 +109,9 @@ def test_identical_groups_need_no_cost_beyond_quantisation():
 
 
 def test_default_support_size_and_options():
-    assert default_n_support(100) == 16 and default_n_support(2500) == 50 and default_n_support(10**6) == 100
+    assert default_n_support([300, 700]) == 10 and default_n_support([5000, 9000]) == 50
+    assert default_n_support([10**6, 10**6]) == 100
+    assert default_n_support([50, 4000, 6000]) == 40  # a group under 10% of the rows does not set k
     X, z = _world(400)
     with pytest.raises(ValueError, match="n_support"):
         fit_barycenter(X, z, method="ot-randomized", n_support=0)

@@ -129,16 +129,16 @@ class Fitted:
     seconds: float  # fit + endpoint transform
 
 
-@st.cache_resource(max_entries=12, show_spinner="Fitting the barycenter…")
+@st.cache_resource(max_entries=12, show_spinner="Mapping every row to the barycenter…")
 def cached_fit(key: DataKey, method: str, seed: int) -> Fitted:
-    """Fit the W2 barycenter of the groups of ``key``'s data with ``method`` (cached per key/method/seed)."""
-    from unlearn_core import transport
-
+    """The view's maps (fitted on its training split) and every row of ``key``'s data mapped to t = 1."""
     ds = load_data(key)
     start = time.perf_counter()
     X = ds.X.to_numpy(dtype=float)
     z = ds.z.to_numpy()
-    maps = transport.fit_barycenter(X, z, method=method, random_state=seed)
+    # the maps of the view (fitted on its training split, as the frontier and the attackers use them),
+    # applied to every row: one fit per view, and one V on every page
+    maps = cached_heldout_maps(key, method, seed)
     X_end = np.asarray(maps.transform(X, z, 1.0), dtype=float)
     move = np.linalg.norm(X_end - X, axis=1)
     for a in (X, X_end, move):

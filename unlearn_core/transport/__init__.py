@@ -42,8 +42,8 @@ METHODS: dict[str, Callable[..., dict[str, Any]]] = {
 
 DESCRIPTIONS: dict[str, str] = {
     "ot-randomized": "Equal in law (default): exact OT to a shared discrete barycenter; each row is sent to "
-    "a support point drawn from its transport plan, so at t = 1 every group has the same distribution and "
-    "no attacker can tell them apart.",
+    "a support point drawn from its transport plan, so at t = 1 every group has the same distribution (up to "
+    "sampling error on rows it never saw: check the attacker's AUC).",
     "gaussian": "Second-moment unlearning (the authors' method): affine Bures-Wasserstein maps that equalise "
     "each group's mean and covariance only. Exact for Gaussian groups and fast, but a non-linear attacker "
     "can still recover Z from other features of the distribution.",
