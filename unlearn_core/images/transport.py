@@ -112,8 +112,8 @@ class ImageTransport:
     def endpoints(self, X: Any, z: Any) -> np.ndarray:
         """The decoded barycenter images D(T_z(E(x))), shape (n, d): x_t at t = 1.
 
-        For ``ot-randomized`` each image's draw is seeded by the fit's ``random_state`` and the number of
-        rows passed: call this once per set of images and blend with :func:`blend` for every t.
+        For the randomised methods each image's draw is seeded by the fit's ``random_state`` (the same
+        image gets the same draw); compute this once and blend with :func:`blend` for every t.
         """
         return self.representation.decode(self.code_endpoints(X, z))
 
