@@ -13,7 +13,7 @@ from unlearn_core import datasets
 from unlearn_core.datasets import DatasetError, usercsv
 
 
-def _good_rows(n: int = 30, sep: str = ",") -> str:
+def _good_rows(n: int = 40, sep: str = ",") -> str:
     rng = np.random.default_rng(0)
     lines = [sep.join(["age", "income", "job", "sex", "label"])]
     for i in range(n):
@@ -42,21 +42,21 @@ def test_sources_give_the_same_dataset(kind, tmp_path):
     else:
         source = io.StringIO(GOOD)
     ds = datasets.from_csv(source, target="label", sensitive="sex")
-    assert ds.n_samples == 30
+    assert ds.n_samples == 40
     assert ds.task == "classification"
     assert ds.y.dtype.kind == "i" and set(ds.y) == {0, 1}
-    assert ds.sensitive == "sex" and ds.group_counts().to_dict() == {"F": 15, "M": 15}
+    assert ds.sensitive == "sex" and ds.group_counts().to_dict() == {"F": 20, "M": 20}
     assert list(ds.X.columns) == ["age", "income", "job=chef", "job=clerk", "job=nurse"]
     assert ds.numeric_columns == ("age", "income")
     assert ds.categorical_groups == {"job": ("job=chef", "job=clerk", "job=nurse")}
     assert all(dt == np.float64 for dt in ds.X.dtypes)
-    assert_allclose(ds.X["age"].to_numpy(), np.arange(20, 50))
+    assert_allclose(ds.X["age"].to_numpy(), np.arange(20, 60))
 
 
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_delimiter_is_sniffed(sep):
     ds = datasets.from_csv(_good_rows(sep=sep).encode(), target="label", sensitive="sex")
-    assert ds.X.shape == (30, 5)
+    assert ds.X.shape == (40, 5)
     assert any(repr(sep) in note for note in ds.notes)
 
 
@@ -72,17 +72,18 @@ def test_task_inference_and_override():
 
 
 def test_features_subset_and_missing_rows_dropped():
-    lines = GOOD.splitlines()
+    lines = _good_rows(45).splitlines()
     lines[3] = lines[3].replace(lines[3].split(",")[1], "", 1)  # a missing income
     ds = datasets.from_csv("\n".join(lines).encode(), target="label", sensitive="sex",
                            features=["income"])
     assert list(ds.X.columns) == ["income"]
-    assert ds.n_samples == 29
+    assert ds.n_samples == 44
     assert any("1 rows with a missing value" in note for note in ds.notes)
+    assert any("missing values: income 1 (blank 1)" in note for note in ds.notes), ds.notes
     # a missing value in an unused column does not drop the row
     ds2 = datasets.from_csv("\n".join(lines).encode(), target="label", sensitive="sex",
                             features=["age"])
-    assert ds2.n_samples == 30
+    assert ds2.n_samples == 45
 
 
 def test_constant_column_dropped_with_warning():
@@ -128,17 +129,22 @@ MALFORMED = [
      "include the target or the sensitive"),
     ("features as string", GOOD.encode(), {"features": "age"}, "must be a list of column names"),
     ("one group", GOOD.replace(",M,", ",F,").encode(), {}, "fewer than 2 groups"),
-    ("tiny group", _with_column(["a"] * 27 + ["b"] * 3).encode(), {"sensitive": "extra"},
+    ("tiny group", _with_column(["a"] * 37 + ["b"] * 3).encode(), {"sensitive": "extra"},
      "too few rows ([3])"),
-    ("too many groups", _with_column(range(30)).encode(), {"sensitive": "extra"},
-     "30 groups (limit 20)"),
-    ("all missing column", _with_column([""] * 30).encode(), {}, "entirely missing"),
-    ("infinite value", _with_column(["1.5"] * 29 + ["inf"]).encode(), {}, "infinite values (inf)"),
+    ("group below the attacker's minimum", _with_column(["a"] * 25 + ["b"] * 15).encode(),
+     {"sensitive": "extra"},
+     "too few rows ([15]); each group needs at least 20 rows"),
+    ("too many groups", _with_column(range(40)).encode(), {"sensitive": "extra"},
+     "40 groups (limit 20)"),
+    ("all missing column", _with_column([""] * 40).encode(), {}, "entirely missing"),
+    ("infinite value", _with_column(["1.5"] * 39 + ["inf"]).encode(), {}, "infinite values (inf)"),
     ("ragged rows", (GOOD + "1,2,3,4,5,6,7\n").encode(), {}, "different numbers of fields"),
-    ("too few rows", _good_rows(10).encode(), {}, "at least 20 are needed"),
+    ("too few rows", _good_rows(10).encode(), {}, "at least 40 are needed"),
     ("bad task", GOOD.encode(), {"task": "ranking"}, "task must be 'classification'"),
     ("regression on text", GOOD.encode(), {"target": "job", "task": "regression"}, "is not numeric"),
     ("single-class target", GOOD.replace(",1\n", ",0\n").encode(), {}, "single class"),
+    ("one-row class", _with_column(["x"] + ["y"] * 39).encode(), {"target": "extra"},
+     "class(es) ['x'] have only [1] row(s)"),
     ("not a source", 12345, {}, "source must be a path, bytes or a file-like"),
 ]
 
@@ -192,7 +198,7 @@ def test_failure_leaves_nothing_behind():
         datasets.from_csv(b"", target="label", sensitive="sex")
     assert datasets.names() == before
     ok = datasets.from_csv(GOOD.encode(), target="label", sensitive="sex")
-    assert ok.n_samples == 30
+    assert ok.n_samples == 40
 
 
 @pytest.mark.parametrize(
@@ -206,7 +212,7 @@ def test_failure_leaves_nothing_behind():
 )
 def test_common_file_variants(data, job_columns):
     ds = datasets.from_csv(data, target="label", sensitive="sex")
-    assert ds.n_samples == 30
+    assert ds.n_samples == 40
     assert list(ds.X.columns) == ["age", "income", *job_columns]
 
 

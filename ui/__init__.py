@@ -72,7 +72,7 @@ from .cache import (
     data_key,
     load_data,
 )
-from .errors import engine_errors, notice, show_error
+from .errors import engine_errors, md_text, notice, show_error
 from .state import (
     DEFAULT_ESTIMATOR,
     T_GRID,
@@ -118,6 +118,7 @@ __all__ = [
     "lam_of",
     "lesson_mode",
     "load_data",
+    "md_text",
     "notice",
     "show_error",
     "snap_t",

@@ -33,6 +33,7 @@ class DataKey:
     filename: str = ""
     target: str | None = None
     features: tuple[str, ...] | None = None
+    session: str = ""  # an upload's owner session: its key never matches another session's
 
     @property
     def label(self) -> str:
@@ -58,7 +59,8 @@ def data_key(name: str, *, sensitive: str = "", seed: int = 0, upload: UploadedC
     if name == UPLOAD:
         if upload is None:
             raise ValueError("no CSV uploaded yet: choose a file in the sidebar")
-        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.filename, upload.target, upload.features)
+        return DataKey(UPLOAD, upload.sensitive, None, upload.sha, upload.filename, upload.target,
+                       upload.features, upload.session)
     params = _loader_params(name)
     takes_seed = params is None or "random_state" in params
     return DataKey(name, sensitive, seed if takes_seed else None)
@@ -72,11 +74,7 @@ def from_upload(data: bytes, filename: str, target: str | None, sensitive: str,
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the dataset…")
-def _load(key: DataKey, _data: bytes | None = None) -> Dataset:
-    if key.name == UPLOAD:
-        if _data is None:
-            raise ValueError("the uploaded file is no longer in this session; upload it again")
-        return from_upload(_data, key.filename, key.target, key.sensitive, key.features)
+def _load(key: DataKey) -> Dataset:
     params = _loader_params(key.name)
     opts: dict = {}
     if key.sensitive and (params is None or "sensitive" in params):
@@ -87,10 +85,25 @@ def _load(key: DataKey, _data: bytes | None = None) -> Dataset:
 
 
 def load_data(key: DataKey) -> Dataset:
-    """The dataset for ``key`` (cached; uploaded bytes come from the session state)."""
+    """The dataset for ``key``: built-ins from the shared cache, an upload from this session only.
+
+    An uploaded dataset is parsed once and kept in the session's own state (one at a time), never in the
+    cross-session cache: another session cannot reach it, and it goes when the session ends.
+    """
+    if key.name != UPLOAD:
+        return _load(key)
+    held = st.session_state.get(UPLOAD_DATASET_KEY)
+    if held is not None and held[0] == key:
+        return held[1]
     upload = state().upload
-    data = upload.data if (key.name == UPLOAD and upload is not None and upload.sha == key.upload_sha) else None
-    return _load(key, data)
+    if upload is None or upload.sha != key.upload_sha:
+        raise ValueError("the uploaded file is no longer in this session; upload it again")
+    ds = from_upload(upload.data, key.filename, key.target, key.sensitive, key.features)
+    st.session_state[UPLOAD_DATASET_KEY] = (key, ds)
+    return ds
+
+
+UPLOAD_DATASET_KEY = "_upload_dataset"
 
 
 def current_data() -> LoadedData:
@@ -233,7 +246,7 @@ def transformed_csv(key: DataKey, method: str, seed: int, t: float) -> bytes:
     if ds.y is not None:
         out[str(ds.y.name)] = ds.y.to_numpy()
     out[ds.sensitive] = ds.z.to_numpy()
-    return out.to_csv(index=False).encode()
+    return datasets.safe_csv(out)  # a user's labels and headers must not run as spreadsheet formulas
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
+# the characters that start Markdown / HTML structure inline (emphasis, code, links, HTML, math, tables)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|#])")
+
+
+def md_text(text: object) -> str:
+    """``text`` with every Markdown special character escaped, so that it renders as itself.
+
+    Use it for anything a user typed or uploaded (a file name, a column name, a cell) inside Markdown:
+    ``**[x](javascript:...)**.csv`` then shows as those characters, not as a link or bold text.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
 
 def show_error(what: str, exc: BaseException) -> None:
-    """Show ``exc`` as a one-paragraph error: what was being done, then the engine's own message."""
+    """Show ``exc`` as a one-paragraph error: what was being done, then the engine's own message.
+
+    Both are shown as plain text (Markdown escaped): the message may quote a user's file name, column
+    names or cells.
+    """
     msg = str(exc).strip() or type(exc).__name__
-    st.error(f"**{what} failed.** {msg}", icon=":material/error:")
+    st.error(f"**{md_text(what)} failed.** {md_text(msg)}", icon=":material/error:")
 
 
 @contextmanager
@@ -30,5 +47,5 @@ def engine_errors(what: str, *, stop: bool = True) -> Iterator[None]:
 
 
 def notice(message: str) -> None:
-    """A value from the link or the session could not be used; say what was used instead."""
-    st.warning(message, icon=":material/link_off:")
+    """A value from the link or the session could not be used; say what was used instead (as plain text)."""
+    st.warning(md_text(message), icon=":material/link_off:")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import csv as _csv
 import hashlib
-import io
+import re
+import uuid
 
-import pandas as pd
 import streamlit as st
 
 from unlearn_core import datasets
+from unlearn_core._validation import SEED_MAX
+from unlearn_core.datasets import usercsv
 
-from .cache import from_upload
-from .errors import show_error
+from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
+from .errors import md_text, show_error
+from .nav import registered_pages, start_page
 from .state import UPLOAD, UploadedCSV, bound_key, commit, state
 
 UPLOAD_LABEL = "Upload CSV…"
@@ -26,45 +28,36 @@ def _dataset_label(name: str) -> str:
     return spec.title if spec is not None else name
 
 
-def _csv_columns(data: bytes, name: str) -> list[str]:
-    """Column names of an uploaded CSV (header only), for the pickers; ``from_csv`` does the full checks.
+def _label(filename: str) -> str:
+    """The uploaded file's name as the dataset's label: Markdown / HTML characters become "-".
 
-    Uses the data layer's own decoding and delimiter sniffing so a bad file gets the same message here
-    as from ``from_csv`` (proposed as a public ``datasets.csv_columns``; until then the private helpers,
-    with a plain pandas fallback).
+    Pages show a dataset's name inside Markdown (``**{ds.name}**``); a name such as
+    ``**[x](javascript:…)**.csv`` must not turn into formatting or a link there.
     """
-    try:
-        from unlearn_core.datasets import usercsv
+    return re.sub(r"[\\`*\[\]<>~$|#]", "-", filename).strip() or "uploaded file"
 
-        text = usercsv._decode(data, name)
-        delim = usercsv._sniff(text, name)
-        first = next(ln for ln in text.splitlines() if ln.strip())
-        return [c.strip() for c in next(_csv.reader([first], delimiter=delim))]
-    except (ImportError, AttributeError):
-        frame = pd.read_csv(io.BytesIO(data[: 1 << 20]), sep=None, engine="python", nrows=5)
-        return [str(c) for c in frame.columns]
+
+def _session_token() -> str:
+    """A random token of this browser session (keys its upload's caches; never shown or shared)."""
+    return st.session_state.setdefault("_session_token", uuid.uuid4().hex)
 
 
 def _upload_flow() -> None:
     s = state()
     file = st.file_uploader(
         "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "tsv"], key="upload_file",
-        help=f"Up to {MAX_UPLOAD_MB} MB. Categorical columns are one-hot encoded; rows with missing values dropped.",
+        help=f"Up to {MAX_UPLOAD_MB} MB and {usercsv.MAX_DESIGN_CELLS:,} cells after one-hot encoding. "
+        "Categorical columns are one-hot encoded; rows with missing values dropped.",
     )
     if file is None:
         if s.upload is not None:
-            st.caption(f"Using **{s.upload.filename}** (Z = {s.upload.sensitive}).")
+            st.caption(f"Using **{md_text(s.upload.filename)}** (Z = {md_text(s.upload.sensitive)}).")
         return
     data = file.getvalue()
     try:
-        columns = _csv_columns(data, file.name)
+        columns = datasets.csv_columns(data, name=file.name)
     except Exception as exc:  # noqa: BLE001 - any parse error is the user's file, shown as a message
         show_error(f"Reading {file.name}", exc)
-        return
-    if len(columns) < 2:
-        show_error("Reading the CSV header", ValueError(
-            f"{file.name!r} has {len(columns)} column(s); a target or sensitive column plus at least one feature "
-            "is needed. Check the delimiter (comma, semicolon or tab)."))
         return
     sha = hashlib.sha256(data).hexdigest()
     with st.form("upload_columns", border=False):
@@ -76,15 +69,21 @@ def _upload_flow() -> None:
     if not go:
         return
     target = None if target == "(none)" else target
+    label = _label(file.name)
+    upload = UploadedCSV(label, sha, data, target, sensitive, tuple(features) or None, _session_token())
+    key = data_key(UPLOAD, upload=upload)
     try:
-        ds = from_upload(data, file.name, target, sensitive, tuple(features) or None)
+        ds = from_upload(data, label, target, sensitive, tuple(features) or None)
     except Exception as exc:  # noqa: BLE001 - DatasetError carries the fix; anything else is shown too
         show_error(f"Loading {file.name}", exc)
         return
-    s.upload = UploadedCSV(file.name, sha, data, target, sensitive, tuple(features) or None)
+    s.upload = upload
     s.sensitive = sensitive
-    st.success(f"Loaded {file.name}: {ds.n_samples} rows, {ds.n_features} features, Z = {ds.sensitive} "
-               f"with {len(ds.groups)} groups.")
+    st.session_state[UPLOAD_DATASET_KEY] = (key, ds)  # this session's only copy (ui.cache.load_data)
+    st.success(f"Loaded {md_text(file.name)}: {ds.n_samples} rows, {ds.n_features} features, "
+               f"Z = {md_text(ds.sensitive)} with {len(ds.groups)} groups.")
+    if ds.notes:
+        st.caption(md_text("; ".join(ds.notes)))
 
 
 def render_sidebar() -> None:
@@ -113,7 +112,7 @@ def render_sidebar() -> None:
             elif choices:
                 st.caption(f"Sensitive attribute Z: **{choices[0]}**")
             st.caption(spec.description)
-        st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=bound_key("seed"),
+        st.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key=bound_key("seed"),
                         on_change=commit, args=("seed",), disabled=False,
                         help="Seeds the synthetic data, the train/test split and every stochastic fit.")
         st.toggle("Lesson mode", key=bound_key("lesson"), on_change=commit, args=("lesson",),
@@ -128,6 +127,11 @@ def _dataset_changed() -> None:
 def show_notices() -> None:
     """Show (once) the messages about URL values that could not be used."""
     s = state()
+    requested = start_page()
+    pages = [p.url_path for p in registered_pages()]
+    if requested and pages and requested not in pages and not st.session_state.get("_page_notice_done"):
+        st.session_state["_page_notice_done"] = True
+        s.notices.append(f"There is no page {requested[:40]!r}; showing {s.page or 'home'!r} instead.")
     for msg in s.notices:
-        st.warning(msg, icon=":material/link_off:")
+        st.warning(md_text(msg), icon=":material/link_off:")
     s.notices.clear()

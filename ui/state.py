@@ -11,8 +11,10 @@ Two kinds of fields are mirrored. The frame's (dataset, Z, seed, method, estimat
 are always in the URL. A page's own knobs (:data:`PAGE_KNOBS`: the trained frontier's penalty and λ
 grid, the forget set, the leakage lab's case, the audit's resamples) are written only on their page
 and only when they differ from the default, so links stay short; a link without them opens the
-defaults, which is the same view. Every value read from a link is checked: a bad one is replaced by the
-default and a notice says so. Types and ranges are checked here; membership in a page's menus (a
+defaults, which is the same view. Every value read from a link is checked, and every value not used as
+given gets a notice: a bad one is replaced by the default, t and λ outside their range are clamped and
+between the slider's steps snapped, seeds follow numpy's rule (0 <= seed < 2**32) so the sidebar shows
+the seed the engine uses. Types and ranges are checked here; membership in a page's menus (a
 class of the data, a registered estimator) is checked by the page with :func:`choice`.
 """
 
@@ -27,6 +29,7 @@ import numpy as np
 import streamlit as st
 
 from unlearn_core import datasets
+from unlearn_core._validation import check_seed
 
 STATE_KEY = "app"
 UPLOAD = "upload"  # pseudo dataset name of the user's CSV
@@ -56,6 +59,7 @@ class UploadedCSV:
     target: str | None
     sensitive: str
     features: tuple[str, ...] | None
+    session: str = ""  # a token of the owning session: derived caches are keyed by it, never shared
 
 
 @dataclass
@@ -223,29 +227,30 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
     if (v := get("dataset")) is not None:
         if v in known:
             st_.dataset = v
+        elif v == UPLOAD:
+            st_.notices.append("The link points to an uploaded file, which stays in the session that "
+                               f"uploaded it; showing {st_.dataset!r} instead (upload the file again "
+                               "to see it here).")
         else:
-            st_.notices.append(f"Unknown dataset {v!r} in the link; showing {st_.dataset!r} instead.")
+            st_.notices.append(f"Unknown dataset {_short(v)} in the link; showing {st_.dataset!r} instead.")
     if (v := get("z")) is not None:
         st_.sensitive = v  # validated against the dataset's choices by the sidebar
     if (v := get("seed")) is not None:
         try:
-            st_.seed = max(0, int(v))
-        except ValueError:
-            st_.notices.append(f"Seed {v!r} in the link is not an integer; using {st_.seed}.")
+            st_.seed = check_seed(int(v.strip()), "seed", allow_generator=False, allow_none=False)
+        except (TypeError, ValueError):
+            st_.notices.append(f"Seed {_short(v)} in the link is not an integer in [0, 2**32 - 1] "
+                               f"(numpy's seed range); using {st_.seed}.")
     for k in ("method", "estimator", "page"):
         if (v := get(k)) is not None:
             setattr(st_, k, v)  # validated by the page that owns the knob
-    t_raw, lam_raw = get("t"), get("lam")
-    try:
-        if t_raw is not None:
-            st_.set_t(float(t_raw))
-        elif lam_raw is not None:
-            lam = float(lam_raw)
-            st_.set_t(1.0 if math.isinf(lam) else lam / (1.0 + lam))
-    except ValueError:
-        st_.notices.append(f"t / λ in the link ({t_raw or lam_raw!r}) is not a number; using t = {st_.t}.")
+    _parse_t(get("t"), get("lam"), st_)
     if (v := get("lesson")) is not None:
-        st_.lesson = v.lower() in {"1", "true", "yes", "on"}
+        if v.strip().lower() in _TRUE | _FALSE:
+            st_.lesson = v.strip().lower() in _TRUE
+        else:
+            st_.notices.append(f"Lesson mode {_short(v)} in the link is not 1 / 0 (or true / false); "
+                               "lesson mode is off.")
     for knob in PAGE_KNOBS:
         if (v := get(knob.key)) is None:
             continue
@@ -259,6 +264,57 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         st_.notices.append(f"Selected λ {_fmt(st_.train_pick)} in the link is not in the λ grid; "
                            "showing the largest λ of the sweep.")
         st_.train_pick = None
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _short(v: str, limit: int = 40) -> str:
+    """A link value for a notice: quoted, and cut when long (a link can carry anything)."""
+    return repr(v if len(v) <= limit else v[: limit - 1] + "…")
+
+
+def _parse_t(t_raw: str | None, lam_raw: str | None, st_: AppState) -> None:
+    """Apply ``t`` (or else ``λ``: t = λ / (1 + λ)) from a link; a value not used as given gets a notice.
+
+    t must be a number in [0, 1] and λ a number >= 0 (``inf`` is t = 1); values outside are clamped to the
+    nearest end, values between grid points are snapped to the slider's grid, and each is named.
+    """
+    if t_raw is None and lam_raw is None:
+        return
+    name, raw = ("t", t_raw) if t_raw is not None else ("λ", lam_raw)
+    try:
+        x = float(raw.strip())
+    except ValueError:
+        st_.notices.append(f"{name} {_short(raw)} in the link is not a number; using t = {st_.t:g}.")
+        return
+    if math.isnan(x):
+        st_.notices.append(f"{name} {_short(raw)} in the link is not a number; using t = {st_.t:g}.")
+        return
+    if name == "t":
+        t = min(max(x, 0.0), 1.0)
+        if t != x:
+            st_.notices.append(f"t = {_short(raw)} in the link is outside [0, 1]; using t = {t:g}.")
+    else:
+        if x < 0:
+            st_.notices.append(f"λ = {_short(raw)} in the link is negative (λ ≥ 0); using λ = 0 "
+                               "(t = 0).")
+            x = 0.0
+        t = 1.0 if math.isinf(x) else x / (1.0 + x)
+    st_.set_t(t)
+    if not math.isclose(st_.t, t, abs_tol=1e-9) and (name == "λ" or t == x):
+        st_.notices.append(f"{name} = {_short(raw)} in the link is between the slider's steps; "
+                           f"using t = {st_.t:g}"
+                           + ("." if name == "t" else f" (λ = {_fmt(st_.lam)})."))
+    if t_raw is not None and lam_raw is not None:
+        try:
+            lam = float(lam_raw)
+        except ValueError:
+            lam = math.nan
+        if not math.isclose(lam_of(st_.t), lam, rel_tol=1e-6) and not (math.isinf(lam) and st_.t >= 1.0):
+            st_.notices.append(f"The link gives both t and λ = {_short(lam_raw)}; t wins: t = {st_.t:g}, "
+                               f"λ = {_fmt(st_.lam)}.")
 
 
 def init_state() -> AppState:
@@ -345,8 +401,24 @@ def bound_key(name: str, key: str | None = None, *, value: Any = _UNSET) -> str:
         raise ValueError(f"AppState has no field {name!r}")
     key = key or f"_w_{name}"
     v = getattr(state(), name) if value is _UNSET else value
-    st.session_state[key] = list(v) if isinstance(v, tuple) else v  # multiselects want lists
+    want = list(v) if isinstance(v, tuple) else v  # multiselects want lists
+    # Seed only when the widget has no value yet (first draw, or its state was dropped on a page switch)
+    # or the state moved without it (a click on a frontier point). Writing the key on every run would
+    # send the run's value back to the browser as a "set value": with fast key presses it overwrites
+    # the presses that arrived during the run (issue 16: 6 of 8 runs lost t steps).
+    if key not in st.session_state or not _same(st.session_state[key], want):
+        st.session_state[key] = want
     return key
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Widget value ``a`` equals state value ``b`` (floats within rounding of the snapped grid)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 def commit(name: str, key: str | None = None) -> None:

@@ -10,6 +10,8 @@ from typing import Literal, Union
 
 import numpy as np
 
+from ._validation import check_labels, check_seed
+
 RandomState = Union[int, np.random.Generator, None]
 Weights = Union[Literal["empirical", "uniform"], "np.typing.ArrayLike"]
 
@@ -18,37 +20,39 @@ def check_random_state(random_state: RandomState) -> np.random.Generator:
     """Normalise ``random_state`` (int seed, Generator or None) to a ``numpy.random.Generator``.
 
     An int gives a fresh, reproducible generator; a Generator is returned as is (so callers can
-    share one stream); None gives an unseeded generator.
+    share one stream); None gives an unseeded generator. Seeds follow numpy's rule everywhere:
+    ``0 <= seed < 2**32`` (:func:`unlearn_core._validation.check_seed`), else ``ValueError`` /
+    ``TypeError`` naming ``random_state``.
     """
-    if random_state is None or isinstance(random_state, (int, np.integer)):
-        return np.random.default_rng(None if random_state is None else int(random_state))
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    raise ValueError(
-        f"random_state must be an int, a numpy Generator or None, got {type(random_state).__name__}"
-    )
+    seed = check_seed(random_state)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
 
 
 def seed_from(random_state: RandomState) -> int:
-    """Draw a 32-bit integer seed from ``random_state`` (for libraries that want an int, e.g. torch)."""
-    if isinstance(random_state, (int, np.integer)):
-        return int(random_state)
-    return int(check_random_state(random_state).integers(0, 2**31 - 1))
+    """An integer seed in [0, 2**32) from ``random_state`` (for libraries that want an int, e.g. torch).
+
+    An int is checked (:func:`check_seed`) and returned as is; a Generator or None gives a draw.
+    """
+    seed = check_seed(random_state)
+    if isinstance(seed, int):
+        return seed
+    return int(check_random_state(seed).integers(0, 2**31 - 1))
 
 
-def encode_groups(z: "np.typing.ArrayLike") -> tuple[np.ndarray, np.ndarray]:
+def encode_groups(z: "np.typing.ArrayLike", name: str = "z") -> tuple[np.ndarray, np.ndarray]:
     """Map group labels to integer codes 0..K-1.
+
+    The labels are checked first (:func:`check_labels`): NaN / None / mixed types are refused with a
+    message naming ``name``, never turned into a group of their own.
 
     Returns
     -------
     codes : (n,) int64 array with values in 0..K-1
     labels : (K,) array of the distinct labels, sorted, so ``labels[codes]`` recovers ``z``.
     """
-    z_arr = np.asarray(z)
-    if z_arr.ndim != 1:
-        raise ValueError(f"z must be one-dimensional (one group label per row), got shape {z_arr.shape}")
-    if z_arr.size == 0:
-        raise ValueError("z is empty: at least one row per group is needed")
+    z_arr = check_labels(z, name)
     labels, codes = np.unique(z_arr, return_inverse=True)
     return codes.astype(np.int64), labels
 

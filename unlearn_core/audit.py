@@ -26,6 +26,7 @@ import numpy as np
 
 from . import leakage, metrics
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
+from ._validation import check_n_boot, check_scalar, check_seed
 from .leakage._types import LeakageEstimate
 from .leakage.attacker import attack
 
@@ -479,6 +480,13 @@ def certificate(
     confidence limit among the MI estimates (conservative); the attack is :func:`probe_attack`; the
     residual W2 is the ``w2`` estimator (Gaussian closed form) on the measured rows.
     """
+    check_n_boot(n_boot)
+    check_scalar(ci_level, "ci_level", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
+    check_scalar(max_rows, "max_rows", int, min_val=10)
+    check_scalar(test_size, "test_size", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
+    if t is not None:
+        check_scalar(t, "t", float, min_val=0.0, max_val=1.0)
+    check_seed(random_state)
     info = _dataset_info(dataset)
     z_name = z_name or str(info.get("sensitive", "Z"))
     rng = check_random_state(random_state)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ._utils import RandomState, seed_from
+from ._validation import check_option, check_scalar, check_seed
 
 __all__ = ["MODELS", "make_model", "to_tensor", "torch_generator", "predict_outputs"]
 
@@ -83,8 +84,10 @@ MODELS: dict[str, Callable[..., nn.Module]] = {"logistic": logistic, "mlp": mlp}
 
 def make_model(name: str, n_features: int, n_outputs: int, *, random_state: RandomState = 0, **options) -> nn.Module:
     """Build the registered model ``name`` (``"logistic"`` or ``"mlp"``) with a seeded initialisation."""
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    check_option(name, "model", MODELS)
+    n_features = check_scalar(n_features, "n_features", int, min_val=1)
+    n_outputs = check_scalar(n_outputs, "n_outputs", int, min_val=1)
+    check_seed(random_state)
     return MODELS[name](n_features, n_outputs, random_state=random_state, **options)
 
 

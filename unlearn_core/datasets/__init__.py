@@ -18,6 +18,7 @@ from .remote import RemoteFile, cache_dir, compas, law
 from .tabular import SPECS as _TABULAR_SPECS
 from .tabular import adult, adult_calmon, crime, german
 from .toy import gmm_10d, toy_gaussians, toy_nonlinear
+from ._files import escape_formulas, safe_csv
 from .usercsv import csv_columns, from_csv
 
 for _spec in (DIGITS_SPEC, *_TABULAR_SPECS, *_REMOTE_SPECS, MNIST_SPEC):
@@ -36,6 +37,7 @@ __all__ = [
     "crime",
     "csv_columns",
     "digits",
+    "escape_formulas",
     "from_csv",
     "german",
     "gmm_10d",
@@ -45,6 +47,7 @@ __all__ = [
     "names",
     "parse_idx",
     "registry",
+    "safe_csv",
     "split",
     "toy_gaussians",
     "toy_nonlinear",

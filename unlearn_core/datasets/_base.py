@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomState, seed_from
+from .._validation import check_scalar, check_seed
 
 Task = Literal["classification", "regression"]
 
@@ -162,8 +163,12 @@ def names() -> list[str]:
 
 def load(name: str, **options: Any) -> Dataset:
     """Load the built-in dataset ``name`` with loader-specific ``options`` (e.g. ``sensitive=``)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name (a string), got {type(name).__name__}")
     if name not in _REGISTRY:
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(_REGISTRY)}")
+    if "random_state" in options:
+        check_seed(options["random_state"])
     spec = _REGISTRY[name]
     # check the option names against the loader's signature first, so a TypeError raised inside
     # a loader (a bug) is not reported to the user as a bad option
@@ -193,11 +198,16 @@ def split(
     """
     from sklearn.model_selection import train_test_split
 
-    if not 0.0 < test_size < 1.0:
-        raise DatasetError(f"test_size must be in (0, 1), got {test_size}")
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"dataset must be a Dataset, got {type(dataset).__name__}")
+    try:
+        check_scalar(test_size, "test_size", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
     n = dataset.n_samples
     idx = np.arange(n)
-    seed = seed_from(random_state)
+    seed = seed_from(random_state)  # checked: an int in numpy's range, a Generator or None
+    tr = te = None
     candidates: list[pd.Series | None] = []
     z_str = dataset.z.astype(str).reset_index(drop=True)
     if dataset.y is not None and dataset.task == "classification":
@@ -209,6 +219,10 @@ def split(
         try:
             tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=strata)
             break
-        except ValueError:
+        except ValueError as exc:
+            reason = str(exc)
             continue
+    if tr is None:
+        raise DatasetError(f"cannot split {n} rows with test_size={test_size}: {reason}; use more rows or "
+                           "another test_size")
     return dataset.subset(np.sort(tr)), dataset.subset(np.sort(te))

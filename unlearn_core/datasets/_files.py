@@ -223,3 +223,32 @@ def assemble(
         name=name, X=X, y=y, task=task, z=z, numeric_columns=tuple(numeric),
         categorical_groups=groups, notes=tuple(notes), **meta,
     )
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names no spreadsheet will run as formulas.
+
+    A text cell (or column name) starting with ``=`` ``+`` ``-`` ``@`` tab or carriage return gets a
+    leading apostrophe, which spreadsheets show as text (OWASP's advice against CSV injection: a user's
+    file may carry ``=HYPERLINK(...)`` in a category or a header, and the export must not run it).
+    Numeric columns are left alone, so negative numbers stay numbers.
+    """
+
+    def esc(v: object) -> object:
+        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(esc)
+    out.columns = [esc(str(c)) for c in out.columns]
+    return out
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as UTF-8 CSV bytes, escaped with :func:`escape_formulas` (for every export)."""
+    return escape_formulas(frame).to_csv(index=False).encode()

@@ -8,10 +8,15 @@ import numpy as np
 
 
 def standardize(S: np.ndarray) -> np.ndarray:
-    """Z-score every column (constant columns are centred and left at scale 1)."""
+    """Z-score every column (constant columns are centred and left at scale 1).
+
+    A column counts as constant when its spread is zero or below 1e-12 of its own mean's size: a
+    relative test, so the result does not depend on the units of S (S and 1e-30 S give the same
+    z-scores; an absolute floor would leave tiny-unit columns unscaled).
+    """
     mean = S.mean(axis=0)
     sd = S.std(axis=0)
-    sd[sd <= 1e-12 * max(1.0, float(np.abs(mean).max(initial=0.0)))] = 1.0
+    sd[(sd == 0) | (sd <= 1e-12 * np.abs(mean))] = 1.0
     return (S - mean) / sd
 
 

@@ -17,6 +17,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._utils import RandomState, as_2d_float, check_random_state, encode_groups, timer
+from .._validation import check_n_boot, check_scalar, check_seed
+from ._common import entropy_from_codes
 from ._types import LeakageEstimate
 
 InputKind = Literal["probabilities", "continuous", "any"]
@@ -193,6 +195,45 @@ def _bias_aware_centres(raw: float, shift: float, exponents: tuple[float, float]
     return min(ends), max(ends)
 
 
+def _bounded(raw: float, ci: tuple[float, float] | None, is_mi: bool, h_z: float,
+             diagnostics: dict[str, Any]) -> tuple[float, tuple[float, float] | None]:
+    """The headline value and interval, kept where the quantity can be, and containing each other.
+
+    Every measure here is >= 0; an MI also satisfies I(S'; Z) <= H(Z) (Z is discrete), so the value and
+    the interval are clipped to [0, H(Z)] with H(Z) the plug-in entropy of the group shares. Clipping is
+    recorded in ``diagnostics`` ("clipped": what was clipped and to what; "entropy_z": H(Z)). A
+    resampling interval that excludes its own estimate (a large half-sampling bias correction) is
+    widened to reach the estimate, and ``diagnostics["ci_widened_to_estimate"]`` says so: an interval
+    shown next to a number always contains it.
+    """
+    hi_bound = h_z if is_mi else np.inf
+    clipped = []
+    value = min(max(raw, 0.0), hi_bound)
+    if raw < 0.0:
+        clipped.append(f"estimate {raw:.4g} raised to 0")
+    elif raw > hi_bound:
+        clipped.append(f"estimate {raw:.4g} lowered to H(Z) = {hi_bound:.4g}")
+    if is_mi:
+        diagnostics["entropy_z"] = h_z
+    if ci is None:
+        if clipped:
+            diagnostics["clipped"] = clipped
+        return value, None
+    lo, hi = ci
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"the resampling interval is not finite ({lo}, {hi}); use more rows or another "
+                         "method")
+    if not lo <= raw <= hi:
+        diagnostics["ci_widened_to_estimate"] = (lo, hi)
+        lo, hi = min(lo, raw), max(hi, raw)
+    c_lo, c_hi = min(max(lo, 0.0), hi_bound), min(max(hi, 0.0), hi_bound)
+    if (c_lo, c_hi) != (lo, hi):
+        clipped.append(f"interval ({lo:.4g}, {hi:.4g}) clipped to [{c_lo:.4g}, {c_hi:.4g}]")
+    if clipped:
+        diagnostics["clipped"] = clipped
+    return value, (c_lo, c_hi)
+
+
 def estimate(
     S: "np.typing.ArrayLike",
     z: "np.typing.ArrayLike",
@@ -238,10 +279,23 @@ def estimate(
     Returns
     -------
     LeakageEstimate
-        ``value`` is ``max(raw, 0)`` (every measure here is non-negative in the population; negative
-        raw values are bias or noise and are kept in ``raw``), ``ci`` is clipped the same way.
+        ``value`` is ``raw`` clipped to [0, H(Z)] for an MI (every measure here is non-negative in the
+        population, and I(S'; Z) <= H(Z); values outside are bias or noise, kept in ``raw``), to
+        [0, inf) otherwise; ``ci`` is clipped the same way and always contains ``value`` (see
+        :func:`_bounded`; ``diagnostics["clipped"]`` and ``["ci_widened_to_estimate"]`` record either
+        step). ``n_boot=1`` is refused (one resample has no spread); a non-finite estimate raises a
+        ``ValueError`` that says why instead of returning NaN.
     """
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string (one of {', '.join(methods())}), got "
+                        f"{type(method).__name__}")
     spec = method_spec(method)
+    n_boot = check_n_boot(n_boot)
+    ci_level = check_scalar(ci_level, "ci_level", float, min_val=0.0, max_val=1.0,
+                            include_boundaries="neither")
+    check_seed(random_state)
+    if n_threads is not None:
+        n_threads = check_scalar(n_threads, "n_threads", int, min_val=1)
     S_arr = as_2d_float(S, "S")
     codes, labels = encode_groups(z)
     if codes.size != S_arr.shape[0]:
@@ -258,10 +312,6 @@ def estimate(
             f"group {labels[int(np.argmin(counts))]!r} has {counts.min()} row(s); every group needs at least 2 "
             "(drop or merge rare groups)"
         )
-    if int(n_boot) < 0:
-        raise ValueError(f"n_boot must be >= 0, got {n_boot}")
-    if not 0.0 < ci_level < 1.0:
-        raise ValueError(f"ci_level must lie strictly between 0 and 1, got {ci_level}")
     if spec.input == "probabilities":
         S_arr = _as_probabilities(S_arr, method)
     if interval not in ("auto", "rows", "half-sampling"):
@@ -309,13 +359,19 @@ def estimate(
             sd = float(np.std(reps, ddof=1)) if n_boot > 1 else 0.0
             zq = float(NormalDist().inv_cdf(1.0 - (1.0 - ci_level) / 2.0))
             lo, hi = lo_c - zq * sd, hi_c + zq * sd
-            ci = (max(float(lo), 0.0), max(float(hi), 0.0))
-            diagnostics["bootstrap_sd"] = sd if n_boot > 1 else float("nan")
+            ci = (float(lo), float(hi))
+            diagnostics["bootstrap_sd"] = sd
     raw = float(core.raw)
+    if not np.isfinite(raw):
+        raise ValueError(
+            f"method {method!r} returned {raw} on these {codes.size} rows (a degenerate fit: e.g. a constant "
+            f"or duplicated S, or groups too small for it); try another method or more rows"
+            + (f" [{diagnostics['message']}]" if "message" in diagnostics else ""))
+    value, ci = _bounded(raw, ci, spec.is_mi, entropy_from_codes(codes, n_groups), diagnostics)
     diagnostics.setdefault("n_groups", int(n_groups))
     diagnostics.setdefault("group_labels", [str(v) for v in labels])
     return LeakageEstimate(
-        value=max(raw, 0.0),
+        value=value,
         method=method,
         n=int(codes.size),
         seconds=float(t[0]),

@@ -22,9 +22,14 @@ def _gaussian_logdens(X: np.ndarray, codes: np.ndarray, n_groups: int, pooled: b
         shared = sum(c * C for c, C in zip(counts, covs)) / n
         covs = [shared] * n_groups
     out = np.empty((n, n_groups))
+    # The ridge is relative to each covariance's own scale (mean eigenvalue), falling back to the pooled
+    # scale for a group without spread: never an absolute floor, which would swamp data measured in
+    # small units (MI does not depend on the units of S).
+    total = float(np.trace(sum(covs))) / (d * n_groups)
     for g in range(n_groups):
         C = covs[g]
-        C = C + ridge * max(float(np.trace(C)) / d, 1e-12) * np.eye(d)
+        scale = float(np.trace(C)) / d
+        C = C + ridge * (scale if scale > 0 else total) * np.eye(d)
         L = np.linalg.cholesky(C)
         R = np.linalg.solve(L, (X - means[g]).T)
         out[:, g] = -0.5 * (R * R).sum(axis=0) - np.log(np.diag(L)).sum() - 0.5 * d * np.log(2 * np.pi)
@@ -56,7 +61,9 @@ def gaussian_mi(
     likelihood-ratio statistic, so under independence 2n I_hat ~ chi2(df) and its upward bias is about
     df / (2n); ``bias_correction`` subtracts it (the raw value may then be slightly negative).
     S is first projected on its non-degenerate principal subspace (removes the sum-to-1 constraint of
-    probabilities), which leaves the MI unchanged.
+    probabilities), which leaves the MI unchanged. The ridge added to each covariance is ``ridge`` times
+    its mean eigenvalue, with no absolute floor, so the estimate is invariant to rescaling S (S and
+    1e-12 S give the same value).
 
     Notes
     -----
@@ -74,6 +81,10 @@ def gaussian_mi(
         raise ValueError(f"covariance must be 'auto', 'per-group' or 'pooled', got {covariance!r}")
     X = principal_subspace(S)
     n, d = X.shape
+    if not np.any(X):
+        # S is constant: it carries no information about Z (and no density can be fitted to it)
+        return _Core(raw=0.0, diagnostics={"plugin": 0.0, "bias_correction": 0.0, "df": 0, "dim": 0,
+                                           "covariance": covariance, "message": "S is constant"})
     counts = np.bincount(codes, minlength=n_groups)
     if covariance == "auto":
         covariance = "per-group" if counts.min() >= 10 * (d + 1) else "pooled"

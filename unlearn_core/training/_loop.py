@@ -27,6 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._utils import RandomState, as_2d_float, limit_threads, seed_from
+from .._validation import check_labels, check_scalar, check_seed
 from ..models import make_model, to_tensor
 from ._types import ModelSpec, Scaler, TrainResult
 
@@ -157,17 +158,26 @@ def _init_state(init: Any) -> Mapping[str, torch.Tensor] | None:
     raise ValueError(f"init must be a TrainResult, a state dict or None, got {type(init).__name__}")
 
 
-def _validate(lam: float, epochs: int, batch_size: int, eval_every: int, task: str) -> None:
-    if task not in TASKS:
+def _validate(lam: float, epochs: int, batch_size: int, eval_every: int, task: str, *, lr: float = 1e-3,
+              weight_decay: float = 0.0, random_state: Any = 0, num_threads: int | None = 1) -> None:
+    """Check the public arguments of :func:`fit` / ``train`` (types and ranges; errors name the argument).
+
+    ``lr`` may be any positive number, inf included: a step too large to be finite is reported as
+    divergence (``diverged=True`` and a message), not refused, as any other too-large step would be.
+    """
+    if not isinstance(task, str) or task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
-    if not (np.isfinite(lam) and lam >= 0):
-        raise ValueError(f"lam must be a finite number >= 0, got {lam}")
-    if int(epochs) < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")
-    if int(batch_size) < 2:
+    check_scalar(lam, "lam", float, min_val=0.0)
+    check_scalar(epochs, "epochs", int, min_val=0)
+    if check_scalar(batch_size, "batch_size", int) < 2:
         raise ValueError(f"batch_size must be at least 2 (the regulariser needs several rows), got {batch_size}")
-    if int(eval_every) < 0:
+    if check_scalar(eval_every, "eval_every", int) < 0:
         raise ValueError(f"eval_every must be >= 0 (0 = evaluate only at the end), got {eval_every}")
+    check_scalar(lr, "lr", float, min_val=0.0, include_boundaries="neither", allow_inf=True)
+    check_scalar(weight_decay, "weight_decay", float, min_val=0.0)
+    check_seed(random_state)
+    if num_threads is not None:
+        check_scalar(num_threads, "num_threads", int, min_val=1)
 
 
 def fit(
@@ -230,11 +240,12 @@ def fit(
     TrainResult with ``metrics`` holding the last training epoch's ``task_loss`` and ``reg`` and the
     last held-out evaluation (``test_*``) when ``eval_set`` is given.
     """
-    _validate(lam, epochs, batch_size, eval_every, task)
+    _validate(lam, epochs, batch_size, eval_every, task, lr=lr, weight_decay=weight_decay,
+              random_state=random_state, num_threads=num_threads)
     start = time.perf_counter()
     X = as_2d_float(X, "X")
-    y = np.asarray(y)
-    z = np.asarray(z)
+    z = check_labels(z, "z")  # NaN / None / mixed types are not a group
+    y = check_labels(y, "y") if task == "classification" else np.asarray(y)
     if not (len(y) == len(z) == len(X)):
         raise ValueError(f"X, y and z must have the same number of rows, got {len(X)}, {len(y)} and {len(z)}")
     if lam > 0:
@@ -340,6 +351,11 @@ def fit(
                 step += 1
             if n_b == 0:
                 break
+            if not diverged and not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
+                # the losses were finite but an update was not (e.g. lr = inf): report it as divergence
+                diverged = True
+                message = (f"training diverged at epoch {epoch} (by step {step}): the weights became "
+                           f"non-finite; lower lr (now {lr:g}) or lam (now {lam:g})")
             means = (sums / n_b).tolist()
             last = {"task_loss": means[0], "reg": means[1], "total": means[2]}
             row = {"epoch": epoch, "step": step, **last}
@@ -352,6 +368,11 @@ def fit(
                 progress(step_offset + step, total, {"lam": float(lam), **row})
             if stopped or diverged:
                 break
+    if not diverged and not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
+        # the last step's loss was finite but the update was not (e.g. lr = inf): the weights are unusable
+        diverged = True
+        message = (f"training diverged after step {step}: the weights became non-finite; lower lr "
+                   f"(now {lr:g}) or lam (now {lam:g})")
     net.eval()
     history = pd.DataFrame(rows)
     metrics = dict(last)
@@ -392,6 +413,9 @@ def _eval_light(net: nn.Module, ev: dict, task: str, penalty, n_groups: int, t_m
     logits = net(ev["X"])
     net.train()
     out = model_outputs(logits, task)
+    if not bool(torch.isfinite(out).all()):  # a diverged model: no held-out figure exists
+        keys = ("test_accuracy", "test_auc") if task == "classification" else ("test_mse", "test_r2")
+        return {k: float("nan") for k in (*keys, "test_dp_gap", "test_reg")}
     reg = float(penalty(out[ev["sub"]], ev["z_sub"], n_groups))
     if task == "classification":
         P = out.double().numpy()

@@ -11,7 +11,8 @@ import torch
 
 from .._utils import RandomState, seed_from
 from ._evaluate import EVAL_ESTIMATORS, evaluate
-from ._loop import Progress, ShouldStop, fit, torch_threads
+from .._validation import check_scalar
+from ._loop import TASKS, Progress, ShouldStop, _validate, fit, torch_threads
 from ._types import TrainResult
 
 
@@ -47,6 +48,15 @@ def finish(result: TrainResult, test: tuple[np.ndarray, np.ndarray, np.ndarray],
     """Add the final held-out metrics (:func:`evaluate`) and timing to a fitted result."""
     start = time.perf_counter()
     Xe, ye, ze = test
+    if result.diverged and not all(bool(torch.isfinite(v).all()) for v in result.state_dict.values()):
+        # a model whose weights blew up has no finite outputs: no held-out metric can be computed, and
+        # the message already says what to change (a NaN loss stops before the update: those weights
+        # are still usable and are evaluated as usual)
+        nan = float("nan")
+        nan_metrics = {k: nan for k in ("accuracy", "auc", "dp_gap", "probe_auc", "probe_mi")}
+        metrics = {**nan_metrics, **result.metrics}
+        return dataclasses.replace(result, metrics=metrics,
+                                   seconds=result.seconds + extra_seconds + (time.perf_counter() - start))
     with torch_threads(num_threads):
         S = result.predict_outputs(Xe)
         if result.task == "classification":
@@ -117,6 +127,10 @@ def train(
     -------
     TrainResult. Divergence (a NaN loss) does not raise: ``diverged=True`` and ``message`` explain it.
     """
+    task = dataset.task if getattr(dataset, "task", None) in TASKS else "classification"
+    _validate(lam, epochs, batch_size, eval_every, task, lr=lr, weight_decay=weight_decay,
+              random_state=random_state, num_threads=num_threads)
+    check_scalar(test_size, "test_size", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
     start = time.perf_counter()
     seed = seed_from(random_state)
     train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=test_size, random_state=seed)

@@ -16,6 +16,7 @@ barycenter; X_t = (1 - t) X + t T_Z(X) traces the whole distortion-leakage front
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomState, Weights, as_2d_float, encode_groups, group_weights
+from .._validation import check_option, check_scalar, check_seed
 from ._types import BarycenterMaps, distortion_leakage, lam_of_t, mccann, t_of_lam
 from .empirical import fit_ot_exact, fit_ot_sinkhorn
 from .gaussian import bures_barycenter, fit_gaussian, gaussian_w2
@@ -97,12 +99,16 @@ def fit_barycenter(
     -------
     BarycenterMaps with ``transform(X, z, t)``, the barycenter and diagnostics.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown barycenter method {method!r}; choose one of {', '.join(METHODS)}")
+    check_option(method, "method", METHODS, what="barycenter method")
+    check_seed(random_state)
+    for opt, kind, lo in (("tol", float, 0.0), ("max_iter", int, 1), ("reg", float, 0.0)):
+        if opt in options:  # shared option names: same rule for every method
+            check_scalar(options[opt], opt, kind, min_val=lo,
+                         include_boundaries="left" if kind is int else "neither")
     start = time.perf_counter()
     columns = tuple(str(c) for c in X.columns) if isinstance(X, pd.DataFrame) else None
     arr = as_2d_float(X)
-    codes, labels = encode_groups(np.asarray(z))
+    codes, labels = encode_groups(z)  # NaN / None / mixed label types refused, naming z
     if codes.shape[0] != arr.shape[0]:
         raise ValueError(
             f"X has {arr.shape[0]} rows but z has {codes.shape[0]} labels; align them row by row"
@@ -120,6 +126,19 @@ def fit_barycenter(
     except TypeError as exc:
         raise ValueError(f"method {method!r} does not accept options {sorted(options)}: {exc}") from exc
     seconds = time.perf_counter() - start
+    converged = bool(fitted["converged"])
+    notes = list(fitted["notes"])
+    parts = (fitted["total_cost"], fitted["group_costs"], fitted["mean"], fitted["cov"])
+    finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in parts if a is not None)
+    if not finite:
+        # overflow (features of size ~1e80 square to inf) or a degenerate fit: the maps are not usable,
+        # whatever the solver's own stopping rule said
+        converged = False
+        scale = float(np.max(np.abs(arr))) if arr.size else 0.0
+        notes.append(f"the barycenter is not finite (largest |X| = {scale:.3g}); rescale the features "
+                     "(e.g. standardise them) and fit again")
+        warnings.warn(f"fit_barycenter({method!r}): the barycenter is not finite; rescale X", RuntimeWarning,
+                      stacklevel=2)
     return BarycenterMaps(
         method=method,
         groups=labels,
@@ -129,11 +148,11 @@ def fit_barycenter(
         mean=fitted["mean"],
         cov=fitted["cov"],
         ridge=float(fitted["ridge"]),
-        converged=fitted["converged"],
+        converged=converged,
         n_iter=fitted["n_iter"],
         seconds=seconds,
         exact=fitted["exact"],
-        notes="; ".join(fitted["notes"]),
+        notes="; ".join(notes),
         columns=columns,
         n_features=arr.shape[1],
         options=dict(fitted["options"]),

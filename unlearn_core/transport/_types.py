@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from .._validation import check_scalar
 from ._linalg import small_blas
 
 
@@ -160,7 +161,7 @@ class BarycenterMaps:
         -------
         (n, d) float array; the inputs are not modified.
         """
-        t = float(t)
+        t = check_scalar(t, "t", float)
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"t must be in [0, 1] (0 keeps X, 1 maps onto the barycenter), got {t}")
         arr = self._array(X)

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_scalar
 from ._linalg import auto_ridge, small_blas, sqrtm_and_inv, sqrtm_psd, sym, trace_sqrt
 
 
@@ -221,21 +222,30 @@ def _fit_gaussian_moments(
     fast_path: bool,
 ) -> dict[str, Any]:
     K, d = means.shape
+    tol = check_scalar(tol, "tol", float, min_val=0.0, include_boundaries="neither")  # NaN refused too
+    max_iter = check_scalar(max_iter, "max_iter", int, min_val=1)
+    if not (np.all(np.isfinite(means)) and np.all(np.isfinite(covs))):
+        raise ValueError("X is too large for its moments to be represented (the covariance overflows to "
+                         "inf); rescale the features, e.g. standardise them")
     if isinstance(ridge, str):
         if ridge != "auto":
             raise ValueError(f"ridge must be 'auto' or a non-negative float, got {ridge!r}")
         eps = auto_ridge(covs)
     else:
-        eps = float(ridge)
-        if not np.isfinite(eps) or eps < 0:
-            raise ValueError(f"ridge must be 'auto' or a non-negative float, got {ridge!r}")
-    if tol <= 0 or max_iter < 1:
-        raise ValueError(f"tol must be > 0 and max_iter >= 1, got tol={tol}, max_iter={max_iter}")
+        eps = check_scalar(ridge, "ridge", float, min_val=0.0)
     covs_r = covs + eps * np.eye(d) if eps > 0 else covs
+    # The barycenter covariance is 1-homogeneous in the covariances and the maps A_z 0-homogeneous, so
+    # the fixed point can run on covs / s. Its products square the covariances' scale, which overflows
+    # for features of size ~1e80 (and underflows for tiny ones): then rescale by a power of two (exact
+    # in floating point). Ordinary scales are left alone.
+    top = float(np.max(np.trace(covs_r, axis1=1, axis2=2))) / d
+    scale = 2.0 ** round(np.log2(top)) if top > 0 and not 2.0**-60 <= top <= 2.0**60 else 1.0
+    covs_r = covs_r / scale
     m_bar = weights @ means
     notes = []
     if K == 2 and fast_path:
         S_bar, A, cross = _two_group(covs_r, weights)
+        S_bar, cross, covs_r = S_bar * scale, cross * scale, covs_r * scale
         shift = float(np.sum((means[0] - means[1]) ** 2))
         w2_01 = shift + float(np.trace(covs_r[0]) + np.trace(covs_r[1])) - 2.0 * cross
         w2_01 = max(w2_01, 0.0)
@@ -256,7 +266,8 @@ def _fit_gaussian_moments(
         R, Rinv = sqrtm_and_inv(covs_r)
         inner = R @ S_bar @ R
         A = sym(Rinv @ sqrtm_psd(inner) @ Rinv)
-        cross = trace_sqrt(inner)
+        cross = trace_sqrt(inner) * scale
+        S_bar, covs_r = S_bar * scale, covs_r * scale
         group_costs = (
             np.sum((means - m_bar) ** 2, axis=1)
             + np.trace(covs_r, axis1=1, axis2=2)
