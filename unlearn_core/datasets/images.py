@@ -9,7 +9,9 @@ Digits have no natural sensitive attribute. For *feature* unlearning the loaders
   it visibly costs accuracy (a teaching case for the tradeoff);
 * ``"class-3"``: whether the digit is a 3 (the class the authors forget in their MNIST runs);
 * ``"ink"``: whether the image's total ink is above the median - a nuisance attribute that is
-  not a function of the label.
+  not a function of the label;
+* ``"thickness"`` / ``"slant"``: stroke thickness or slant measured from the pixels and binned at
+  the median (Morpho-MNIST style, see :mod:`.morpho`) - visual attributes for image feature unlearning.
 
 *Data-point* unlearning uses y and builds its own source indicator Z, so any choice works there.
 """
@@ -25,11 +27,13 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomState
+from . import morpho as _morpho
 from ._base import Dataset, DatasetError, DatasetSpec
-from ._files import assemble as _assemble, check_choice as _check_choice
+from ._files import assemble as _assemble
+from ._files import check_choice as _check_choice
 from .remote import DEFAULT_TIMEOUT, RemoteFile, fetch
 
-DIGIT_SENSITIVE = ("parity", "class-3", "ink")
+DIGIT_SENSITIVE = ("parity", "class-3", "ink", *_morpho.ATTRIBUTES)
 
 # idx type codes -> numpy dtype (big-endian), from LeCun's format description
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -66,6 +70,8 @@ def parse_idx(data: bytes) -> np.ndarray:
 
 
 def _digit_z(y: np.ndarray, X: np.ndarray, sensitive: str) -> pd.Series:
+    if sensitive in _morpho.ATTRIBUTES:
+        return _morpho.binarise(_morpho.measure(X, sensitive), sensitive)[0]
     if sensitive == "parity":
         return pd.Series(np.where(y % 2 == 0, "even", "odd"), name="parity")
     if sensitive == "class-3":

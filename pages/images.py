@@ -1,0 +1,127 @@
+"""Image unlearning: remove stroke thickness or slant from digit images and watch the images change."""
+
+import streamlit as st
+
+import ui
+from ui import images as iui
+from ui.nav import ensure_frame
+from unlearn_core import images
+from unlearn_core.datasets import morpho
+
+ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
+state = ui.state()
+
+st.title("Image unlearning: remove a visual attribute")
+st.caption(
+    "Z is measured from the pixels (Morpho-MNIST style): **thickness** = twice the mean distance from the "
+    "stroke's centre line to its edge, **slant** = the shear of the image's second moments; each is split "
+    "at its median. The barycenter of the two groups is fitted in a PCA code space and every image moves "
+    "along the McCann path x_t = (1 − t) x + t D(T_z(E(x))) toward its decoded barycenter image. This "
+    "page picks its own image dataset (the sidebar's dataset is not used here)."
+)
+
+names = iui.image_datasets()
+c = st.columns(3)
+dataset = c[0].selectbox(
+    "Image dataset",
+    names,
+    key="img_dataset",
+    help="digits ship with scikit-learn (offline); MNIST is downloaded once.",
+)
+attribute = c[1].selectbox(
+    "Attribute Z to remove",
+    morpho.ATTRIBUTES,
+    key="img_attribute",
+    format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})",
+)
+method_names = images.methods()
+method = c[2].selectbox(
+    "Transport",
+    method_names,
+    key="img_method",
+    help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names),
+)
+st.caption(f"**{method}**: {images.METHODS[method]}")
+key = iui.ImageKey(dataset, attribute, method, int(state.seed))
+
+with ui.engine_errors(f"Loading {dataset} with Z = {attribute}"):
+    ds = iui.load_images(dataset, attribute)
+with ui.engine_errors(f"Fitting the {method} barycenter of the images"):
+    if iui.is_fitted(key):
+        fitted = iui.image_fit(key)
+    else:
+        bar = st.progress(0.0, text=f"Fitting the {method} barycenter on {dataset}…")
+        fitted = iui.image_fit(
+            key, progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg)
+        )
+        bar.empty()
+fit = fitted.fit
+n_train, n_test = len(fitted.train[0]), len(fitted.test[0])
+st.caption(
+    f"**{ds.name}**: {ds.n_samples:,} images {ds.image_shape[0]}×{ds.image_shape[1]}, Z = {attribute} "
+    f"({', '.join(f'{g}: {n:,}' for g, n in ds.group_counts().items())}). Fitted on {n_train:,} training "
+    f"images in {fit.seconds:.1f} s; the grid and the frontier use the {n_test:,} held-out images. "
+    f"V = {fit.total_cost:.3g} (codes), reconstruction error R = {fit.residual:.3g}. {fit.notes}."
+)
+
+
+@st.fragment
+def explorer() -> None:
+    """The grid and the frontier: rerun alone when t moves."""
+    st.slider(
+        "t: how far along the path to the barycenter (0 = original images, 1 = fully unlearned)",
+        0.0,
+        1.0,
+        step=ui.T_STEP,
+        key=ui.bound_key("t"),
+        on_change=ui.commit,
+        args=("t",),
+    )
+    t = state.t
+    left, right = st.columns([3, 2])
+    with left:
+        with ui.engine_errors("Drawing the grid", stop=False):
+            png = iui.grid_png(key, t)
+            st.image(
+                png,
+                output_format="PNG",
+                caption=f"Held-out images of each group: originals and at t = {t:.2f}, the measured "
+                f"{attribute} ({morpho.UNITS[attribute]}) under each.",
+            )
+            st.download_button(
+                "Image grid (PNG)",
+                data=png,
+                file_name=f"{key.label}-t{t:.2f}.png",
+                mime="image/png",
+                on_click="ignore",
+                key="img_dl_png",
+            )
+    with right:
+        st.markdown("**Frontier for images**: digit accuracy vs the strong attacker's AUC for Z")
+        if not iui.frontier_ready(key):
+            bar = st.progress(0.0, text="One digit classifier and one attacker per t…")
+            progress = lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg)  # noqa: E731
+        else:
+            bar, progress = None, None
+        with ui.engine_errors("Computing the image frontier", stop=False):
+            frontier = iui.image_frontier(key, progress=progress)
+            if bar is not None:
+                bar.empty()
+            st.vega_lite_chart(*images.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
+            D, L = fit.analytic(t)
+            m = st.columns(2)
+            m[0].metric("D(t) = t²V", f"{D:.3g}", help="distortion of the codes in the representation")
+            m[1].metric("L(t) = (1 − t)²V", f"{L:.3g}", help="W2 leakage left in the representation")
+            st.vega_lite_chart(*images.analytic_chart(frontier, t=t), width="stretch", key="img_analytic")
+            st.download_button(
+                "Frontier (CSV)",
+                data=frontier.to_csv(),
+                file_name=f"{key.label}-frontier.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key="img_dl_csv",
+            )
+    ui.sync_url()
+
+
+explorer()
