@@ -175,7 +175,7 @@ def unlearn(
     original : the model trained on all of D (:func:`train_original`).
     problem : the prepared split and forget set (:func:`prepare`).
     lam : weight of the leakage penalty (lam = 0 is plain fine-tuning on D_r, :func:`finetune`); None
-        (default) takes ``forgetting._budget.DEFAULT_LAM`` (4, the authors').
+        (default) takes ``forgetting._budget.DEFAULT_LAM`` (1).
     epochs : passes of the paired loop (each ``min(ceil(n_r/64), ceil(n_u/16))`` steps). None (default)
         is the *retrain-free default budget*: run until the forget set looks unseen, i.e. until the
         forget accuracy reaches the retrain-free target UA* (``forgetting._budget``: the model's own
@@ -228,11 +228,13 @@ def unlearn(
                  should_stop=should_stop, reference=reference, estimator=estimator)
 
 
-def _peer_target(model: nn.Module, problem: ForgetProblem) -> tuple[float, _budget.Target]:
-    """(forget accuracy, retrain-free target) of ``model`` now."""
+def _peer_target(model: nn.Module, problem: ForgetProblem) -> tuple[float, _budget.Target, float]:
+    """(forget accuracy, retrain-free target, forget confidence) of ``model`` now."""
     Pu = predict_outputs(model, problem.X_forget)
     Pp = predict_outputs(model, problem.X_test[_budget._peer_rows(problem)])
-    return float(np.mean(Pu.argmax(1) == problem.y_forget)), _budget.target(problem, Pp)
+    yu = problem.y_forget
+    return (float(np.mean(Pu.argmax(1) == yu)), _budget.target(problem, Pp),
+            float(np.mean(Pu[np.arange(len(yu)), yu])))
 
 
 def _finish(rep: UnlearnReport, original: ModelRun, problem: ForgetProblem, rule: str,
@@ -245,7 +247,7 @@ def _finish(rep: UnlearnReport, original: ModelRun, problem: ForgetProblem, rule
     m = original.model()
     m.load_state_dict(rep.state_dict)
     with single_thread():
-        _, tgt = _peer_target(m, problem)
+        _, tgt, _ = _peer_target(m, problem)
     return replace(rep, stop_rule=rule, stop_reason=reason).with_target(tgt.ua, tgt.confidence)
 
 
@@ -258,18 +260,20 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
     every = max(1, per_epoch // _budget.CHECKS_PER_EPOCH)
     cap = _budget.time_cap(original.cpu_seconds, n_r, len(problem.y_train))
     with single_thread():
-        ua0, tgt0 = _peer_target(original.model(), problem)
+        ua0, tgt0, conf0 = _peer_target(original.model(), problem)
     state: dict[str, Any] = {"rule": "epoch cap", "prev": None, "prev_gap": ua0 - tgt0.ua, "checks": 0,
                              "reason": ""}
-    if ua0 <= tgt0.ua:
+    if ua0 <= tgt0.ua and not (_budget.RULE == "both" and conf0 > tgt0.confidence):
         state.update(rule="target", reason=(
             f"the original's forget accuracy {ua0:.1%} is already at or below the target {tgt0.ua:.1%} "
             "(its accuracy on held-out rows like D_u): nothing to unlearn by this rule"))
 
     def check(model: nn.Module, steps: int, clock: Clock) -> bool:
         state["checks"] += 1
-        ua, tgt = _peer_target(model, problem)
+        ua, tgt, conf = _peer_target(model, problem)
         gap = ua - tgt.ua
+        if _budget.RULE == "both" and tgt.unpredictable == 0 and conf > tgt.confidence:
+            gap = max(gap, 1e-9)  # accuracy reached but the forget set is still more confident than peers
         if gap <= 0:
             keep_prev = state["prev"] is not None and abs(state["prev_gap"]) < abs(gap)
             if keep_prev:
