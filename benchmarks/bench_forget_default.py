@@ -14,7 +14,7 @@ Cases (``--suite``):
 - ``digits-other``: digits cohorts (parity == even: every even digit, a whole-class forget set that
   retraining cannot predict; a pixel cohort px_2_2 > 0.5) and random forget sets (100 rows), seeds;
 - ``mnist-classes``: 75% of each class of the MNIST subset (the 10,000 test images split 80/20);
-- ``adult``: Adult cohorts (10,000-row subsample): the widowed, the never-married, age > 60.
+- ``adult``: Adult cohorts (10,000-row subsample): the widowed, the never-married, age above 1.5 SD (the loader standardises age).
 
 Usage::
 
@@ -58,7 +58,8 @@ def cases(suite: str, seeds: int):
             "marital_status", "==", "Widowed", random_state=s), 20
         yield "adult", "cohort never married", lambda s: fg.ForgetSpec.cohort(
             "marital_status", "==", "Never-married", random_state=s), 20
-        yield "adult", "cohort age > 60", lambda s: fg.ForgetSpec.cohort("age", ">", 60, random_state=s), 20
+        yield "adult", "cohort age > 1.5 SD (about 58+)", lambda s: fg.ForgetSpec.cohort(
+            "age", ">", 1.5, random_state=s), 20
     else:
         raise ValueError(f"unknown suite {suite!r}")
 

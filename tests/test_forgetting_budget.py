@@ -19,7 +19,7 @@ def digits():
 def whole_class(digits):
     """Every training 3 forgotten: a model that never saw D_u cannot predict any of it."""
     pb = fg.prepare(digits, fg.ForgetSpec(cls=3, fraction=1.0), random_state=0)
-    orig = fg.train_original(pb, epochs=15, random_state=0)
+    orig = fg.train_original(pb, epochs=10, random_state=0)
     return pb, orig, fg.retrain(orig, pb, random_state=0)
 
 
@@ -84,7 +84,7 @@ def test_reference_flags_both_directions(whole_class):
 
 def test_default_budget_stops_by_a_named_rule(digits):
     pb = fg.prepare(digits, fg.ForgetSpec(cls=3), random_state=0)
-    orig = fg.train_original(pb, epochs=15, random_state=0)
+    orig = fg.train_original(pb, epochs=10, random_state=0)
     rep = fg.unlearn(orig, pb, random_state=0)
     assert rep.lam == _budget.DEFAULT_LAM
     assert rep.stop_rule in ("target", "time cap", "epoch cap")
