@@ -182,7 +182,8 @@ def audit(problem: ForgetProblem, bank: ShadowBank, models: Mapping[str, nn.Modu
           *, n_boot: int = 200, random_state: RandomState = 0) -> AuditResult:
     """Per-example LiRA scores of each model on the forget set and the held-out peers.
 
-    ``models`` maps a name to a torch module. Summary columns: ``lira_auc`` with ``lira_lo`` / ``lira_hi`` (bootstrap 95%), the
+    ``models`` maps a name to a torch module. Summary columns: ``lira_auc`` with ``lira_lo`` /
+    ``lira_hi`` (bootstrap 95%), the
     population loss attack's ``population_auc`` on the same rows (labelled the cheap option), and
     ``vulnerable``: the share of forget rows whose Lambda exceeds the 95th percentile of the peers'
     (a per-example false-positive rate of 5%).

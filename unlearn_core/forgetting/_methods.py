@@ -261,8 +261,8 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
     cap = _budget.time_cap(original.cpu_seconds, n_r, len(problem.y_train))
     with single_thread():
         ua0, tgt0, conf0 = _peer_target(original.model(), problem)
-    state: dict[str, Any] = {"rule": "epoch cap", "prev": None, "prev_gap": ua0 - tgt0.ua, "checks": 0,
-                             "reason": ""}
+    state: dict[str, Any] = {"rule": "epoch cap", "prev": None, "prev_gap": ua0 - tgt0.ua, "prev_ua": ua0,
+                             "checks": 0, "reason": ""}
     if ua0 <= tgt0.ua and not (_budget.RULE == "both" and conf0 > tgt0.confidence):
         state.update(rule="target", reason=(
             f"the original's forget accuracy {ua0:.1%} is already at or below the target {tgt0.ua:.1%} "
@@ -278,11 +278,13 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
             keep_prev = state["prev"] is not None and abs(state["prev_gap"]) < abs(gap)
             if keep_prev:
                 model.load_state_dict(state["prev"])
-            ua_kept = ua - gap + state["prev_gap"] if keep_prev else ua
+            ua_kept = state["prev_ua"] if keep_prev else ua
+            lacks = (f"; 0 on the {tgt.unpredictable:.0%} of D_u in classes D_r lacks"
+                     if tgt.unpredictable else "")
             state.update(rule="target", reason=(
                 f"forget accuracy reached the retrain-free target after {steps} steps: {ua:.1%} <= "
                 f"{tgt.ua:.1%} (the model's accuracy on {len(_budget._peer_rows(problem))} held-out rows "
-                f"like D_u{'; 0 on the ' + format(tgt.unpredictable, '.0%') + ' of D_u in classes D_r lacks' if tgt.unpredictable else ''}); "
+                f"like D_u{lacks}); "
                 f"kept the {'previous' if keep_prev else 'current'} checkpoint (forget accuracy "
                 f"{ua_kept:.1%}), the closer of the last two"))
             return True
@@ -292,7 +294,7 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
                 f"time x n_r / n) came first: forget accuracy {ua:.1%} is still above the target "
                 f"{tgt.ua:.1%}"))
             return True
-        state["prev"], state["prev_gap"] = _snapshot(model), gap
+        state["prev"], state["prev_gap"], state["prev_ua"] = _snapshot(model), gap, ua
         return False
 
     epochs = 0 if state["rule"] == "target" else _budget.DEFAULT_MAX_EPOCHS
@@ -305,7 +307,8 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
     if rep.stopped:
         state.update(rule="user", reason=rep.message)
     elif state["rule"] == "epoch cap":
-        state["reason"] = f"ran the maximum of {_budget.DEFAULT_MAX_EPOCHS} epochs without reaching the target"
+        state["reason"] = (f"ran the maximum of {_budget.DEFAULT_MAX_EPOCHS} epochs without reaching the "
+                           "target")
     from dataclasses import replace
 
     done = int(rep.history["epoch"].max()) if len(rep.history) else 0
