@@ -123,7 +123,8 @@ def markdown(df: pd.DataFrame) -> str:
         rules = ", ".join(f"{k} {v}" for k, v in g.stop_rule.value_counts().items())
         verdicts = ", ".join(f"{k} {v}" for k, v in g.verdict.value_counts().items())
         lines.append(f"| {case} | {len(g)} | {int(g.n_forget.median())} | {_pm(g.ua_orig)} "
-                     f"| {_pm(g.ua_retrain)} | {_pm(g.ua)} | {a.mean():.1f} ({a.max():.1f}) | {_pm(g.ta_orig)} | {_pm(g.ta)} "
+                     f"| {_pm(g.ua_retrain)} | {_pm(g.ua)} | {a.mean():.1f} ({a.max():.1f}) "
+                     f"| {_pm(g.ta_orig)} | {_pm(g.ta)} "
                      f"| {g.cpu_ratio.median():.3f} | {rules} | {verdicts} |")
     a = 100 * df.d_ua.abs()
     lines += ["", f"All {len(df)} runs: mean |UA − UA_retrain| = {a.mean():.2f} points, "
