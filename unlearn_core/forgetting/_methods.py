@@ -180,7 +180,8 @@ def unlearn(
         is the *retrain-free default budget*: run until the forget set looks unseen, i.e. until the
         forget accuracy reaches the retrain-free target UA* (``forgetting._budget``: the model's own
         accuracy on held-out rows like D_u, 0 on classes D_r no longer has), checked about ten times
-        an epoch, keeping the closer of the last two checkpoints; or until the time cap (0.2 x the
+        an epoch, keeping the closer of the last two checkpoints; or when UA* itself falls more than
+        ``_budget.COLLAPSE_MARGIN`` below its start ("peer collapse"); or until the time cap (0.2 x the
         original's training CPU time x n_r / n, an estimate of retraining's cost that needs no
         retraining) or ``DEFAULT_MAX_EPOCHS``. ``report.stop_rule`` / ``stop_reason`` say which ended
         the run and why.
@@ -287,6 +288,15 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
                 f"like D_u{lacks}); "
                 f"kept the {'previous' if keep_prev else 'current'} checkpoint (forget accuracy "
                 f"{ua_kept:.1%}), the closer of the last two"))
+            return True
+        if tgt.ua < tgt0.ua - _budget.COLLAPSE_MARGIN and tgt.unpredictable < 1.0:
+            keep_prev = state["prev"] is not None
+            if keep_prev:
+                model.load_state_dict(state["prev"])
+            state.update(rule="peer collapse", reason=(
+                f"the model's accuracy on the held-out rows like D_u fell from {tgt0.ua:.1%} to {tgt.ua:.1%} "
+                f"(more than {_budget.COLLAPSE_MARGIN:.0%}): the penalty is erasing the class itself, which "
+                "retraining on D_r would not; kept the previous checkpoint"))
             return True
         if clock.cpu_seconds >= cap:
             state.update(rule="time cap", reason=(
