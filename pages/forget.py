@@ -309,6 +309,8 @@ else:
     st.success(f"Matches retraining: forget accuracy {mi.ua:.1%} against the retrained model's {ref.ua:.1%} "
                f"(flagged when more than {fg.OVER_UNLEARNING_MARGIN:.0%} below or above).",
                icon=":material/check_circle:")
+if mi.stop_reason:
+    st.caption(f"Stopped by **{mi.stop_rule}**: {mi.stop_reason}.")
 if mi.stopped or not mi.converged:
     st.warning(mi.message or "The run ended early.", icon=":material/warning:")
 
