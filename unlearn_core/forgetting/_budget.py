@@ -39,8 +39,9 @@ DEFAULT_MAX_EPOCHS = 100
 #: "accuracy": stop when UA <= UA*; "both": also wait until the forget confidence <= its target
 RULE = "both"
 #: The rule also stops when the target itself (the model's accuracy on held-out peers) falls more than
-#: this far below its value at the start: the penalty is then erasing the class on unseen data too,
-#: the over-unlearning mode the first validation showed (digits classes 1, 7, 8; MNIST classes 2-4).
+#: this far, plus twice its sampling SE (:func:`collapse_margin`), below its value at the start: the
+#: penalty is then erasing the class on unseen data too, the over-unlearning mode the first validation
+#: showed (digits classes 1, 7, 8; MNIST classes 2-4).
 COLLAPSE_MARGIN = 0.05
 #: Checks of the stopping rule per epoch of the paired loop (at most one per step).
 CHECKS_PER_EPOCH = 10
@@ -88,6 +89,17 @@ def target(problem: ForgetProblem, P_peers: np.ndarray) -> Target:
         ua += w * float(hit[m].mean())
         c_ua += w * float(conf[m].mean())
     return Target(ua=float(ua), confidence=float(c_ua), unpredictable=float(lost))
+
+
+def collapse_margin(peer_accuracy: float, n_peers: int) -> float:
+    """COLLAPSE_MARGIN + 2 SE of an accuracy on ``n_peers`` rows (Agresti-Coull: k + 2 of n + 4).
+
+    .. math:: m = 0.05 + 2 \\sqrt{\tilde p (1 - \tilde p) / (n + 4)}, \\quad
+              \tilde p = (p n + 2) / (n + 4)
+    """
+    n = max(int(n_peers), 0)
+    p = (float(peer_accuracy) * n + 2.0) / (n + 4.0)
+    return COLLAPSE_MARGIN + 2.0 * float(np.sqrt(p * (1.0 - p) / (n + 4.0)))
 
 
 def time_cap(original_cpu_seconds: float, n_retain: int, n_train: int) -> float:

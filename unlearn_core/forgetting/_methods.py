@@ -264,6 +264,7 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
         ua0, tgt0, conf0 = _peer_target(original.model(), problem)
     state: dict[str, Any] = {"rule": "epoch cap", "prev": None, "prev_gap": ua0 - tgt0.ua, "prev_ua": ua0,
                              "checks": 0, "reason": ""}
+    collapse = _budget.collapse_margin(tgt0.ua, len(_budget._peer_rows(problem)))
     if ua0 <= tgt0.ua and not (_budget.RULE == "both" and conf0 > tgt0.confidence):
         state.update(rule="target", reason=(
             f"the original's forget accuracy {ua0:.1%} is already at or below the target {tgt0.ua:.1%} "
@@ -289,13 +290,13 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
                 f"kept the {'previous' if keep_prev else 'current'} checkpoint (forget accuracy "
                 f"{ua_kept:.1%}), the closer of the last two"))
             return True
-        if tgt.ua < tgt0.ua - _budget.COLLAPSE_MARGIN and tgt.unpredictable < 1.0:
+        if tgt.ua < tgt0.ua - collapse and tgt.unpredictable < 1.0:
             keep_prev = state["prev"] is not None
             if keep_prev:
                 model.load_state_dict(state["prev"])
             state.update(rule="peer collapse", reason=(
                 f"the model's accuracy on the held-out rows like D_u fell from {tgt0.ua:.1%} to {tgt.ua:.1%} "
-                f"(more than {_budget.COLLAPSE_MARGIN:.0%}): the penalty is erasing the class itself, which "
+                f"(more than {collapse:.1%}): the penalty is erasing the class itself, which "
                 "retraining on D_r would not; kept the previous checkpoint"))
             return True
         if clock.cpu_seconds >= cap:
