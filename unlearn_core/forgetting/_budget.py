@@ -94,8 +94,8 @@ def target(problem: ForgetProblem, P_peers: np.ndarray) -> Target:
 def collapse_margin(peer_accuracy: float, n_peers: int) -> float:
     """COLLAPSE_MARGIN + 2 SE of an accuracy on ``n_peers`` rows (Agresti-Coull: k + 2 of n + 4).
 
-    .. math:: m = 0.05 + 2 \\sqrt{\tilde p (1 - \tilde p) / (n + 4)}, \\quad
-              \tilde p = (p n + 2) / (n + 4)
+    .. math:: m = 0.05 + 2 \\sqrt{\\tilde p (1 - \\tilde p) / (n + 4)}, \\quad
+              \\tilde p = (p n + 2) / (n + 4)
     """
     n = max(int(n_peers), 0)
     p = (float(peer_accuracy) * n + 2.0) / (n + 4.0)
