@@ -107,3 +107,12 @@ def test_default_budget_validation(digits):
         fg.unlearn(orig, pb, lam=-1.0)
     with pytest.raises(ValueError, match="epochs"):
         fg.unlearn(orig, pb, lam=1.0, epochs=-2)
+
+
+def test_collapse_margin_closed_form():
+    # Agresti-Coull: 36 of 36 correct -> p~ = 38/40, SE = sqrt(p~(1-p~)/40)
+    p = 38 / 40
+    assert _budget.collapse_margin(1.0, 36) == pytest.approx(0.05 + 2 * np.sqrt(p * (1 - p) / 40))
+    # shrinks towards the fixed 5 points as the peer set grows
+    assert _budget.collapse_margin(0.98, 10_000) < _budget.collapse_margin(0.98, 200) < 0.1
+    assert _budget.collapse_margin(0.98, 10**9) == pytest.approx(0.05, abs=1e-3)
