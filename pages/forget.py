@@ -295,14 +295,22 @@ m[5].metric("Time", f"{mi.seconds:.2f} s", delta=f"{mi.time_ratio:.2f}× retrain
 m[6].metric("Confidence on D_u", f"{mi.forget_confidence:.3f}",
             delta=f"{mi.forget_confidence - mi.forget_confidence_before:+.3f} vs original", delta_color="off",
             help=f"Mean probability of the true label on D_u; retrained model: {ref.forget_confidence:.3f}.")
-if mi.over_unlearning:
+if mi.verdict == "over-unlearning":
     st.error(f"**Over-unlearning.** {mi.message} Driving Î to 0 makes the outputs on D_u look like the "
              "retained class mix, which is stronger than matching a model that never saw D_u.",
              icon=":material/warning:")
+elif mi.verdict == "under-unlearning":
+    st.error(f"**Under-unlearning.** Forget accuracy {mi.ua:.1%} is more than "
+             f"{fg.OVER_UNLEARNING_MARGIN:.0%} above the retrained model's {ref.ua:.1%}: the model still "
+             "predicts D_u the way only a model trained on it can. Raise λ or the epochs (or, when D_r "
+             "has no rows of D_u's classes, expect retraining to predict none of them).",
+             icon=":material/warning:")
 else:
-    st.success(f"No over-unlearning: forget accuracy {mi.ua:.1%} against the retrained model's {ref.ua:.1%} "
-               f"(flagged when more than {fg.OVER_UNLEARNING_MARGIN:.0%} below).",
+    st.success(f"Matches retraining: forget accuracy {mi.ua:.1%} against the retrained model's {ref.ua:.1%} "
+               f"(flagged when more than {fg.OVER_UNLEARNING_MARGIN:.0%} below or above).",
                icon=":material/check_circle:")
+if mi.stop_reason:
+    st.caption(f"Stopped by **{mi.stop_rule}**: {mi.stop_reason}.")
 if mi.stopped or not mi.converged:
     st.warning(mi.message or "The run ended early.", icon=":material/warning:")
 
@@ -310,7 +318,7 @@ table = fg.compare([prep.original_report, ref, mi, *others])
 table.loc[table["method"] == "retrain", "time_ratio"] = 1.0  # the reference, against itself
 st.session_state["_last_forget_table"] = table  # the Audit page exports it
 show = ["method", "lam", "epochs", "ua", "ra", "ta", "mi", "mia_loss_auc", "seconds", "time_ratio",
-        "over_unlearning"]
+        "verdict"]
 st.dataframe(table[show], hide_index=True, column_config={
     k: st.column_config.NumberColumn(fg.METRICS.get(k, k), format="%.3f")
     for k in ("ua", "ra", "ta", "mia_loss_auc")

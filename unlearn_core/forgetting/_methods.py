@@ -18,6 +18,7 @@ from torch import nn
 from .._utils import RandomState, check_random_state, seed_from
 from ..leakage.differentiable import PENALTIES
 from ..models import make_model, predict_outputs, torch_generator
+from . import _budget
 from ._problem import ForgetProblem
 from ._report import UnlearnReport, evaluate_probs, per_class_accuracy, summarize
 from ._train import (
@@ -118,7 +119,7 @@ def _paired(
     method: str, original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: float, epochs: int,
     lr: float, retain_batch: int, forget_batch: int, random_state: RandomState, progress: Progress | None,
     should_stop: ShouldStop | None, reference: UnlearnReport | None, y_forget: np.ndarray | None = None,
-    extra: dict | None = None,
+    extra: dict | None = None, on_check=None, check_every: int = 0,
 ) -> UnlearnReport:
     _check_inputs(original, problem, lam, epochs)
     _check_common(epochs, lr, retain_batch, forget_batch)
@@ -130,7 +131,8 @@ def _paired(
     def train(model: nn.Module, on_epoch) -> tuple[Clock, int, bool, bool]:
         return fit_paired(model, problem, step, epochs=int(epochs), retain_batch=int(retain_batch),
                           forget_batch=int(forget_batch), lr=lr, gen=gen, y_forget=y_forget,
-                          on_epoch=on_epoch, progress=progress, should_stop=should_stop, label=method)
+                          on_epoch=on_epoch, progress=progress, should_stop=should_stop, label=method,
+                          on_check=on_check, check_every=check_every)
 
     return _run(method, problem, original.model(), train, lam=lam, epochs=epochs,
                 confidence_before=_confidence(original, problem), reference=reference, options=opts)
@@ -140,8 +142,8 @@ def unlearn(
     original: ModelRun,
     problem: ForgetProblem,
     *,
-    lam: float,
-    epochs: int = 5,
+    lam: float | None = None,
+    epochs: int | None = None,
     estimator: str = "softmax-averaging",
     lr: float = 1e-3,
     retain_batch: int = 64,
@@ -172,8 +174,17 @@ def unlearn(
     ----------
     original : the model trained on all of D (:func:`train_original`).
     problem : the prepared split and forget set (:func:`prepare`).
-    lam : weight of the leakage penalty (lam = 0 is plain fine-tuning on D_r, :func:`finetune`).
-    epochs : passes of the paired loop (each ``min(ceil(n_r/64), ceil(n_u/16))`` steps).
+    lam : weight of the leakage penalty (lam = 0 is plain fine-tuning on D_r, :func:`finetune`); None
+        (default) takes ``forgetting._budget.DEFAULT_LAM`` (1).
+    epochs : passes of the paired loop (each ``min(ceil(n_r/64), ceil(n_u/16))`` steps). None (default)
+        is the *retrain-free default budget*: run until the forget set looks unseen, i.e. until the
+        forget accuracy reaches the retrain-free target UA* (``forgetting._budget``: the model's own
+        accuracy on held-out rows like D_u, 0 on classes D_r no longer has), checked about ten times
+        an epoch, keeping the closer of the last two checkpoints; or when UA* itself falls more than
+        ``_budget.COLLAPSE_MARGIN`` below its start ("peer collapse"); or until the time cap (0.2 x the
+        original's training CPU time x n_r / n, an estimate of retraining's cost that needs no
+        retraining) or ``DEFAULT_MAX_EPOCHS``. ``report.stop_rule`` / ``stop_reason`` say which ended
+        the run and why.
     estimator : a key of ``unlearn_core.leakage.differentiable.PENALTIES``.
     reference : the retrained model's report; fills gaps, time ratio and the over-unlearning flag.
     progress, should_stop : as in :mod:`unlearn_core.training`: ``progress(step, total_steps, metrics)``
@@ -193,6 +204,9 @@ def unlearn(
     if estimator not in PENALTIES:
         raise ValueError(f"unknown estimator {estimator!r}; choose one of {', '.join(PENALTIES)}")
     penalty = PENALTIES[estimator]
+    auto = epochs is None
+    lam = _budget.DEFAULT_LAM if lam is None else lam
+    _check_inputs(original, problem, lam, 0 if auto else epochs)
 
     def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
         nr = len(Xr)
@@ -204,9 +218,112 @@ def unlearn(
         mi = penalty(S, z, 2)
         return ce + lam * mi, float(mi.detach())
 
-    return _paired("mi", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
-                   forget_batch=forget_batch, random_state=random_state, progress=progress,
-                   should_stop=should_stop, reference=reference, extra={"estimator": estimator})
+    if not auto:
+        rep = _paired("mi", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
+                      forget_batch=forget_batch, random_state=random_state, progress=progress,
+                      should_stop=should_stop, reference=reference, extra={"estimator": estimator})
+        return _finish(rep, original, problem, "user" if rep.stopped else "budget",
+                       rep.message if rep.stopped else f"the explicit budget: lam = {lam:g}, {epochs} epochs")
+    return _auto(original, problem, step, lam=lam, lr=lr, retain_batch=retain_batch,
+                 forget_batch=forget_batch, random_state=random_state, progress=progress,
+                 should_stop=should_stop, reference=reference, estimator=estimator)
+
+
+def _peer_target(model: nn.Module, problem: ForgetProblem) -> tuple[float, _budget.Target, float]:
+    """(forget accuracy, retrain-free target, forget confidence) of ``model`` now."""
+    Pu = predict_outputs(model, problem.X_forget)
+    Pp = predict_outputs(model, problem.X_test[_budget._peer_rows(problem)])
+    yu = problem.y_forget
+    return (float(np.mean(Pu.argmax(1) == yu)), _budget.target(problem, Pp),
+            float(np.mean(Pu[np.arange(len(yu)), yu])))
+
+
+def _finish(rep: UnlearnReport, original: ModelRun, problem: ForgetProblem, rule: str,
+            reason: str) -> UnlearnReport:
+    """Record the stopping rule and judge the report against the retrain-free target (when no reference)."""
+    from dataclasses import replace
+
+    if rep.state_dict is None:
+        return replace(rep, stop_rule=rule, stop_reason=reason)
+    m = original.model()
+    m.load_state_dict(rep.state_dict)
+    with single_thread():
+        _, tgt, _ = _peer_target(m, problem)
+    return replace(rep, stop_rule=rule, stop_reason=reason).with_target(tgt.ua, tgt.confidence)
+
+
+def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: float, lr: float,
+          retain_batch: int, forget_batch: int, random_state: RandomState, progress: Progress | None,
+          should_stop: ShouldStop | None, reference: UnlearnReport | None, estimator: str) -> UnlearnReport:
+    """The retrain-free default budget (see :func:`unlearn` and ``forgetting._budget``)."""
+    n_r, n_u = len(problem.retain_idx), len(problem.forget_idx)
+    per_epoch = min(math.ceil(n_r / retain_batch), math.ceil(n_u / forget_batch))
+    every = max(1, per_epoch // _budget.CHECKS_PER_EPOCH)
+    cap = _budget.time_cap(original.cpu_seconds, n_r, len(problem.y_train))
+    with single_thread():
+        ua0, tgt0, conf0 = _peer_target(original.model(), problem)
+    state: dict[str, Any] = {"rule": "epoch cap", "prev": None, "prev_gap": ua0 - tgt0.ua, "prev_ua": ua0,
+                             "checks": 0, "reason": ""}
+    collapse = _budget.collapse_margin(tgt0.ua, len(_budget._peer_rows(problem)))
+    if ua0 <= tgt0.ua and not (_budget.RULE == "both" and conf0 > tgt0.confidence):
+        state.update(rule="target", reason=(
+            f"the original's forget accuracy {ua0:.1%} is already at or below the target {tgt0.ua:.1%} "
+            "(its accuracy on held-out rows like D_u): nothing to unlearn by this rule"))
+
+    def check(model: nn.Module, steps: int, clock: Clock) -> bool:
+        state["checks"] += 1
+        ua, tgt, conf = _peer_target(model, problem)
+        gap = ua - tgt.ua
+        if _budget.RULE == "both" and tgt.unpredictable == 0 and conf > tgt.confidence:
+            gap = max(gap, 1e-9)  # accuracy reached but the forget set is still more confident than peers
+        if gap <= 0:
+            keep_prev = state["prev"] is not None and abs(state["prev_gap"]) < abs(gap)
+            if keep_prev:
+                model.load_state_dict(state["prev"])
+            ua_kept = state["prev_ua"] if keep_prev else ua
+            lacks = (f"; 0 on the {tgt.unpredictable:.0%} of D_u in classes D_r lacks"
+                     if tgt.unpredictable else "")
+            state.update(rule="target", reason=(
+                f"forget accuracy reached the retrain-free target after {steps} steps: {ua:.1%} <= "
+                f"{tgt.ua:.1%} (the model's accuracy on {len(_budget._peer_rows(problem))} held-out rows "
+                f"like D_u{lacks}); "
+                f"kept the {'previous' if keep_prev else 'current'} checkpoint (forget accuracy "
+                f"{ua_kept:.1%}), the closer of the last two"))
+            return True
+        if tgt.ua < tgt0.ua - collapse and tgt.unpredictable < 1.0:
+            keep_prev = state["prev"] is not None
+            if keep_prev:
+                model.load_state_dict(state["prev"])
+            state.update(rule="peer collapse", reason=(
+                f"the model's accuracy on the held-out rows like D_u fell from {tgt0.ua:.1%} to {tgt.ua:.1%} "
+                f"(more than {collapse:.1%}): the penalty is erasing the class itself, which "
+                "retraining on D_r would not; kept the previous checkpoint"))
+            return True
+        if clock.cpu_seconds >= cap:
+            state.update(rule="time cap", reason=(
+                f"the time cap ({cap:.2f} CPU s = {_budget.DEFAULT_TIME_SHARE:g} x the original's training "
+                f"time x n_r / n) came first: forget accuracy {ua:.1%} is still above the target "
+                f"{tgt.ua:.1%}"))
+            return True
+        state["prev"], state["prev_gap"], state["prev_ua"] = _snapshot(model), gap, ua
+        return False
+
+    epochs = 0 if state["rule"] == "target" else _budget.DEFAULT_MAX_EPOCHS
+    rep = _paired("mi", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
+                  forget_batch=forget_batch, random_state=random_state, progress=progress,
+                  should_stop=should_stop, reference=reference,
+                  extra={"estimator": estimator, "budget": "default", "check_every": every,
+                         "time_cap_cpu": cap},
+                  on_check=check, check_every=every)
+    if rep.stopped:
+        state.update(rule="user", reason=rep.message)
+    elif state["rule"] == "epoch cap":
+        state["reason"] = (f"ran the maximum of {_budget.DEFAULT_MAX_EPOCHS} epochs without reaching the "
+                           "target")
+    from dataclasses import replace
+
+    done = int(rep.history["epoch"].max()) if len(rep.history) else 0
+    return _finish(replace(rep, epochs=done), original, problem, state["rule"], state["reason"])
 
 
 def finetune(

@@ -289,6 +289,10 @@ class ForgetProblem:
     dataset_name: str = ""
     feature_names: tuple[str, ...] = ()
     X_train_raw: np.ndarray | None = None
+    #: positions in ``X_test`` of the held-out rows that resemble D_u (its "peers"): the test rows of the
+    #: forgotten class (class-fraction), of the same cohort (cohort), or every test row (random, index);
+    #: the retrain-free stopping rule compares the model on D_u with the model on these unseen rows
+    peer_idx: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -366,6 +370,7 @@ def prepare(
     train = dataset.subset(tr)
     forget = np.searchsorted(tr, pinned) if spec.kind == "index" else spec.select(train)
     retain = np.setdiff1d(np.arange(tr.size), forget)
+    peers = _peers(spec, dataset.subset(te), codes[te], codes[tr][forget])
     Xraw = dataset.X.to_numpy(dtype=float)
     scaler = Scaler.fit(Xraw[tr], per_column=dataset.image_shape is None)
     return ForgetProblem(
@@ -383,4 +388,27 @@ def prepare(
         dataset_name=dataset.name,
         feature_names=tuple(str(c) for c in dataset.X.columns),
         X_train_raw=Xraw[tr],
+        peer_idx=peers,
     )
+
+
+def _peers(spec: ForgetSpec, test: Any, y_test: np.ndarray, y_forget: np.ndarray) -> np.ndarray:
+    """Held-out rows like D_u: the test rows the same spec selects (unthinned), else those of D_u's classes.
+
+    A cohort predicate is applied to the test split as it was to the training split; a class fraction
+    keeps the test rows of that class; a random or single-row forget set is compared with every test
+    row of its classes. Falls back to all test rows when the selection is empty.
+    """
+    from dataclasses import replace as _replace
+
+    idx = np.empty(0, dtype=np.int64)
+    if spec.kind == "cohort":
+        try:
+            idx = _replace(spec, fraction=None).select(test)
+        except ValueError:  # empty (or all) in the test split
+            idx = np.empty(0, dtype=np.int64)
+    if idx.size == 0 and spec.kind != "random":
+        idx = np.flatnonzero(np.isin(y_test, np.unique(y_forget)))
+    if idx.size == 0:
+        idx = np.arange(len(y_test))
+    return np.asarray(idx, dtype=np.int64)

@@ -161,7 +161,9 @@ class UnlearnReport:
     cost measure that other processes on a shared CPU do not inflate; see ``forgetting._train.Clock``).
     With a ``reference`` (the retrained model's report): ``gap`` maps each metric to (this -
     reference), ``time_ratio`` = seconds / reference seconds (wall clock: what a user waits), and
-    ``over_unlearning`` is True when ``ua < reference.ua - OVER_UNLEARNING_MARGIN``.
+    ``over_unlearning`` is True when ``ua < reference.ua - OVER_UNLEARNING_MARGIN``,
+    ``under_unlearning`` when ``ua > reference.ua + OVER_UNLEARNING_MARGIN``. Without a reference,
+    :meth:`with_target` sets both flags against the retrain-free target (``target_ua``).
     """
 
     method: str
@@ -194,6 +196,43 @@ class UnlearnReport:
     stopped: bool = False
     message: str = ""
     cpu_seconds: float = float("nan")
+    under_unlearning: bool | None = None
+    #: the retrain-free target (forget accuracy and confidence the model reaches on held-out rows like
+    #: D_u; see ``forgetting._budget``), at the end of the run; NaN when not computed
+    target_ua: float = float("nan")
+    target_confidence: float = float("nan")
+    #: which rule ended the run ("target", "time cap", "epoch cap", "budget" for an explicit budget,
+    #: "user") and why, in words
+    stop_rule: str = ""
+    stop_reason: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """"matches", "over-unlearning", "under-unlearning", or "unknown" (no reference and no target).
+
+        Judged against the retrained reference when there is one, else against the retrain-free target:
+        forget accuracy more than :data:`OVER_UNLEARNING_MARGIN` below (over) or above (under) it.
+        """
+        if self.over_unlearning:
+            return "over-unlearning"
+        if self.under_unlearning:
+            return "under-unlearning"
+        if self.over_unlearning is None and self.under_unlearning is None:
+            return "unknown"
+        return "matches"
+
+    def with_target(self, ua_target: float, confidence_target: float) -> UnlearnReport:
+        """This report judged against the retrain-free target when it has no reference (flags set).
+
+        Over-unlearning: ``ua < ua_target - margin``; under-unlearning: ``ua > ua_target + margin``.
+        A report with a reference keeps its reference flags and only records the target.
+        """
+        rep = replace(self, target_ua=float(ua_target), target_confidence=float(confidence_target))
+        if self.reference_method is not None:
+            return rep
+        over = bool(self.ua < ua_target - OVER_UNLEARNING_MARGIN)
+        under = bool(self.ua > ua_target + OVER_UNLEARNING_MARGIN)
+        return replace(rep, over_unlearning=over, under_unlearning=under)
 
     def metrics(self) -> dict[str, float]:
         """The scalar metrics as a dict (keys of :data:`METRICS`)."""
@@ -206,6 +245,7 @@ class UnlearnReport:
         mine, ref = self.metrics(), reference.metrics()
         gap = {k: mine[k] - ref[k] for k in METRICS if k != "seconds"}
         over = bool(self.ua < reference.ua - OVER_UNLEARNING_MARGIN)
+        under = bool(self.ua > reference.ua + OVER_UNLEARNING_MARGIN)
         ratio = self.seconds / reference.seconds if reference.seconds > 0 else float("nan")
         msg = self.message
         if over and "over-unlearning" not in msg:
@@ -213,7 +253,12 @@ class UnlearnReport:
                 f"over-unlearning: forget accuracy {self.ua:.1%} is more than "
                 f"{OVER_UNLEARNING_MARGIN:.0%} below the retrained model's {reference.ua:.1%}; "
                 "lower lam or epochs")
-        return replace(self, gap=gap, over_unlearning=over, time_ratio=ratio,
+        if under and "under-unlearning" not in msg:
+            msg = (msg + " " if msg else "") + (
+                f"under-unlearning: forget accuracy {self.ua:.1%} is more than "
+                f"{OVER_UNLEARNING_MARGIN:.0%} above the retrained model's {reference.ua:.1%}; the model "
+                "still predicts what a model that never saw D_u cannot")
+        return replace(self, gap=gap, over_unlearning=over, under_unlearning=under, time_ratio=ratio,
                        reference_method=reference.method, message=msg)
 
 
@@ -227,6 +272,8 @@ def compare(reports: list[UnlearnReport] | tuple[UnlearnReport, ...]) -> pd.Data
         for k, v in r.gap.items():
             row[f"gap_{k}"] = v
         row["over_unlearning"] = r.over_unlearning
+        row["under_unlearning"] = r.under_unlearning
+        row["verdict"] = r.verdict
         row["stopped"] = r.stopped
         rows.append(row)
     return pd.DataFrame(rows)

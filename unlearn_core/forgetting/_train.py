@@ -35,6 +35,9 @@ StepLoss = Callable[
 # on_epoch(model, epoch, clock, mean_loss, mean_mi) -> metrics of the epoch (or None); clock holds the
 # training seconds so far (wall and CPU)
 OnEpoch = Callable[[nn.Module, int, "Clock", float, float], "Mapping[str, float] | None"]
+# on_check(model, steps, clock) -> True to end the run now (a stopping rule polled every check_every steps;
+# its own cost is counted in the clock, since a user waits for it too)
+OnCheck = Callable[[nn.Module, int, "Clock"], bool]
 
 
 @dataclass
@@ -197,6 +200,8 @@ def fit_paired(
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
     label: str = "unlearning",
+    on_check: OnCheck | None = None,
+    check_every: int = 0,
 ) -> tuple[float, int, bool, bool]:
     """The authors' paired loop: fresh Adam, each step one retained batch and one forget batch.
 
@@ -204,6 +209,10 @@ def fit_paired(
     ``min(ceil(n_r / retain_batch), ceil(n_u / forget_batch))`` steps (``zip`` of the two loaders in
     the authors' script). Every method built on this loop consumes the random stream identically, so
     methods differ only in their step loss (hence lam = 0 equals plain fine-tuning).
+
+    ``on_check(model, steps, clock)``, when given, is called every ``check_every`` steps (and after the
+    last step of each epoch); when it returns True the run ends there (the partial epoch is reported
+    through ``on_epoch``), which is how a stopping rule ends :func:`unlearn`'s default budget.
 
     Returns (clock, steps, stopped, finite); the clock holds the training time (:class:`Clock`).
     """
@@ -235,6 +244,15 @@ def fit_paired(
             total_mi += mi
             nb += 1
             steps += 1
+            if on_check is not None and (
+                    (check_every > 0 and steps % check_every == 0) or k == steps_per_epoch - 1):
+                clock.stop()
+                clock.start()  # the check's own time counts as training time
+                if on_check(model, steps, clock):
+                    clock.stop()
+                    _report_epoch(on_epoch, progress, model, epoch, clock, total / max(nb, 1),
+                                  total_mi / max(nb, 1), steps, epochs * steps_per_epoch, label)
+                    return clock, steps, False, math.isfinite(total)
         clock.stop()
         if not math.isfinite(total):
             return clock, steps, False, False
