@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._utils import RandomState, as_2d_float, encode_groups, group_weights
+from ..transport import mccann
 from .neural import NeuralBarycenter, fit_neural_ot
 from .representation import PCARepresentation, fit_pca
 from .stratified import StratifiedBarycenter, fit_by_digit
@@ -140,12 +141,7 @@ def _check_t(t: float) -> float:
 
 def blend(X: np.ndarray, endpoints: np.ndarray, t: float) -> np.ndarray:
     """The McCann point (1 - t) X + t X1, exactly X at t = 0 and exactly X1 at t = 1."""
-    t = _check_t(t)
-    if t == 0.0:
-        return np.array(X, dtype=float, copy=True)
-    if t == 1.0:
-        return np.array(endpoints, dtype=float, copy=True)
-    return (1.0 - t) * X + t * endpoints
+    return mccann(X, endpoints, _check_t(t))
 
 
 def fit_image_transport(

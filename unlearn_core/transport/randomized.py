@@ -156,19 +156,10 @@ class _RandomizedMapper:
         return self.endpoint(X, codes) - X
 
     def group_w2(self, X: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        import ot
+        from .empirical import support_group_w2
 
-        rng = np.random.default_rng(self.seed)
-        out = np.full(len(self.plans), np.nan)
-        for g in range(len(self.plans)):
-            Xg = X[codes == g]
-            if Xg.shape[0] == 0:
-                continue
-            if Xg.shape[0] > self.max_eval:
-                Xg = Xg[rng.choice(Xg.shape[0], self.max_eval, replace=False)]
-            a = np.full(Xg.shape[0], 1.0 / Xg.shape[0])
-            out[g] = float(ot.emd2(a, self.b, _sqdist(Xg, self.support), numItermax=10_000_000))
-        return out
+        return support_group_w2(X, codes, len(self.plans), self.support, self.b, seed=self.seed,
+                                max_eval=self.max_eval)
 
 
 def _entropic_dual(a: np.ndarray, b: np.ndarray, M: np.ndarray, eps: float, g0: np.ndarray) -> np.ndarray:
