@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomState, as_2d_float, limit_threads, seed_from
+from ..transport._types import distortion_leakage
 from .transport import ImageTransport, blend
 
 DEFAULT_TS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -123,7 +124,7 @@ def image_frontier(
                 auc_lo=res.auc_ci[0],
                 auc_hi=res.auc_ci[1],
                 distortion=float(np.mean(((B - Xb) ** 2).sum(1))),
-                distortion_theory=t * t * (fit.total_cost + fit.residual),
+                distortion_theory=distortion_leakage(t, fit.total_cost + fit.residual)[0],
                 D_analytic=D,
                 L_analytic=L,
             )

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._utils import RandomState, as_2d_float, encode_groups, group_weights
-from ..transport import mccann
+from ..transport import distortion_leakage, mccann
 from .neural import NeuralBarycenter, fit_neural_ot
 from .representation import PCARepresentation, fit_pca
 from .stratified import StratifiedBarycenter, fit_by_digit
@@ -126,8 +126,7 @@ class ImageTransport:
 
     def analytic(self, t: float) -> tuple[float, float]:
         """(D(t), L(t)) = (t^2 V, (1 - t)^2 V) in the representation."""
-        t = _check_t(t)
-        return t * t * self.total_cost, (1.0 - t) ** 2 * self.total_cost
+        return distortion_leakage(_check_t(t), self.total_cost)
 
 
 def _check_t(t: float) -> float:

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..frontier._types import Frontier
+from ..transport._types import distortion_leakage
 from ._style import HIGHLIGHT, MUTED, base_layout
 
 LABELS = {
@@ -138,7 +139,7 @@ def distortion_leakage_figure(
     if t is not None:
         fig.add_trace(
             go.Scatter(
-                x=[(1 - t) ** 2 * V], y=[t**2 * V], mode="markers", name="current",
+                x=[distortion_leakage(t, V)[1]], y=[distortion_leakage(t, V)[0]], mode="markers", name="current",
                 marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color="black")),
                 customdata=[[t]], hovertemplate=f"t = {t:.2f}<extra></extra>",
             )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..frontier._types import Frontier
+from ..transport._types import distortion_leakage
 from ._style import HIGHLIGHT, MUTED, group_colors
 from .frontier import _label, theoretical_curve
 from .transport import DisplayPoints, _padded_range, density_curves, mccann
@@ -253,7 +254,8 @@ def distortion_leakage_at(
                 }
             ),
             pd.DataFrame({"kind": "theory", "param": s_th, "L": L_th, "D": D_th}),
-            pd.DataFrame({"kind": ["current"], "param": [t], "L": [(1 - t) ** 2 * V], "D": [t**2 * V]}),
+            pd.DataFrame({"kind": ["current"], "param": [t], "L": [distortion_leakage(t, V)[1]],
+                          "D": [distortion_leakage(t, V)[0]]}),
         ],
         ignore_index=True,
     )
