@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"# bench_frontier  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ({machine()})")
+    print(f"# bench_frontier  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ({machine()})")
     print(f"command: python benchmarks/bench_frontier.py --repeats {args.repeats}\n")
     print("## Whole analytic frontier, 21 t, gaussian maps, logistic downstream + logistic probe on X_t + output probe (goal <= 15 s)\n")
     start = time.perf_counter()

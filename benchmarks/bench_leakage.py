@@ -230,7 +230,7 @@ def main(argv=None) -> int:
     args.neural_repeats = args.neural_repeats or (2 if args.quick else 6)
     for m in args.methods:
         leakage.method_spec(m)  # fail early on a typo
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     t0 = time.perf_counter()
     rows = run_accuracy(args)
     timing = [] if args.no_timing else run_timing(args)

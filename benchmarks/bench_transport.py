@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 from contextlib import nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    print(f"# bench_transport  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ({machine()})")
+    print(f"# bench_transport  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ({machine()})")
     print(f"command: python benchmarks/bench_transport.py --repeats {args.repeats}\n")
     print("## Gaussian barycenter, K = 5, d = 50, random SPD covariances: ours vs POT 0.9.7\n")
     print("\n".join(bench_pot(args.repeats)))

@@ -235,8 +235,8 @@ def _bounded(raw: float, ci: tuple[float, float] | None, is_mi: bool, h_z: float
 
 
 def estimate(
-    S: "np.typing.ArrayLike",
-    z: "np.typing.ArrayLike",
+    S: np.typing.ArrayLike,
+    z: np.typing.ArrayLike,
     *,
     method: str,
     n_boot: int = 0,

@@ -47,7 +47,7 @@ class World:
         return iter((self.S, self.z, self.true_mi))
 
 
-def _check_weights(weights: "np.typing.ArrayLike | None", K: int) -> np.ndarray:
+def _check_weights(weights: np.typing.ArrayLike | None, K: int) -> np.ndarray:
     if weights is None:
         return np.full(K, 1.0 / K)
     w = np.asarray(weights, dtype=float).ravel()
@@ -67,10 +67,10 @@ def _span_coordinates(means: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def mixture_mi(
-    means: "np.typing.ArrayLike",
+    means: np.typing.ArrayLike,
     *,
     sigma: float = 1.0,
-    weights: "np.typing.ArrayLike | None" = None,
+    weights: np.typing.ArrayLike | None = None,
     n_nodes: int = 64,
 ) -> float:
     """I(X; Z) of the mixture X | Z = z ~ N(m_z, sigma^2 I) by Gauss-Hermite quadrature.
@@ -111,10 +111,10 @@ def mixture_mi(
 
 
 def mixture_mi_mc(
-    means: "np.typing.ArrayLike",
+    means: np.typing.ArrayLike,
     *,
     sigma: float = 1.0,
-    weights: "np.typing.ArrayLike | None" = None,
+    weights: np.typing.ArrayLike | None = None,
     n_draws: int = 1_000_000,
     random_state: RandomState = 0,
 ) -> tuple[float, float]:
@@ -144,7 +144,7 @@ def mixture_mi_mc(
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
 
 
-def entropy(weights: "np.typing.ArrayLike") -> float:
+def entropy(weights: np.typing.ArrayLike) -> float:
     """H(Z) in nats of a probability vector."""
     w = np.asarray(weights, dtype=float)
     w = w[w > 0] / w.sum()
@@ -209,7 +209,7 @@ def gaussian_mixture_world(
     n: int = 2000,
     *,
     sigma: float = 1.0,
-    weights: "np.typing.ArrayLike | None" = None,
+    weights: np.typing.ArrayLike | None = None,
     rotate: bool = True,
     random_state: RandomState = None,
 ) -> World:

@@ -17,7 +17,15 @@ Public pieces for reuse (data-point unlearning builds on them): :func:`fit` (the
 """
 
 from ._evaluate import EVAL_ESTIMATORS, attack_view, evaluate, knn_mi, probe_attack
-from ._loop import fit, get_penalty, make_optimizer, model_outputs, stratified_batches, task_loss, torch_threads
+from ._loop import (
+    fit,
+    get_penalty,
+    make_optimizer,
+    model_outputs,
+    stratified_batches,
+    task_loss,
+    torch_threads,
+)
 from ._train import dataset_arrays, train
 from ._types import ModelSpec, Scaler, TrainConfig, TrainResult
 

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 from .._utils import RandomState, seed_from
-from ._evaluate import EVAL_ESTIMATORS, evaluate
 from .._validation import check_scalar
+from ._evaluate import EVAL_ESTIMATORS, evaluate
 from ._loop import TASKS, Progress, ShouldStop, _validate, fit, torch_threads
 from ._types import TrainResult
 

@@ -37,7 +37,7 @@ class TrainConfig:
         out["hidden"] = tuple(self.hidden)
         return out
 
-    def run(self, dataset, **options: Any) -> "TrainResult":
+    def run(self, dataset, **options: Any) -> TrainResult:
         """Train on ``dataset`` with this configuration (``options`` are passed on to ``train``)."""
         from ._train import train
 
@@ -53,7 +53,7 @@ class ModelSpec:
     n_outputs: int
     hidden: tuple[int, ...] = ()
 
-    def build(self) -> "nn.Module":
+    def build(self) -> nn.Module:
         from ..models import make_model
 
         options = {"hidden": tuple(self.hidden)} if self.name == "mlp" else {}
@@ -68,7 +68,7 @@ class Scaler:
     std: np.ndarray
 
     @classmethod
-    def fit(cls, X: np.ndarray) -> "Scaler":
+    def fit(cls, X: np.ndarray) -> Scaler:
         mean = X.mean(axis=0)
         std = X.std(axis=0)
         # Constant columns (e.g. an absent one-hot level) are left unscaled instead of divided by 0.
@@ -106,7 +106,7 @@ class TrainResult:
     config : the options the run was called with.
     """
 
-    state_dict: Mapping[str, "torch.Tensor"]
+    state_dict: Mapping[str, torch.Tensor]
     spec: ModelSpec
     task: str
     scaler: Scaler
@@ -131,7 +131,7 @@ class TrainResult:
         """True when training ran all its epochs without divergence or cancellation."""
         return not (self.stopped or self.diverged)
 
-    def build_model(self) -> "nn.Module":
+    def build_model(self) -> nn.Module:
         """A fresh torch module carrying the trained weights (in eval mode)."""
         model = self.spec.build()
         model.load_state_dict(self.state_dict)
