@@ -73,7 +73,7 @@ def along_t(ds, label: str) -> list[str]:
         tab = f.table
         lines.append(
             f"| {label} | {'yes' if keep_z else 'no'} | "
-            + " | ".join(f"{a:.3f} / {d:.3f}" for a, d in zip(tab["auc"], tab["discrimination"]))
+            + " | ".join(f"{a:.3f} / {d:.3f}" for a, d in zip(tab["auc"], tab["discrimination"], strict=True))
             + f" | {tab['probe_auc'].iloc[0]:.3f} -> {tab['probe_auc'].iloc[-1]:.3f} |"
         )
     return lines

@@ -19,6 +19,7 @@ import sys
 import time
 from contextlib import nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -108,10 +109,11 @@ def bench_adult(repeats: int) -> list[str]:
         methods = ("gaussian", "marginal", "ot-sinkhorn") if name == "adult-calmon" else ("gaussian", "marginal")
         for method in methods:
             reps = repeats if method == "gaussian" else max(1, repeats // 3)
-            t_fit, maps = median_time(lambda: transport.fit_barycenter(X, z, method=method), reps)
+            t_fit, maps = median_time(partial(transport.fit_barycenter, X, z, method=method), reps)
             ts = iter(np.linspace(0.05, 0.95, 100))
             Xn = X.to_numpy(dtype=float)
-            t_tr, _ = median_time(lambda: maps.transform(Xn, z, next(ts)), reps)
+            # the loop's values bound now: a new t from ts on every call
+            t_tr, _ = median_time(lambda maps=maps, Xn=Xn, z=z, ts=ts: maps.transform(Xn, z, next(ts)), reps)
             lines.append(
                 f"| {name} | {X.shape[0]} x {X.shape[1]} | {method} | {t_fit:.3f} | {1000 * t_tr:.1f} | "
                 f"{X.shape[0]} | {maps.total_cost:.4g} | {maps.ridge:.2g} | {maps.notes[:90]}... |"

@@ -19,7 +19,7 @@ def _gaussian_logdens(X: np.ndarray, codes: np.ndarray, n_groups: int, pooled: b
         covs.append(R.T @ R / max(R.shape[0], 1))
     if pooled:
         counts = np.bincount(codes, minlength=n_groups)
-        shared = sum(c * C for c, C in zip(counts, covs)) / n
+        shared = sum(c * C for c, C in zip(counts, covs, strict=True)) / n
         covs = [shared] * n_groups
     out = np.empty((n, n_groups))
     # The ridge is relative to each covariance's own scale (mean eigenvalue), falling back to the pooled
