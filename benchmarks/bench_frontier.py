@@ -81,7 +81,8 @@ def along_t(ds, label: str) -> list[str]:
 
 def bench_authors() -> list[str]:
     lines = [
-        "| data | Z kept as feature × (1 - t) | t = 0 AUC / disc. | t = 0.25 | t = 0.5 | t = 0.75 | t = 1 | probe AUC t=0 -> 1 |",
+        "| data | Z kept as feature × (1 - t) | t = 0 AUC / disc. | t = 0.25 | t = 0.5 | t = 0.75 | t = 1 "
+        "| probe AUC t=0 -> 1 |",
         "|---|---|---|---|---|---|---|---|",
     ]
     lines += along_t(datasets.load("adult-calmon"), "adult-calmon (Z = sex)")
@@ -101,11 +102,14 @@ def main() -> None:
     args = parser.parse_args()
     print(f"# bench_frontier  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ({machine()})")
     print(f"command: python benchmarks/bench_frontier.py --repeats {args.repeats}\n")
-    print("## Whole analytic frontier, 21 t, gaussian maps, logistic downstream + logistic probe on X_t + output probe (goal <= 15 s)\n")
+    print("## Whole analytic frontier, 21 t, gaussian maps, logistic downstream + logistic probe on X_t "
+          "+ output probe (goal <= 15 s)\n")
     start = time.perf_counter()
     print("\n".join(bench_scaling(args.repeats)))
-    print(f"\n(step columns in seconds for the median run; scaling section took {time.perf_counter() - start:.0f} s)\n")
-    print("## Authors' numbers (DESIGN.md section 4): test AUC / discrimination along t, logistic regression\n")
+    print("\n(step columns in seconds for the median run; "
+          f"scaling section took {time.perf_counter() - start:.0f} s)\n")
+    print("## Authors' numbers (DESIGN.md section 4): test AUC / discrimination along t, "
+          "logistic regression\n")
     print("\n".join(bench_authors()))
 
 

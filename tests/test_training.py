@@ -230,7 +230,8 @@ def test_regression_trains_and_rejects_probability_penalties():
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"lam": -1.0}, "lam must be"), ({"lam": 1.0, "batch_size": 1}, "batch_size"),
-     ({"lam": 1.0, "estimator": "nope"}, "unknown estimator"), ({"lam": 1.0, "model": "nope"}, "unknown model"),
+     ({"lam": 1.0, "estimator": "nope"}, "unknown estimator"),
+     ({"lam": 1.0, "model": "nope"}, "unknown model"),
      ({"lam": float("nan")}, "lam must be")],
 )
 def test_bad_options_raise_clear_errors(toy, kwargs, match):
@@ -275,7 +276,8 @@ def test_attack_view_is_the_logit_for_binary_outputs():
 
 def test_evaluate_rejects_unknown_estimators():
     with pytest.raises(ValueError, match="unknown evaluation estimators"):
-        training.evaluate(np.full((4, 2), 0.5), np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]), estimators=("mine",))
+        training.evaluate(np.full((4, 2), 0.5), np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]),
+                          estimators=("mine",))
 
 
 # -- every registered penalty plugs into the loop ---------------------------------------------------

@@ -221,7 +221,9 @@ def test_barycenter_is_a_fixed_point_and_maps_push_forward(K, d, seed):
     cost = sum(wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S) for wk, C in zip(w, covs, strict=True))
     E = rng.standard_normal((d, d)) * 0.05
     S_pert = S + E @ E.T
-    cost_pert = sum(wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S_pert) for wk, C in zip(w, covs, strict=True))
+    cost_pert = sum(
+        wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S_pert) for wk, C in zip(w, covs, strict=True)
+    )
     assert cost <= cost_pert + 1e-10
 
 

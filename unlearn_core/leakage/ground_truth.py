@@ -173,7 +173,9 @@ def _separation(K: int, d: int, target_mi: float, sigma: float, weights: tuple[f
     w = np.asarray(weights)
     h = entropy(w)
     if not 0.0 <= target_mi < h:
-        raise ValueError(f"target_mi must lie in [0, H(Z)) = [0, {h:.4f}) nats for these weights, got {target_mi}")
+        raise ValueError(
+            f"target_mi must lie in [0, H(Z)) = [0, {h:.4f}) nats for these weights, got {target_mi}"
+        )
     if target_mi == 0.0:
         return 0.0
     base = _base_means(K, d)
@@ -238,13 +240,16 @@ def gaussian_mixture_world(
                          "weights": w.tolist(), "means": means.tolist()})
 
 
-def independent_world(K: int = 2, d: int = 1, n: int = 2000, *, weights=None, random_state: RandomState = None) -> World:
+def independent_world(
+    K: int = 2, d: int = 1, n: int = 2000, *, weights=None, random_state: RandomState = None
+) -> World:
     """S ~ N(0, I_d) drawn independently of Z: I(S; Z) = 0."""
     rng = check_random_state(random_state)
     w = _check_weights(weights, int(K))
     z = _draw_groups(n, w, rng)
     S = rng.standard_normal((int(n), int(d)))
-    return World(S=S, z=z, true_mi=0.0, name="independent", params={"K": int(K), "d": int(d), "weights": w.tolist()})
+    params = {"K": int(K), "d": int(d), "weights": w.tolist()}
+    return World(S=S, z=z, true_mi=0.0, name="independent", params=params)
 
 
 def identity_world(K: int = 2, n: int = 2000, *, weights=None, random_state: RandomState = None) -> World:
@@ -270,6 +275,10 @@ WORLDS: dict[str, WorldSpec] = {
         "X | Z = z ~ N(m_z, sigma^2 I); the mean separation is solved for a target MI.",
         gaussian_mixture_world,
     ),
-    "independent": WorldSpec("independent", "Independent (MI = 0)", "S ~ N(0, I) independent of Z.", independent_world),
-    "identity": WorldSpec("identity", "S = Z (MI = H(Z))", "S is Z one-hot: everything leaks.", identity_world),
+    "independent": WorldSpec(
+        "independent", "Independent (MI = 0)", "S ~ N(0, I) independent of Z.", independent_world
+    ),
+    "identity": WorldSpec(
+        "identity", "S = Z (MI = H(Z))", "S is Z one-hot: everything leaks.", identity_world
+    ),
 }

@@ -63,9 +63,11 @@ def finish(result: TrainResult, test: tuple[np.ndarray, np.ndarray, np.ndarray],
             y_eval = np.searchsorted(result.classes, ye)
         else:
             y_eval = np.asarray(ye, dtype=float)
-        metrics = evaluate(S, y_eval, ze, task=result.task, estimators=eval_estimators, random_state=random_state)
-    metrics = {**metrics, "task_loss": result.metrics.get("task_loss", float("nan")),
-               "reg": result.metrics.get("reg", float("nan")), "test_reg": result.metrics.get("test_reg", float("nan"))}
+        metrics = evaluate(S, y_eval, ze, task=result.task, estimators=eval_estimators,
+                           random_state=random_state)
+    nan = float("nan")
+    metrics = {**metrics, "task_loss": result.metrics.get("task_loss", nan),
+               "reg": result.metrics.get("reg", nan), "test_reg": result.metrics.get("test_reg", nan)}
     seconds = result.seconds + extra_seconds + (time.perf_counter() - start)
     return dataclasses.replace(result, metrics=metrics, seconds=seconds)
 
@@ -135,8 +137,8 @@ def train(
     seed = seed_from(random_state)
     train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=test_size, random_state=seed)
     result = fit(
-        *train_xyz, task=dataset.task, lam=lam, estimator=estimator, model=model, hidden=hidden, epochs=epochs,
-        batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed, init=init,
+        *train_xyz, task=dataset.task, lam=lam, estimator=estimator, model=model, hidden=hidden,
+        epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed, init=init,
         eval_set=test_xyz, eval_every=eval_every, classes=classes, groups=groups, progress=progress,
         should_stop=should_stop, num_threads=num_threads,
     )
