@@ -26,8 +26,8 @@ from ._loop import (
     task_loss,
     torch_threads,
 )
-from ._train import dataset_arrays, train
-from ._types import ModelSpec, Scaler, TrainConfig, TrainResult
+from ._train import TrainConfig, dataset_arrays, train
+from ._types import ModelSpec, Scaler, TrainResult
 
 __all__ = [
     "EVAL_ESTIMATORS",

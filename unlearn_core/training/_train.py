@@ -1,10 +1,11 @@
-"""``train``: regularised training on a Dataset, with a held-out split for evaluation."""
+"""``train``: regularised training on a Dataset, with a held-out split for evaluation; ``TrainConfig``."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -145,3 +146,31 @@ def train(
     prep = time.perf_counter() - start - result.seconds
     return finish(result, test_xyz, eval_estimators=eval_estimators, random_state=seed, extra_seconds=prep,
                   num_threads=num_threads)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """The knobs of one regularised training run (hashable, so it makes a good UI cache key).
+
+    ``TrainConfig(lam=50).run(dataset)`` is the same as ``train(dataset, lam=50)``.
+    """
+
+    model: str = "mlp"
+    hidden: tuple[int, ...] = (64, 32)
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    estimator: str = "softmax-averaging"
+    lam: float = 0.0
+    random_state: int = 0
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options as keyword arguments of :func:`~unlearn_core.training.train`."""
+        out = dataclasses.asdict(self)
+        out["hidden"] = tuple(self.hidden)
+        return out
+
+    def run(self, dataset, **options: Any) -> TrainResult:
+        """Train on ``dataset`` with this configuration (``options`` are passed on to ``train``)."""
+        return train(dataset, **{**self.kwargs(), **options})

@@ -1,9 +1,9 @@
-"""Result and configuration types of regularised training: TrainConfig, ModelSpec, Scaler, TrainResult."""
+"""Result types of regularised training: ModelSpec, Scaler, TrainResult (TrainConfig is beside ``train``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,36 +12,6 @@ import pandas as pd
 if TYPE_CHECKING:  # torch is imported lazily so that importing the types stays cheap
     import torch
     from torch import nn
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """The knobs of one regularised training run (hashable, so it makes a good UI cache key).
-
-    ``TrainConfig(lam=50).run(dataset)`` is the same as ``train(dataset, lam=50)``.
-    """
-
-    model: str = "mlp"
-    hidden: tuple[int, ...] = (64, 32)
-    epochs: int = 20
-    batch_size: int = 256
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    estimator: str = "softmax-averaging"
-    lam: float = 0.0
-    random_state: int = 0
-
-    def kwargs(self) -> dict[str, Any]:
-        """The options as keyword arguments of :func:`~unlearn_core.training.train`."""
-        out = asdict(self)
-        out["hidden"] = tuple(self.hidden)
-        return out
-
-    def run(self, dataset, **options: Any) -> TrainResult:
-        """Train on ``dataset`` with this configuration (``options`` are passed on to ``train``)."""
-        from ._train import train
-
-        return train(dataset, **{**self.kwargs(), **options})
 
 
 @dataclass(frozen=True)
