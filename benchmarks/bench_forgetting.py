@@ -175,8 +175,8 @@ def run_dataset(name: str, n_trials: int, first_trial: int = 0) -> tuple[pd.Data
         extra["n"] = pb.summary()
         reps = [fg.original_report(orig, pb, reference=ref), ref]
         for m in () if PAPER["on"] else ("finetune", "neggrad", "relabel"):
-            reps.append(fg.METHODS[m](orig, pb, lam=BASELINE_LAM, epochs=cfg["baseline_epochs"], random_state=t,
-                                      reference=ref))
+            reps.append(fg.METHODS[m](orig, pb, lam=BASELINE_LAM, epochs=cfg["baseline_epochs"],
+                                      random_state=t, reference=ref))
         for i, (lam, ep, opts) in enumerate(cfg["mi"]):
             start = time.perf_counter()
             reps.append(fg.unlearn(orig, pb, lam=lam, epochs=ep, random_state=t, reference=ref, **opts))
@@ -187,7 +187,8 @@ def run_dataset(name: str, n_trials: int, first_trial: int = 0) -> tuple[pd.Data
             ttu_wall = fg.time_to_utility(ref, r.ta, clock="wall")
             unl = r.method not in ("original", "retrain")
             rows.append({
-                "trial": t, "method": r.method, "lam": r.lam if r.method in ("mi", "neggrad", "relabel") else np.nan,
+                "trial": t, "method": r.method,
+                "lam": r.lam if r.method in ("mi", "neggrad", "relabel") else np.nan,
                 "epochs": r.epochs, "batches": _batches(r), "ua": r.ua, "ra": r.ra, "ta": r.ta, "mi": r.mi,
                 "mia_loss_auc": r.mia_loss_auc, "mia_entropy_auc": r.mia_entropy_auc,
                 "confidence": r.forget_confidence, "seconds": r.seconds, "cpu": r.cpu_seconds,
@@ -199,7 +200,8 @@ def run_dataset(name: str, n_trials: int, first_trial: int = 0) -> tuple[pd.Data
                 "ratio_retrain_wall": r.seconds / ref.seconds if r.method != "retrain" else 1.0,
                 "over": bool(r.over_unlearning),
             })
-        print(f"  {name} trial {t + 1 - first_trial}/{n_trials} done (original {orig.seconds:.1f}s, retrain {ref.seconds:.1f}s)",
+        print(f"  {name} trial {t + 1 - first_trial}/{n_trials} done "
+              f"(original {orig.seconds:.1f}s, retrain {ref.seconds:.1f}s)",
               file=sys.stderr, flush=True)
     return pd.DataFrame(rows), extra
 
@@ -245,10 +247,12 @@ def table(df: pd.DataFrame) -> str:
         lines.append(
             f"| {method} | {'' if lam < 0 else f'{lam:g}'} | {ep} | {batches} | {_pm(m.ua, s.ua, True)} "
             f"| {_pm(m.ra, s.ra, True)} "
-            f"| {_pm(m.ta, s.ta, True)} | {_pm(m.mi, s.mi, sig=True)} | {_pm(m.mia_loss_auc, s.mia_loss_auc)} "
+            f"| {_pm(m.ta, s.ta, True)} | {_pm(m.mi, s.mi, sig=True)} "
+            f"| {_pm(m.mia_loss_auc, s.mia_loss_auc)} "
             f"| {_pm(m.mia_entropy_auc, s.mia_entropy_auc)} | {_pm(m.confidence, s.confidence)} "
             f"| {_pm(m.seconds, s.seconds, digits=2)} | {_pm(m.cpu, s.cpu, digits=2)} "
-            f"| {_pm(m.ratio_ttu, s.ratio_ttu, digits=3)} | {_pm(m.ratio_retrain, s.ratio_retrain, digits=3)} "
+            f"| {_pm(m.ratio_ttu, s.ratio_ttu, digits=3)} "
+            f"| {_pm(m.ratio_retrain, s.ratio_retrain, digits=3)} "
             f"| {_pm(m.ratio_retrain_wall, s.ratio_retrain_wall, digits=3)} "
             f"| {int(sub['over'].sum())}/{len(sub)} |")
     return "\n".join(lines)
@@ -274,9 +278,11 @@ def checks(name: str, df: pd.DataFrame, extra: dict) -> str:
         (f"UA(MI {budget}) − UA(retrain) within ±3 points", f"{100 * d_ua:+.2f} points", abs(d_ua) <= 0.03),
         ("TA(MI) − TA(original) within ±1 point", f"{100 * d_ta:+.2f} points", abs(d_ta) <= 0.01),
         ("MIA AUC (loss) of MI within ±0.05 of retrain's", f"{d_auc:+.3f}", abs(d_auc) <= 0.05),
-        ("Î(original) > Î(retrained), trials", f"{n_mi}/{len(per['original'])}", n_mi == len(per["original"])),
+        ("Î(original) > Î(retrained), trials", f"{n_mi}/{len(per['original'])}",
+         n_mi == len(per["original"])),
         (f"over-unlearning at λ={over_lam:g}, {over_ep} ep (flagged trials; mean UA vs retrain)",
-         f"{int(over.over.sum())}/{len(over)}; {100 * over.ua.mean():.1f}% vs {100 * per['retrain'].ua.mean():.1f}%",
+         f"{int(over.over.sum())}/{len(over)}; "
+         f"{100 * over.ua.mean():.1f}% vs {100 * per['retrain'].ua.mean():.1f}%",
          bool(over.over.all())),
         ("MI CPU s ÷ retrain-to-same-TA CPU s ≤ 0.2 (median over trials)", f"{ratio:.3f}", ratio <= 0.2),
         ("MI CPU s ÷ full retraining CPU s ≤ 0.2 (median over trials)", f"{full:.3f}", full <= 0.2),
@@ -321,14 +327,16 @@ def per_trial(name: str, df: pd.DataFrame) -> str:
     lam, ep, _opts = CONFIG[name]["mi"][0]
     o, r = (df[df.method == k].set_index("trial") for k in ("original", "retrain"))
     mi = df[(df.method == "mi") & (df.lam == lam) & (df.epochs == ep)].set_index("trial")
-    lines = [f"| trial | TA original | TA retrain | retrain − original | UA retrain | UA MI (λ={lam:g}, {ep} ep) "
+    lines = [f"| trial | TA original | TA retrain | retrain − original | UA retrain "
+             f"| UA MI (λ={lam:g}, {ep} ep) "
              "| TA MI − original | TA MI − retrain |", "|---|---|---|---|---|---|---|---|"]
     for t in o.index:
         lines.append(f"| {t} | {100 * o.ta[t]:.2f} | {100 * r.ta[t]:.2f} | {100 * (r.ta[t] - o.ta[t]):+.2f} "
                      f"| {100 * r.ua[t]:.1f} | {100 * mi.ua[t]:.1f} | {100 * (mi.ta[t] - o.ta[t]):+.2f} "
                      f"| {100 * (mi.ta[t] - r.ta[t]):+.2f} |")
     n_fail = int(((r.ta - o.ta) < -0.01).sum())
-    lines.append(f"\nRetraining itself is more than 1 point of TA below the original in {n_fail} of {len(o)} trials.")
+    lines.append(f"\nRetraining itself is more than 1 point of TA below the original in {n_fail} of "
+                 f"{len(o)} trials.")
     return "\n".join(lines)
 
 
@@ -352,9 +360,12 @@ def gmm_single_point(n_trials: int) -> str:
     m, s = df.mean(), df.std(ddof=1).fillna(0.0)
     return "\n".join([
         "| model | confidence on the forgotten point | TA % | Î (nats) |", "|---|---|---|---|",
-        f"| original | {_pm(m.before, s.before, digits=4)} | {_pm(m.ta_orig, s.ta_orig, True)} | {_e(m.mi_before, s.mi_before)} |",
-        f"| MI unlearning (λ={GMM_LAM:g}, {GMM_EPOCHS} ep) | {_pm(m.mi, s.mi, digits=4)} | {_pm(m.ta_mi, s.ta_mi, True)} | {_e(m.mi_after, s.mi_after)} |",
-        f"| retrain on D_r | {_pm(m.retrain, s.retrain, digits=4)} | {_pm(m.ta_retrain, s.ta_retrain, True)} | {_e(m.mi_retrain, s.mi_retrain)} |",
+        f"| original | {_pm(m.before, s.before, digits=4)} | {_pm(m.ta_orig, s.ta_orig, True)} "
+        f"| {_e(m.mi_before, s.mi_before)} |",
+        f"| MI unlearning (λ={GMM_LAM:g}, {GMM_EPOCHS} ep) | {_pm(m.mi, s.mi, digits=4)} "
+        f"| {_pm(m.ta_mi, s.ta_mi, True)} | {_e(m.mi_after, s.mi_after)} |",
+        f"| retrain on D_r | {_pm(m.retrain, s.retrain, digits=4)} | {_pm(m.ta_retrain, s.ta_retrain, True)} "
+        f"| {_e(m.mi_retrain, s.mi_retrain)} |",
     ])
 
 
@@ -385,7 +396,8 @@ def sweep(name: str, n_trials: int, first_trial: int = 0) -> str:
                              "r_full": h.cpu_seconds / ref.cpu_seconds})
         print(f"  sweep {name} trial {t + 1 - first_trial}/{n_trials} done", file=sys.stderr, flush=True)
     df = pd.DataFrame(rows)
-    lines = ["| budget | epochs | UA − retrain (±3) | TA − original (±1) | TA − retrain | MIA AUC − retrain (±0.05) "
+    lines = ["| budget | epochs | UA − retrain (±3) | TA − original (±1) | TA − retrain "
+             "| MIA AUC − retrain (±0.05) "
              "| CPU ÷ retrain to same TA (≤ 0.2) | CPU ÷ full retrain (≤ 0.2) | UA & TA | all |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for (budget, ep), g in df.groupby(["budget", "epoch"], sort=False):
@@ -398,7 +410,8 @@ def sweep(name: str, n_trials: int, first_trial: int = 0) -> str:
                      f"| {100 * m.d_ta_r:+.2f} | {m.d_auc:+.3f} | {r_ttu:.3f} | {r_full:.3f} "
                      f"| {'yes' if acc else 'no'} | {'yes' if ok else 'no'} |")
     gaps_pct = 100 * np.asarray(gaps)
-    lines.append(f"\nRetraining minus original, TA per trial (points): {', '.join(f'{g:+.2f}' for g in gaps_pct)}; "
+    lines.append("\nRetraining minus original, TA per trial (points): "
+                 f"{', '.join(f'{g:+.2f}' for g in gaps_pct)}; "
                  f"mean {gaps_pct.mean():+.2f}; more than 1 point below in {int((gaps_pct < -1).sum())} of "
                  f"{len(gaps_pct)} trials. UA ± is the SD over trials.")
     return "\n".join(lines)
@@ -412,13 +425,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="seed of the first trial (e.g. 5 for a held-out check of budgets chosen on 0-4)")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown here")
     ap.add_argument("--sweep", action="store_true",
-                    help="instead of the tables: every epoch of the SWEEP budgets against the acceptance items")
+                    help="instead of the tables: every epoch of the SWEEP budgets against the "
+                    "acceptance items")
     ap.add_argument("--mnist-split", choices=["test", "all"], default="test",
-                    help="'test': the 10,000 MNIST test images split 80/20 (the default, what ../shared has); "
-                    "'all': the full 70,000, split 60,000 / 10,000 (needs the train-* idx files in --mnist-dir)")
+                    help="'test': the 10,000 MNIST test images split 80/20 (the default, what ../shared "
+                    "has); 'all': the full 70,000, split 60,000 / 10,000 (needs the train-* idx files in "
+                    "--mnist-dir)")
     ap.add_argument("--mnist-dir", type=Path, default=MNIST_DIR, help="folder of the MNIST idx files")
     ap.add_argument("--paper", action="store_true",
-                    help="the authors' protocol only: original, retrain, MI lam=4 x 5 epochs, lam=3.5 x 20 epochs")
+                    help="the authors' protocol only: original, retrain, MI lam=4 x 5 epochs, "
+                    "lam=3.5 x 20 epochs")
     ap.add_argument("--model-cache", type=Path, default=None,
                     help="pickle each trial's original and retrained model here and reuse them")
     args = ap.parse_args(argv)
@@ -433,13 +449,15 @@ def main(argv: list[str] | None = None) -> int:
         "# Data-point (marginal) unlearning benchmark (issue 6)",
         "",
         f"Command: `{cmd.strip()}`  ",
-        f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}; nproc = {os.cpu_count()}; "
+        f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}; "
+        f"nproc = {os.cpu_count()}; "
         f"CPU: {cpu_model()}; torch single-threaded inside the loops; the CPU is shared with other jobs, "
         "so wall timings are noisy and cost ratios use CPU time (ratios are taken within each trial).",
         "",
         f"Mean ± SD over trials {args.first_trial}–{args.first_trial + args.trials - 1} (trial t seeds the "
-        "split, the forget set and every model with t). UA / RA / TA: accuracy on the forget set, retained set, held-out test "
-        "rows. Î: softmax averaging on D (Z=0) vs D_r (Z=1). MIA AUC: threshold attacks telling D_u from "
+        "split, the forget set and every model with t). UA / RA / TA: accuracy on the forget set, "
+        "retained set, held-out test rows. Î: softmax averaging on D (Z=0) vs D_r (Z=1). "
+        "MIA AUC: threshold attacks telling D_u from "
         "held-out rows of the same class (0.5 = no signal). Wall s / CPU s: the optimisation steps only "
         "(evaluation excluded for every method), wall clock and the training thread's CPU time. "
         "÷ retrain to same TA (CPU): CPU s ÷ the CPU seconds retraining needs to reach this model's test "
@@ -480,9 +498,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(out[-4:]), flush=True)
     if "gmm" in args.datasets:
         out += ["", "## gmm-10d: forgetting one point (the authors' GMM notebook)", "",
-                f"5,000 points of two 10-D Gaussians (means uniform in [0, {GMM_MEAN_SCALE:g})^10, covariance "
+                "5,000 points of two 10-D Gaussians "
+                f"(means uniform in [0, {GMM_MEAN_SCALE:g})^10, covariance "
                 "10 I) plus the extra point x ~ N(mean of component 0, 20 I), label 0; MLP 64-32, 10 epochs; "
-                f"MI unlearning λ = {GMM_LAM:g} for {GMM_EPOCHS} one-step epochs (the forget set is one point).", "",
+                f"MI unlearning λ = {GMM_LAM:g} for {GMM_EPOCHS} one-step epochs "
+                "(the forget set is one point).", "",
                 gmm_single_point(args.trials)]
         print("\n".join(out[-1:]), flush=True)
     out += ["", f"Total benchmark time: {time.perf_counter() - started:.0f} s."]

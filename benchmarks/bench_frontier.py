@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +73,7 @@ def along_t(ds, label: str) -> list[str]:
         tab = f.table
         lines.append(
             f"| {label} | {'yes' if keep_z else 'no'} | "
-            + " | ".join(f"{a:.3f} / {d:.3f}" for a, d in zip(tab["auc"], tab["discrimination"]))
+            + " | ".join(f"{a:.3f} / {d:.3f}" for a, d in zip(tab["auc"], tab["discrimination"], strict=True))
             + f" | {tab['probe_auc'].iloc[0]:.3f} -> {tab['probe_auc'].iloc[-1]:.3f} |"
         )
     return lines
@@ -81,7 +81,8 @@ def along_t(ds, label: str) -> list[str]:
 
 def bench_authors() -> list[str]:
     lines = [
-        "| data | Z kept as feature × (1 - t) | t = 0 AUC / disc. | t = 0.25 | t = 0.5 | t = 0.75 | t = 1 | probe AUC t=0 -> 1 |",
+        "| data | Z kept as feature × (1 - t) | t = 0 AUC / disc. | t = 0.25 | t = 0.5 | t = 0.75 | t = 1 "
+        "| probe AUC t=0 -> 1 |",
         "|---|---|---|---|---|---|---|---|",
     ]
     lines += along_t(datasets.load("adult-calmon"), "adult-calmon (Z = sex)")
@@ -99,13 +100,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"# bench_frontier  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ({machine()})")
+    print(f"# bench_frontier  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ({machine()})")
     print(f"command: python benchmarks/bench_frontier.py --repeats {args.repeats}\n")
-    print("## Whole analytic frontier, 21 t, gaussian maps, logistic downstream + logistic probe on X_t + output probe (goal <= 15 s)\n")
+    print("## Whole analytic frontier, 21 t, gaussian maps, logistic downstream + logistic probe on X_t "
+          "+ output probe (goal <= 15 s)\n")
     start = time.perf_counter()
     print("\n".join(bench_scaling(args.repeats)))
-    print(f"\n(step columns in seconds for the median run; scaling section took {time.perf_counter() - start:.0f} s)\n")
-    print("## Authors' numbers (DESIGN.md section 4): test AUC / discrimination along t, logistic regression\n")
+    print("\n(step columns in seconds for the median run; "
+          f"scaling section took {time.perf_counter() - start:.0f} s)\n")
+    print("## Authors' numbers (DESIGN.md section 4): test AUC / discrimination along t, "
+          "logistic regression\n")
     print("\n".join(bench_authors()))
 
 

@@ -110,14 +110,18 @@ def run_accuracy(args) -> list[dict]:
                         covered.append(e.ci[0] - 1e-12 <= truth <= e.ci[1] + 1e-12)
                 est_a = np.asarray(est)
                 rows.append({
-                    "case": case_label(c), "kind": c["kind"], "d": c.get("d", c["K"]), "n": n, "method": method,
+                    "case": case_label(c), "kind": c["kind"], "d": c.get("d", c["K"]), "n": n,
+                    "method": method,
                     "truth": float(truth), "mean": float(est_a.mean()), "bias": float(est_a.mean() - truth),
                     "sd": float(est_a.std(ddof=1)) if reps > 1 else float("nan"),
                     "rmse": float(np.sqrt(np.mean((est_a - truth) ** 2))),
-                    "coverage": float(np.mean(covered)) if covered else float("nan"), "seconds": float(statistics.median(secs)), "repeats": reps,
+                    "coverage": float(np.mean(covered)) if covered else float("nan"),
+                    "seconds": float(statistics.median(secs)), "repeats": reps,
                 })
-                print(f"{rows[-1]['case']:<26} n={n:<6} {method:<18} truth={truth:.4f} mean={est_a.mean():.4f} "
-                      f"bias={rows[-1]['bias']:+.4f} sd={rows[-1]['sd']:.4f} cover={rows[-1]['coverage']:.2f} "
+                print(f"{rows[-1]['case']:<26} n={n:<6} {method:<18} truth={truth:.4f} "
+                      f"mean={est_a.mean():.4f} "
+                      f"bias={rows[-1]['bias']:+.4f} sd={rows[-1]['sd']:.4f} "
+                      f"cover={rows[-1]['coverage']:.2f} "
                       f"s={rows[-1]['seconds']:.2f} (x{reps})", flush=True)
     return rows
 
@@ -184,7 +188,8 @@ def to_markdown(rows, timing, goal_lines, args, started, seconds) -> str:
         "# Leakage estimators on ground truth",
         "",
         f"Command: `python benchmarks/bench_leakage.py {' '.join(sys.argv[1:])}`  ",
-        f"Date: {started:%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; CPU: {cpu}; total {seconds / 60:.1f} min.  ",
+        f"Date: {started:%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; CPU: {cpu}; "
+        f"total {seconds / 60:.1f} min.  ",
         "The CPU was shared with other jobs: timings are noisy, compare them with the `gaussian` reference "
         "measured in the same run (ratio column).",
         "",
@@ -203,8 +208,10 @@ def to_markdown(rows, timing, goal_lines, args, started, seconds) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        out.append(f"| {r['case']} | {r['n']} | {r['method']} | {r['truth']:.4f} | {r['mean']:.4f} | {r['bias']:+.4f} | "
-                   f"{r['sd']:.4f} | {r['rmse']:.4f} | {r['coverage']:.2f} | {r['seconds']:.2f} | {r['repeats']} |")
+        out.append(f"| {r['case']} | {r['n']} | {r['method']} | {r['truth']:.4f} | {r['mean']:.4f} "
+                   f"| {r['bias']:+.4f} | "
+                   f"{r['sd']:.4f} | {r['rmse']:.4f} | {r['coverage']:.2f} | {r['seconds']:.2f} "
+                   f"| {r['repeats']} |")
     out += ["", "## Time of one point estimate at n = 10,000, d = 10 (median of 3)", "",
             "| method | seconds | ratio to gaussian |", "|---|---|---|"]
     for t in timing:
@@ -217,10 +224,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="few cases and repeats (a smoke run)")
     p.add_argument("--n", type=int, nargs="+", default=None, help="sample sizes (default 500 2000 10000)")
-    p.add_argument("--methods", nargs="+", default=None, help=f"MI estimators (default {' '.join(MI_METHODS)})")
+    p.add_argument("--methods", nargs="+", default=None,
+                   help=f"MI estimators (default {' '.join(MI_METHODS)})")
     p.add_argument("--repeats", type=int, default=None, help="repeats per cell for non-neural estimators")
     p.add_argument("--neural-repeats", type=int, default=None, help="repeats per cell for dv / infonce")
-    p.add_argument("--n-boot", type=int, default=50, help="resamples per interval (n <= 2000; none at n = 10000)")
+    p.add_argument("--n-boot", type=int, default=50,
+                   help="resamples per interval (n <= 2000; none at n = 10000)")
     p.add_argument("--no-timing", action="store_true", help="skip the n = 10,000 timing table")
     p.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = p.parse_args(argv)
@@ -230,7 +239,7 @@ def main(argv=None) -> int:
     args.neural_repeats = args.neural_repeats or (2 if args.quick else 6)
     for m in args.methods:
         leakage.method_spec(m)  # fail early on a typo
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     t0 = time.perf_counter()
     rows = run_accuracy(args)
     timing = [] if args.no_timing else run_timing(args)

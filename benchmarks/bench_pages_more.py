@@ -29,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +128,7 @@ def main() -> None:
         "Audit & export (toy, certificate)": bench_page("audit.py", set_t, [0.1, 0.2, 0.3, 0.4, 0.6, 0.7], r),
     }
     ref = reference(max(r, 5))
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Explorer pages: Trained frontier, Data unlearning, Leakage lab, Audit & export",
         "",

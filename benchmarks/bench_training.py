@@ -123,10 +123,11 @@ def adult_sweeps(out: list[str], *, epochs: int, warm_epochs: int) -> dict:
         })
         out.append(f"### Adult (Z = sex, {fr.meta['n_train']} train / {fr.meta['n_test']} test rows), "
                    f"MLP 64-32, {'warm' if warm else 'cold'} starts\n")
-        out.append(md(t[["lam", "accuracy", "auc", "probe_acc", "probe_auc", "knn_mi", "dp_gap", "discrimination",
-                         "softmax_mi", "reg", "epochs", "seconds"]]))
+        out.append(md(t[["lam", "accuracy", "auc", "probe_acc", "probe_auc", "knn_mi", "dp_gap",
+                         "discrimination", "softmax_mi", "reg", "epochs", "seconds"]]))
         out.append("")
-    out.append(f"Reference in the same run: one plain (lam = 0) fit of {epochs} epochs + evaluation took {ref:.2f} s.\n")
+    out.append(f"Reference in the same run: one plain (lam = 0) fit of {epochs} epochs + evaluation "
+               f"took {ref:.2f} s.\n")
     out.append(md(pd.DataFrame(summary), "{:.3f}") + "\n")
     res["dataset"] = ds
     return res
@@ -202,8 +203,9 @@ def compare_with_analytic(res: dict, out: list[str], *, epochs: int, warm_epochs
                                        warm_epochs=warm_epochs, lr=1e-2)
     t_lo = time.perf_counter() - t0
     out.append("## Adult: trained frontier vs analytic (Gaussian barycenter, logistic downstream)\n")
-    out.append(f"analytic_frontier ({len(ts)} t values) took {t_an:.1f} s. Its own `probe_auc` is an attacker on "
-               "the *features* X_t; to compare with training, the table re-evaluates the downstream model's "
+    out.append(f"analytic_frontier ({len(ts)} t values) took {t_an:.1f} s. "
+               "Its own `probe_auc` is an attacker on the *features* X_t; to compare with training, "
+               "the table re-evaluates the downstream model's "
                "*outputs* with the same evaluator as the trained models (probe on [logit, logit^2], k-NN MI, "
                "DP gap).\n")
     merged = an.table[["t", "probe_auc"]].rename(columns={"probe_auc": "feature probe_auc"})
@@ -216,8 +218,9 @@ def compare_with_analytic(res: dict, out: list[str], *, epochs: int, warm_epochs
     out.append(md(res["logistic"].table[["lam", "accuracy", "auc", "probe_auc", "knn_mi", "dp_gap",
                                          "discrimination", "epochs", "seconds"]]))
     out.append("")
-    out.append(f"Bootstrap standard error of a held-out AUC here: {se:.4f} (200 resamples of the test split); "
-               "a difference of two AUCs on the same rows has a standard error of at most about twice that.\n")
+    out.append(f"Bootstrap standard error of a held-out AUC here: {se:.4f} (200 resamples of the test "
+               "split); a difference of two AUCs on the same rows has a standard error of at most about "
+               "twice that.\n")
     rows = []
     for kind in ("warm", "cold", "logistic"):
         for _, r in res[kind].table.iterrows():
@@ -228,8 +231,9 @@ def compare_with_analytic(res: dict, out: list[str], *, epochs: int, warm_epochs
                              "analytic auc (envelope)": best, "trained - analytic": r["auc"] - best,
                              "in AUC se": (r["auc"] - best) / se})
     cmp = pd.DataFrame(rows)
-    out.append("For each trained point: the analytic AUC at the same output leakage (piecewise-linear envelope "
-               "of the analytic Pareto points; NaN: no analytic point is that private).\n")
+    out.append("For each trained point: the analytic AUC at the same output leakage "
+               "(piecewise-linear envelope of the analytic Pareto points; "
+               "NaN: no analytic point is that private).\n")
     out.append(md(cmp))
     out.append("")
     summ = cmp.groupby(["run", "at equal"])["in AUC se"].max().reset_index().rename(
@@ -250,9 +254,12 @@ def main() -> None:
     head = [
         "# Regularised training and the trained frontier (issue 5)\n",
         f"Command: `python benchmarks/bench_training.py {' '.join(sys.argv[1:])}`  ",
-        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc = {os.cpu_count()}; CPU: {cpu_model()}; "
-        f"load average at start: {os.getloadavg()[0]:.1f} (the machine is shared: timings are noisy, read ratios).  ",
-        "Settings: MLP 64-32, Adam lr 1e-3, batch 256 (stratified by Z), softmax-averaging penalty, torch 1 thread, "
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc = {os.cpu_count()}; "
+        f"CPU: {cpu_model()}; "
+        f"load average at start: {os.getloadavg()[0]:.1f} "
+        "(the machine is shared: timings are noisy, read ratios).  ",
+        "Settings: MLP 64-32, Adam lr 1e-3, batch 256 (stratified by Z), softmax-averaging penalty, "
+        "torch 1 thread, "
         f"lam grid {list(DEFAULT_LAMBDAS)}; held-out evaluation by a cross-fitted probe and k-NN MI.\n",
     ]
     out: list[str] = []

@@ -23,6 +23,7 @@ import platform
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -81,10 +82,10 @@ def load_times(repeats: int) -> str:
         if not spec.shipped:
             continue
         ds = datasets.load(name)
-        cold = _median_time(lambda: datasets.load(name), repeats, before=_clear_caches)
-        warm = _median_time(lambda: datasets.load(name), repeats)
+        cold = _median_time(partial(datasets.load, name), repeats, before=_clear_caches)
+        warm = _median_time(partial(datasets.load, name), repeats)
         if name in RAW:
-            bare = _median_time(lambda: _bare_read(RAW[name]), repeats)
+            bare = _median_time(partial(_bare_read, RAW[name]), repeats)
             ratio = f"{cold / bare:.2f}"
             bare_s = f"{bare:.3f}"
         else:

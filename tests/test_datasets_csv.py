@@ -105,7 +105,7 @@ def test_numeric_sensitive_codes_become_labels():
 
 def _with_column(values, name="extra"):
     lines = GOOD.splitlines()
-    out = [lines[0] + f",{name}"] + [ln + f",{v}" for ln, v in zip(lines[1:], values)]
+    out = [lines[0] + f",{name}"] + [ln + f",{v}" for ln, v in zip(lines[1:], values, strict=True)]
     return "\n".join(out) + "\n"
 
 

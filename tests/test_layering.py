@@ -1,7 +1,14 @@
-"""The engine never depends on the UI: importing it must not import streamlit."""
+"""The engine never depends on the UI, and its modules import one way: no cycles, each importable alone."""
 
+from __future__ import annotations
+
+import ast
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 ENGINE_MODULES = [
     "unlearn_core",
@@ -15,8 +22,10 @@ ENGINE_MODULES = [
 
 def test_engine_does_not_import_streamlit(root):
     optional = ["transport", "training", "forgetting", "audit", "plots"]
-    mods = ENGINE_MODULES + [f"unlearn_core.{m}" for m in optional if (root / "unlearn_core" / f"{m}.py").exists()
-                             or (root / "unlearn_core" / m).is_dir()]
+    mods = ENGINE_MODULES + [
+        f"unlearn_core.{m}" for m in optional
+        if (root / "unlearn_core" / f"{m}.py").exists() or (root / "unlearn_core" / m).is_dir()
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {mods!r}: importlib.import_module(m)\n"
@@ -28,7 +37,199 @@ def test_engine_does_not_import_streamlit(root):
 
 
 def test_bare_import_is_cheap(root):
-    code = "import sys, unlearn_core; print(sorted(m for m in ('torch', 'streamlit', 'ot') if m in sys.modules))"
+    code = (
+        "import sys, unlearn_core; "
+        "print(sorted(m for m in ('torch', 'streamlit', 'ot') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# -- import graph of the engine ------------------------------------------------------------------------
+
+
+def engine_modules(root: Path) -> dict[str, Path]:
+    """Dotted name -> file of every module of ``unlearn_core`` (packages by their ``__init__``)."""
+    mods = {}
+    for path in sorted((root / "unlearn_core").rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        mods[".".join(parts)] = path
+    return mods
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(tree: ast.AST):
+    """Every import statement that runs, at module level or inside a function (lazy imports count: a
+    cycle hidden in a function is still a cycle); ``if TYPE_CHECKING:`` blocks never run and are skipped."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from (n for child in node.orelse for n in _imports_of(child))
+            continue
+        yield from _imports_of(node)
+
+
+def _imports_of(node: ast.AST):
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        yield node
+    else:
+        yield from _imports(node)
+
+
+def import_graph(root: Path) -> dict[str, dict[str, int]]:
+    """module -> {engine module it imports: line}. ``from . import x`` of a submodule x is an edge to x
+    only (the package's ``__init__`` is then already running, which is how packages work)."""
+    mods = engine_modules(root)
+    graph: dict[str, dict[str, int]] = {}
+    for name, path in mods.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: dict[str, int] = {}
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                subs = [f"{target}.{alias.name}" for alias in node.names]
+                targets = [sub if sub in mods else target for sub in subs]
+            for target in targets:
+                if target in mods and target != name:
+                    edges.setdefault(target, node.lineno)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph: dict[str, dict[str, int]]) -> list[str] | None:
+    """One cycle of the graph as [a, b, ..., a], or None (depth-first search, three colours)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, {}):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_find_cycle_finds_a_lazy_cycle_and_accepts_a_tree():
+    # the shape of the cycle training/ had: _types.TrainConfig.run imported _train inside a method
+    assert find_cycle({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 9}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": 1, "c": 1}, "b": {"c": 1}, "c": {}}) is None
+
+
+def test_import_graph_sees_lazy_imports_and_skips_type_checking(tmp_path):
+    pkg = tmp_path / "unlearn_core" / "pkg"
+    pkg.mkdir(parents=True)
+    (tmp_path / "unlearn_core" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("from . import a\nfrom .b import thing\n")
+    (pkg / "a.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import thing\n"
+    )
+    (pkg / "b.py").write_text("def f():\n    from .a import x\n    from .. import pkg\n")
+    graph = import_graph(tmp_path)
+    assert graph["unlearn_core.pkg"] == {"unlearn_core.pkg.a": 1, "unlearn_core.pkg.b": 2}
+    assert graph["unlearn_core.pkg.a"] == {}
+    assert graph["unlearn_core.pkg.b"] == {"unlearn_core.pkg.a": 2, "unlearn_core.pkg": 3}
+
+
+def test_engine_has_no_import_cycle(root):
+    graph = import_graph(root)
+    assert len(graph) > 20
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(
+        f"{a} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:], strict=False)
+    ) + f" -> {cycle[-1]}"
+
+
+# Each child starts with no unlearn_core module loaded: importing a module first must work whatever the
+# order the others are imported in. Forking one interpreter that has loaded only the third-party
+# packages keeps this to seconds (70 bare interpreters take minutes on a shared 2-core machine).
+_IMPORT_EACH_ALONE = """
+import importlib, os, sys, traceback
+for heavy in HEAVY:
+    try:
+        importlib.import_module(heavy)
+    except Exception:
+        pass
+assert not [m for m in sys.modules if m.split(".")[0] == "unlearn_core"]
+failed = []
+for name in MODULES:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            importlib.import_module(name)
+            code = 0 if not [m for m in sys.modules if m.split(".")[0] == "streamlit"] else 3
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush(); sys.stderr.flush()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status:
+        failed.append((name, os.waitstatus_to_exitcode(status)))
+print("FAILED", failed)
+"""
+
+
+def _third_party_imports(root: Path) -> list[str]:
+    names = set()
+    for path in engine_modules(root).values():
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif not node.level and node.module:
+                names.add(node.module)
+    return sorted(n for n in names if n.split(".")[0] not in {"unlearn_core", "streamlit"})
+
+
+def import_each_alone(root: Path) -> tuple[str, str]:
+    """Import every engine module under ``root`` first in its own child; (last stdout line, stderr)."""
+    code = _IMPORT_EACH_ALONE.replace("HEAVY", repr(_third_party_imports(root))).replace(
+        "MODULES", repr(sorted(engine_modules(root)))
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.strip().splitlines()[-1], out.stderr
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+@needs_fork
+def test_import_each_alone_catches_a_module_level_cycle(tmp_path):
+    pkg = tmp_path / "unlearn_core"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from .b import B\nA = 1\n")
+    (pkg / "b.py").write_text("from .a import A\nB = 2\n")
+    (pkg / "c.py").write_text("import numpy\nC = 3\n")
+    last, _ = import_each_alone(tmp_path)
+    assert last == "FAILED [('unlearn_core.a', 1), ('unlearn_core.b', 1)]"
+
+
+@pytest.mark.slow  # about 10 s of CPU (70 forks); 20-35 s wall on a loaded 2-core machine
+@needs_fork
+def test_each_engine_module_imports_alone(root):
+    last, stderr = import_each_alone(root)
+    assert last == "FAILED []", f"{last} (exit 3: imported streamlit)\n{stderr[-3000:]}"

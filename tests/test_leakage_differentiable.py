@@ -54,10 +54,13 @@ def test_gradcheck_float64(fn, kw):
 
 
 def test_gradcheck_softmax_averaging():
-    P = torch.softmax(torch.randn(12, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64), dim=1)
+    logits = torch.randn(12, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    P = torch.softmax(logits, dim=1)
     z = torch.arange(12) % 2
     P.requires_grad_(True)
-    assert torch.autograd.gradcheck(lambda p: PENALTIES["softmax-averaging"](p, z, 2), (P,), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(
+        lambda p: PENALTIES["softmax-averaging"](p, z, 2), (P,), eps=1e-6, atol=1e-6
+    )
 
 
 def test_softmax_and_hsic_penalties_equal_the_numpy_estimators():

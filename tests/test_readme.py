@@ -14,7 +14,9 @@ def _blocks(text: str, lang: str) -> list[str]:
 def test_readme_library_example_runs(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     (example,) = _blocks(readme, "python")
-    out = subprocess.run([sys.executable, "-c", example], cwd=root, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", example], cwd=root, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "converged = True" in out.stdout
     assert re.search(r"^ *1\.00 ", out.stdout, flags=re.M), out.stdout  # the t = 1 row of the frontier

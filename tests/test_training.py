@@ -50,8 +50,8 @@ def test_stratified_batches_are_seeded():
     a = training.stratified_batches(codes, 50, np.random.default_rng(5))
     b = training.stratified_batches(codes, 50, np.random.default_rng(5))
     c = training.stratified_batches(codes, 50, np.random.default_rng(6))
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
 
 
 def test_stratified_batches_reject_an_empty_group():
@@ -144,10 +144,12 @@ def test_should_stop_stops_cleanly(toy):
 
 
 def test_nan_loss_stops_with_a_message_not_an_exception(toy, monkeypatch):
-    def nan_after_a_while(outputs, z, n_groups, _calls={"n": 0}):
-        _calls["n"] += 1
+    calls = {"n": 0}
+
+    def nan_after_a_while(outputs, z, n_groups):
+        calls["n"] += 1
         base = PENALTIES["softmax-averaging"](outputs, z, n_groups)
-        return base * float("nan") if _calls["n"] > 3 else base
+        return base * float("nan") if calls["n"] > 3 else base
 
     monkeypatch.setitem(PENALTIES, "nan-test", nan_after_a_while)
     res = training.train(toy, lam=1.0, estimator="nan-test", epochs=5, batch_size=64)
@@ -228,7 +230,8 @@ def test_regression_trains_and_rejects_probability_penalties():
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"lam": -1.0}, "lam must be"), ({"lam": 1.0, "batch_size": 1}, "batch_size"),
-     ({"lam": 1.0, "estimator": "nope"}, "unknown estimator"), ({"lam": 1.0, "model": "nope"}, "unknown model"),
+     ({"lam": 1.0, "estimator": "nope"}, "unknown estimator"),
+     ({"lam": 1.0, "model": "nope"}, "unknown model"),
      ({"lam": float("nan")}, "lam must be")],
 )
 def test_bad_options_raise_clear_errors(toy, kwargs, match):
@@ -273,7 +276,8 @@ def test_attack_view_is_the_logit_for_binary_outputs():
 
 def test_evaluate_rejects_unknown_estimators():
     with pytest.raises(ValueError, match="unknown evaluation estimators"):
-        training.evaluate(np.full((4, 2), 0.5), np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]), estimators=("mine",))
+        training.evaluate(np.full((4, 2), 0.5), np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]),
+                          estimators=("mine",))
 
 
 # -- every registered penalty plugs into the loop ---------------------------------------------------

@@ -218,10 +218,12 @@ def test_barycenter_is_a_fixed_point_and_maps_push_forward(K, d, seed):
     R = sqrtm_psd(S)
     assert_allclose(np.einsum("k,kij->ij", w, sqrtm_psd(R @ covs @ R)), S, rtol=1e-7, atol=1e-9)
     # the barycenter minimises the weighted W2 cost: a perturbed covariance never does better
-    cost = sum(wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S) for wk, C in zip(w, covs))
+    cost = sum(wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S) for wk, C in zip(w, covs, strict=True))
     E = rng.standard_normal((d, d)) * 0.05
     S_pert = S + E @ E.T
-    cost_pert = sum(wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S_pert) for wk, C in zip(w, covs))
+    cost_pert = sum(
+        wk * gaussian_w2(np.zeros(d), C, np.zeros(d), S_pert) for wk, C in zip(w, covs, strict=True)
+    )
     assert cost <= cost_pert + 1e-10
 
 

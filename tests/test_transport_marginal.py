@@ -25,7 +25,7 @@ def test_equal_sizes_match_sorted_averaging():
         assert_allclose(TX[:50, j], bar[ranks_a, j], atol=1e-12)
         assert_allclose(TX[50:, j], bar[ranks_b, j], atol=1e-12)
     # V is the weighted W2^2 of the sorted samples to the barycenter
-    V = sum(wk * np.mean(np.sum((np.sort(x, 0) - bar) ** 2, 1)) for wk, x in zip(w, (a, b)))
+    V = sum(wk * np.mean(np.sum((np.sort(x, 0) - bar) ** 2, 1)) for wk, x in zip(w, (a, b), strict=True))
     assert_allclose(maps.total_cost, V, rtol=1e-10)
 
 

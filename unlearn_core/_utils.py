@@ -12,7 +12,7 @@ import numpy as np
 
 from ._validation import check_labels, check_seed
 
-RandomState = Union[int, np.random.Generator, None]
+RandomState = int | np.random.Generator | None
 Weights = Union[Literal["empirical", "uniform"], "np.typing.ArrayLike"]
 
 
@@ -41,7 +41,7 @@ def seed_from(random_state: RandomState) -> int:
     return int(check_random_state(seed).integers(0, 2**31 - 1))
 
 
-def encode_groups(z: "np.typing.ArrayLike", name: str = "z") -> tuple[np.ndarray, np.ndarray]:
+def encode_groups(z: np.typing.ArrayLike, name: str = "z") -> tuple[np.ndarray, np.ndarray]:
     """Map group labels to integer codes 0..K-1.
 
     The labels are checked first (:func:`check_labels`): NaN / None / mixed types are refused with a
@@ -79,7 +79,7 @@ def group_weights(codes: np.ndarray, n_groups: int, weights: Weights = "empirica
     return w / w.sum()
 
 
-def as_2d_float(X: "np.typing.ArrayLike", name: str = "X") -> np.ndarray:
+def as_2d_float(X: np.typing.ArrayLike, name: str = "X") -> np.ndarray:
     """Return ``X`` as a C-contiguous float64 (n, d) array, checking it is finite."""
     arr = np.asarray(X, dtype=float)
     if arr.ndim == 1:

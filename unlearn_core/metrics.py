@@ -37,7 +37,8 @@ def group_means(values: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Mean of ``values`` within each group of ``z`` (groups in sorted order)."""
     codes, labels = encode_groups(z)
     values = np.asarray(values, dtype=float)
-    return np.bincount(codes, weights=values, minlength=labels.size) / np.bincount(codes, minlength=labels.size)
+    sums = np.bincount(codes, weights=values, minlength=labels.size)
+    return sums / np.bincount(codes, minlength=labels.size)
 
 
 def demographic_parity_gap(scores: np.ndarray, z: np.ndarray) -> float:

@@ -82,7 +82,9 @@ def mlp(
 MODELS: dict[str, Callable[..., nn.Module]] = {"logistic": logistic, "mlp": mlp}
 
 
-def make_model(name: str, n_features: int, n_outputs: int, *, random_state: RandomState = 0, **options) -> nn.Module:
+def make_model(
+    name: str, n_features: int, n_outputs: int, *, random_state: RandomState = 0, **options
+) -> nn.Module:
     """Build the registered model ``name`` (``"logistic"`` or ``"mlp"``) with a seeded initialisation."""
     check_option(name, "model", MODELS)
     n_features = check_scalar(n_features, "n_features", int, min_val=1)
@@ -92,8 +94,13 @@ def make_model(name: str, n_features: int, n_outputs: int, *, random_state: Rand
 
 
 @torch.no_grad()
-def predict_outputs(model: nn.Module, X: np.ndarray, *, task: str = "classification", batch_size: int = 8192) -> np.ndarray:
-    """Model outputs on ``X`` as numpy: class probabilities (n, C) for classification, predictions (n,) for regression."""
+def predict_outputs(
+    model: nn.Module, X: np.ndarray, *, task: str = "classification", batch_size: int = 8192
+) -> np.ndarray:
+    """Model outputs on ``X`` as numpy.
+
+    Class probabilities (n, C) for classification, predictions (n,) for regression.
+    """
     was_training = model.training
     model.eval()
     outs = []

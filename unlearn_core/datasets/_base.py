@@ -99,7 +99,7 @@ class Dataset:
             h.update(pd.util.hash_pandas_object(self.y, index=False).values.tobytes())
         return h.hexdigest()
 
-    def subset(self, rows: np.ndarray | pd.Index | list[int]) -> "Dataset":
+    def subset(self, rows: np.ndarray | pd.Index | list[int]) -> Dataset:
         """The same dataset restricted to positional ``rows`` (index reset)."""
         rows = np.asarray(rows)
         return replace(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -32,13 +31,9 @@ import pandas as pd
 
 from .._utils import RandomState
 from ._base import Dataset, DatasetError, DatasetSpec
-from ._files import (
-    assemble as _assemble,
-    check_choice as _check_choice,
-    maybe_gunzip,
-    numeric_and_one_hot,
-    one_hot,
-)
+from ._files import assemble as _assemble
+from ._files import check_choice as _check_choice
+from ._files import maybe_gunzip, numeric_and_one_hot, one_hot
 
 DEFAULT_TIMEOUT = 10.0
 CACHE_ENV = "UNLEARN_CACHE_DIR"
@@ -179,7 +174,7 @@ def _download(
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https URL constants)
                 data = response.read()
-        except (urllib.error.URLError, socket.timeout, TimeoutError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             errors.append(f"{url}: {reason}")
             continue

@@ -24,14 +24,9 @@ import pandas as pd
 
 from .._utils import RandomState
 from ._base import Dataset, DatasetError, DatasetSpec
-from ._files import (
-    assemble as _assemble,
-    asset_stream,
-    asset_text,
-    check_choice as _check_choice,
-    numeric_and_one_hot,
-    one_hot,
-)
+from ._files import assemble as _assemble
+from ._files import asset_stream, asset_text, numeric_and_one_hot, one_hot
+from ._files import check_choice as _check_choice
 
 UCI_LICENSE = "CC BY 4.0 (UCI Machine Learning Repository)"
 

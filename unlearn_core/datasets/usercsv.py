@@ -35,7 +35,7 @@ import re
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import IO, NamedTuple, Union
+from typing import IO, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,7 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
 #: At most this share of a column's cells may be stray for it to count as numeric with stray tokens.
 _STRAY_SHARE = 0.05
 
-Source = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], IO[str]]
+Source = str | os.PathLike | bytes | bytearray | memoryview | IO[bytes] | IO[str]
 
 
 def _read_source(source: Source, display: str | None = None) -> tuple[bytes, str]:

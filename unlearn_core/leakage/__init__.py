@@ -12,25 +12,25 @@ the estimators import only inside the torch-based methods); synthetic worlds wit
 :mod:`unlearn_core.leakage.ground_truth` (``WORLDS``).
 """
 
+from importlib import import_module
+
+from . import ground_truth
 from ._registry import MethodSpec, estimate, method_spec, methods, specs
 from ._types import LeakageEstimate
 from .softmax import softmax_averaging_mi, softmax_averaging_mi_torch
 
-# Importing the estimator modules registers them (order = order in pickers).
-from . import parametric as _parametric  # noqa: E402,F401
-from . import knn as _knn  # noqa: E402,F401
-from . import probe as _probe  # noqa: E402,F401
-from . import neural as _neural  # noqa: E402,F401
-from . import kernel as _kernel  # noqa: E402,F401
-from . import wasserstein as _wasserstein  # noqa: E402,F401
-from . import ground_truth  # noqa: E402
+#: The estimator modules; importing one registers its methods, so this order is the order in pickers
+#: (after softmax averaging, registered by ``softmax`` above). Kept as data because sorted imports
+#: would reorder the pickers.
+_ESTIMATOR_MODULES = ("parametric", "knn", "probe", "neural", "kernel", "wasserstein")
+for _module in _ESTIMATOR_MODULES:
+    import_module(f".{_module}", __name__)
+del _module
 
 
 def __getattr__(name: str):
     # The torch penalties load on first use: importing the estimators (or a frontier) loads no torch.
     if name == "differentiable":
-        from importlib import import_module
-
         return import_module(".differentiable", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

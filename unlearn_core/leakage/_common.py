@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .._utils import limit_threads
-
 import numpy as np
+
+from .._utils import limit_threads
 
 
 def standardize(S: np.ndarray) -> np.ndarray:

@@ -142,7 +142,9 @@ def _as_probabilities(S: np.ndarray, name: str) -> np.ndarray:
     return np.clip(S, 0.0, None)
 
 
-def bootstrap_resample(codes: np.ndarray, rng: np.random.Generator, *, n_groups: int | None = None) -> np.ndarray:
+def bootstrap_resample(
+    codes: np.ndarray, rng: np.random.Generator, *, n_groups: int | None = None
+) -> np.ndarray:
     """Row indices of an ordinary bootstrap resample (n draws with replacement).
 
     Group sizes vary between resamples as they would between samples, so the interval carries the
@@ -157,7 +159,9 @@ def bootstrap_resample(codes: np.ndarray, rng: np.random.Generator, *, n_groups:
         counts = np.bincount(codes[idx], minlength=K)
         if np.all(counts[present] >= 2):
             return idx
-    raise ValueError("a group is too small to bootstrap (fewer than 2 rows in 100 resamples); merge rare groups")
+    raise ValueError(
+        "a group is too small to bootstrap (fewer than 2 rows in 100 resamples); merge rare groups"
+    )
 
 
 def half_sample(codes: np.ndarray, rng: np.random.Generator, *, n_groups: int | None = None) -> np.ndarray:
@@ -169,7 +173,9 @@ def half_sample(codes: np.ndarray, rng: np.random.Generator, *, n_groups: int | 
         idx = np.sort(rng.choice(n, size=n // 2, replace=False))
         if np.all(np.bincount(codes[idx], minlength=K)[present] >= 2):
             return idx
-    raise ValueError("a group is too small to half-sample (fewer than 2 rows in 100 draws); merge rare groups")
+    raise ValueError(
+        "a group is too small to half-sample (fewer than 2 rows in 100 draws); merge rare groups"
+    )
 
 
 def _bias_aware_centres(raw: float, shift: float, exponents: tuple[float, float]) -> tuple[float, float]:
@@ -235,8 +241,8 @@ def _bounded(raw: float, ci: tuple[float, float] | None, is_mi: bool, h_z: float
 
 
 def estimate(
-    S: "np.typing.ArrayLike",
-    z: "np.typing.ArrayLike",
+    S: np.typing.ArrayLike,
+    z: np.typing.ArrayLike,
     *,
     method: str,
     n_boot: int = 0,
@@ -299,7 +305,9 @@ def estimate(
     S_arr = as_2d_float(S, "S")
     codes, labels = encode_groups(z)
     if codes.size != S_arr.shape[0]:
-        raise ValueError(f"S has {S_arr.shape[0]} rows but z has {codes.size}; they must be aligned row by row")
+        raise ValueError(
+            f"S has {S_arr.shape[0]} rows but z has {codes.size}; they must be aligned row by row"
+        )
     n_groups = labels.size
     if n_groups < 2:
         raise ValueError(
@@ -309,8 +317,8 @@ def estimate(
     counts = np.bincount(codes, minlength=n_groups)
     if counts.min() < 2:
         raise ValueError(
-            f"group {labels[int(np.argmin(counts))]!r} has {counts.min()} row(s); every group needs at least 2 "
-            "(drop or merge rare groups)"
+            f"group {labels[int(np.argmin(counts))]!r} has {counts.min()} row(s); "
+            "every group needs at least 2 (drop or merge rare groups)"
         )
     if spec.input == "probabilities":
         S_arr = _as_probabilities(S_arr, method)
@@ -329,7 +337,9 @@ def estimate(
             use_rows = core.boot_stat is not None and (
                 interval == "rows" or (interval == "auto" and spec.bootstrap == "rows"))
             if interval == "rows" and core.boot_stat is None:
-                raise ValueError(f"method {method!r} keeps no per-row quantities; use interval='half-sampling'")
+                raise ValueError(
+                    f"method {method!r} keeps no per-row quantities; use interval='half-sampling'"
+                )
             if use_rows:
                 bc = core.boot_codes if core.boot_codes is not None else codes
                 for b in range(int(n_boot)):

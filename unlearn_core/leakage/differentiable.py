@@ -150,7 +150,8 @@ def sinkhorn_penalty(
     .. math::
 
         L_\\varepsilon = \\sum_{a < b} \\pi_a \\pi_b \\, S_\\varepsilon(P_a, P_b), \\quad
-        S_\\varepsilon = OT_\\varepsilon(P_a, P_b) - \\tfrac12 OT_\\varepsilon(P_a, P_a) - \\tfrac12 OT_\\varepsilon(P_b, P_b)
+        S_\\varepsilon = OT_\\varepsilon(P_a, P_b) - \\tfrac12 OT_\\varepsilon(P_a, P_a)
+                         - \\tfrac12 OT_\\varepsilon(P_b, P_b)
 
     with squared Euclidean cost and uniform weights on each group's rows of the batch (Genevay et al.
     2018; Feydy et al. 2019), computed by ``ot.solve_sample(..., reg=eps, debias=True)`` on torch tensors

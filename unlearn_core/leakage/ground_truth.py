@@ -47,7 +47,7 @@ class World:
         return iter((self.S, self.z, self.true_mi))
 
 
-def _check_weights(weights: "np.typing.ArrayLike | None", K: int) -> np.ndarray:
+def _check_weights(weights: np.typing.ArrayLike | None, K: int) -> np.ndarray:
     if weights is None:
         return np.full(K, 1.0 / K)
     w = np.asarray(weights, dtype=float).ravel()
@@ -67,10 +67,10 @@ def _span_coordinates(means: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def mixture_mi(
-    means: "np.typing.ArrayLike",
+    means: np.typing.ArrayLike,
     *,
     sigma: float = 1.0,
-    weights: "np.typing.ArrayLike | None" = None,
+    weights: np.typing.ArrayLike | None = None,
     n_nodes: int = 64,
 ) -> float:
     """I(X; Z) of the mixture X | Z = z ~ N(m_z, sigma^2 I) by Gauss-Hermite quadrature.
@@ -111,10 +111,10 @@ def mixture_mi(
 
 
 def mixture_mi_mc(
-    means: "np.typing.ArrayLike",
+    means: np.typing.ArrayLike,
     *,
     sigma: float = 1.0,
-    weights: "np.typing.ArrayLike | None" = None,
+    weights: np.typing.ArrayLike | None = None,
     n_draws: int = 1_000_000,
     random_state: RandomState = 0,
 ) -> tuple[float, float]:
@@ -144,7 +144,7 @@ def mixture_mi_mc(
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
 
 
-def entropy(weights: "np.typing.ArrayLike") -> float:
+def entropy(weights: np.typing.ArrayLike) -> float:
     """H(Z) in nats of a probability vector."""
     w = np.asarray(weights, dtype=float)
     w = w[w > 0] / w.sum()
@@ -173,7 +173,9 @@ def _separation(K: int, d: int, target_mi: float, sigma: float, weights: tuple[f
     w = np.asarray(weights)
     h = entropy(w)
     if not 0.0 <= target_mi < h:
-        raise ValueError(f"target_mi must lie in [0, H(Z)) = [0, {h:.4f}) nats for these weights, got {target_mi}")
+        raise ValueError(
+            f"target_mi must lie in [0, H(Z)) = [0, {h:.4f}) nats for these weights, got {target_mi}"
+        )
     if target_mi == 0.0:
         return 0.0
     base = _base_means(K, d)
@@ -209,7 +211,7 @@ def gaussian_mixture_world(
     n: int = 2000,
     *,
     sigma: float = 1.0,
-    weights: "np.typing.ArrayLike | None" = None,
+    weights: np.typing.ArrayLike | None = None,
     rotate: bool = True,
     random_state: RandomState = None,
 ) -> World:
@@ -238,13 +240,16 @@ def gaussian_mixture_world(
                          "weights": w.tolist(), "means": means.tolist()})
 
 
-def independent_world(K: int = 2, d: int = 1, n: int = 2000, *, weights=None, random_state: RandomState = None) -> World:
+def independent_world(
+    K: int = 2, d: int = 1, n: int = 2000, *, weights=None, random_state: RandomState = None
+) -> World:
     """S ~ N(0, I_d) drawn independently of Z: I(S; Z) = 0."""
     rng = check_random_state(random_state)
     w = _check_weights(weights, int(K))
     z = _draw_groups(n, w, rng)
     S = rng.standard_normal((int(n), int(d)))
-    return World(S=S, z=z, true_mi=0.0, name="independent", params={"K": int(K), "d": int(d), "weights": w.tolist()})
+    params = {"K": int(K), "d": int(d), "weights": w.tolist()}
+    return World(S=S, z=z, true_mi=0.0, name="independent", params=params)
 
 
 def identity_world(K: int = 2, n: int = 2000, *, weights=None, random_state: RandomState = None) -> World:
@@ -270,6 +275,10 @@ WORLDS: dict[str, WorldSpec] = {
         "X | Z = z ~ N(m_z, sigma^2 I); the mean separation is solved for a target MI.",
         gaussian_mixture_world,
     ),
-    "independent": WorldSpec("independent", "Independent (MI = 0)", "S ~ N(0, I) independent of Z.", independent_world),
-    "identity": WorldSpec("identity", "S = Z (MI = H(Z))", "S is Z one-hot: everything leaks.", identity_world),
+    "independent": WorldSpec(
+        "independent", "Independent (MI = 0)", "S ~ N(0, I) independent of Z.", independent_world
+    ),
+    "identity": WorldSpec(
+        "identity", "S = Z (MI = H(Z))", "S is Z one-hot: everything leaks.", identity_world
+    ),
 }

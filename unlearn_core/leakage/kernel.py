@@ -2,8 +2,8 @@
 
 Both use a Gaussian kernel k(s, s') = exp(-||s - s'||^2 / (2 h^2)) on S' with the median-heuristic
 bandwidth h (median pairwise distance) and the delta kernel 1{z = z'} on Z. Everything is computed
-from the K x K mean kernel values within and between groups (over distinct pairs of rows), in torch so that the training
-penalty in :mod:`.differentiable` is the very same formula.
+from the K x K mean kernel values within and between groups (over distinct pairs of rows), in torch so
+that the training penalty in :mod:`.differentiable` is the very same formula.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # torch is imported where it is used, so registering the esti
     import torch
 
 
-def median_bandwidth(S: torch.Tensor, *, max_rows: int = 1000, generator: torch.Generator | None = None) -> float:
+def median_bandwidth(
+    S: torch.Tensor, *, max_rows: int = 1000, generator: torch.Generator | None = None
+) -> float:
     """Median pairwise Euclidean distance between rows (on at most ``max_rows`` random rows); 1 if 0."""
     import torch
     with torch.no_grad():
@@ -35,7 +37,10 @@ def median_bandwidth(S: torch.Tensor, *, max_rows: int = 1000, generator: torch.
 
 
 def gram(S: torch.Tensor, bandwidth: float) -> torch.Tensor:
-    """Gaussian Gram matrix exp(-||s_i - s_j||^2 / (2 h^2)) (in place, without autograd, when no grad is needed)."""
+    """Gaussian Gram matrix exp(-||s_i - s_j||^2 / (2 h^2)).
+
+    Computed in place, without autograd, when no grad is needed.
+    """
     import torch
     if not (torch.is_grad_enabled() and S.requires_grad):
         D = torch.cdist(S, S)
@@ -145,7 +150,8 @@ def _kernel_measure(kind, S, codes, n_groups, *, rng, max_samples=3000, bandwidt
         with torch.no_grad(), torch_threads(n_threads):
             return float(stat(block_means(G, onehot, w), group_shares(onehot, w)))
 
-    return _Core(raw=raw, diagnostics={"bandwidth": h, "rows_used": int(m)}, boot_stat=boot_stat, boot_codes=c)
+    diagnostics = {"bandwidth": h, "rows_used": int(m)}
+    return _Core(raw=raw, diagnostics=diagnostics, boot_stat=boot_stat, boot_codes=c)
 
 
 def hsic(S, codes, n_groups, *, rng, max_samples: int = 3000, bandwidth: float | None = None,
@@ -182,7 +188,8 @@ register(MethodSpec(
     bootstrap="rows", fn=hsic,
 ))
 register(MethodSpec(
-    name="mmd", title="MMD between group conditionals (not MI)", is_mi=False, input="any", differentiable=False,
+    name="mmd", title="MMD between group conditionals (not MI)", is_mi=False, input="any",
+    differentiable=False,
     unit="kernel units", bias="Unbiased (U-statistic); may be slightly negative before clipping.",
     when_to_use="A two-sample distance between groups' outputs with a kernel; sensitive to any difference.",
     bootstrap="rows", fn=mmd,

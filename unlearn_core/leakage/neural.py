@@ -25,7 +25,9 @@ if TYPE_CHECKING:  # torch (and the models module) are imported where they are u
     import torch
 
 
-def _split(codes: np.ndarray, rng: np.random.Generator, train_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+def _split(
+    codes: np.ndarray, rng: np.random.Generator, train_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
     train, test = [], []
     for g in np.unique(codes):
         idx = rng.permutation(np.flatnonzero(codes == g))
@@ -154,7 +156,8 @@ def dv_mi(S, codes, n_groups, *, rng, **options) -> _Core:
 
     .. math::
 
-        I(S; Z) \\ \\ge\\ \\sup_T \\ \\mathbb E_{P_{SZ}}[T(s, z)] - \\log \\mathbb E_{P_S \\otimes P_Z}[e^{T(s, z)}]
+        I(S; Z) \\ \\ge\\ \\sup_T \\ \\mathbb E_{P_{SZ}}[T(s, z)]
+                   - \\log \\mathbb E_{P_S \\otimes P_Z}[e^{T(s, z)}]
 
     (Donsker & Varadhan 1983; Belghazi et al. 2018, MINE). Trained full-batch (so MINE's moving-average
     gradient correction is not needed) on 80% of a half of the rows, early-stopped on the other 20%
@@ -169,8 +172,9 @@ def dv_mi(S, codes, n_groups, *, rng, **options) -> _Core:
     Downward biased (a bound, critic trained on 40% of the rows) and high-variance: the log-mean-exp
     term is dominated by a few large e^T. On the benchmark it is accurate for d <= 2 at n = 2000 but
     biased by -0.02 to -0.04 nats at d = 10 (interval coverage 33%), and worse at n = 500. Do not
-    use it at small n (< 5000 for d = 10) or to certify near-zero leakage; prefer ``probe`` there. It is here because the same bound is a training
-    penalty (``differentiable.PENALTIES["dv"]``) and users ask for MINE.
+    use it at small n (< 5000 for d = 10) or to certify near-zero leakage; prefer ``probe`` there. It is
+    here because the same bound is a training penalty (``differentiable.PENALTIES["dv"]``) and users ask
+    for MINE.
     """
     return _neural("dv", S, codes, n_groups, rng=rng, **options)
 

@@ -31,7 +31,9 @@ def attack_view(outputs: np.ndarray, task: str) -> np.ndarray:
     return L - L.mean(axis=1, keepdims=True)
 
 
-def probe_attack(S: np.ndarray, z: np.ndarray, *, n_splits: int = 3, random_state: RandomState = 0) -> dict[str, float]:
+def probe_attack(
+    S: np.ndarray, z: np.ndarray, *, n_splits: int = 3, random_state: RandomState = 0
+) -> dict[str, float]:
     """The project's attacker (:func:`unlearn_core.leakage.attacker.attack`) on an outcome's attack view.
 
     Cross-fitted gradient boosting guessing Z from S (every row scored by a model that never saw it):

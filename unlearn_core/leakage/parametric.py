@@ -9,7 +9,9 @@ from ._common import principal_subspace
 from ._registry import MethodSpec, _Core, register
 
 
-def _gaussian_logdens(X: np.ndarray, codes: np.ndarray, n_groups: int, pooled: bool, ridge: float) -> np.ndarray:
+def _gaussian_logdens(
+    X: np.ndarray, codes: np.ndarray, n_groups: int, pooled: bool, ridge: float
+) -> np.ndarray:
     """(n, K) log N(x_i; m_z, S_z) with ML means and covariances (ridge-regularised)."""
     n, d = X.shape
     means = np.stack([X[codes == g].mean(axis=0) for g in range(n_groups)])
@@ -19,7 +21,7 @@ def _gaussian_logdens(X: np.ndarray, codes: np.ndarray, n_groups: int, pooled: b
         covs.append(R.T @ R / max(R.shape[0], 1))
     if pooled:
         counts = np.bincount(codes, minlength=n_groups)
-        shared = sum(c * C for c, C in zip(counts, covs)) / n
+        shared = sum(c * C for c, C in zip(counts, covs, strict=True)) / n
         covs = [shared] * n_groups
     out = np.empty((n, n_groups))
     # The ridge is relative to each covariance's own scale (mean eigenvalue), falling back to the pooled
@@ -67,15 +69,15 @@ def gaussian_mi(
 
     Notes
     -----
-    On the benchmark (Gaussian groups) it met every goal at n = 2000; at n = 500 with d = 10 the
-    df / (2n) correction over-corrects when the MI is large (-0.03 nats at I = 0.3), since the
-    chi-square approximation holds near independence. Exact when the class-conditionals are Gaussian; otherwise it measures dependence through the first
-    two moments only (it misses, e.g., groups that differ only in higher moments) and is biased either
-    way. With many dimensions and small groups the per-group covariance is noisy and the df/(2n)
-    correction is then large and unreliable, hence ``"auto"``. A pooled covariance sees mean differences
-    only: do not rely on it for outcomes whose groups differ in spread or shape (e.g. a Gaussian
-    barycenter applied to one-hot data, where groups end up on different lattices; an attacker such as
-    ``probe`` with ``model="hgb"`` shows it).
+    On the benchmark (Gaussian groups) it met every goal at n = 2000; at n = 500 with d = 10 the df / (2n)
+    correction over-corrects when the MI is large (-0.03 nats at I = 0.3), since the chi-square
+    approximation holds near independence. Exact when the class-conditionals are Gaussian; otherwise it
+    measures dependence through the first two moments only (it misses, e.g., groups that differ only in
+    higher moments) and is biased either way. With many dimensions and small groups the per-group
+    covariance is noisy and the df/(2n) correction is then large and unreliable, hence ``"auto"``. A
+    pooled covariance sees mean differences only: do not rely on it for outcomes whose groups differ in
+    spread or shape (e.g. a Gaussian barycenter applied to one-hot data, where groups end up on different
+    lattices; an attacker such as ``probe`` with ``model="hgb"`` shows it).
     """
     if covariance not in ("auto", "per-group", "pooled"):
         raise ValueError(f"covariance must be 'auto', 'per-group' or 'pooled', got {covariance!r}")

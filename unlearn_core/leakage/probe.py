@@ -58,7 +58,10 @@ def cross_fitted_posteriors(
     rng: np.random.Generator,
     n_threads: int | None = 1,
 ) -> ProbePosteriors:
-    """Out-of-fold posteriors of a probe (``"logistic"``, ``"hgb"`` or ``"best"`` of the two by held-out CE)."""
+    """Out-of-fold posteriors of a probe.
+
+    ``model`` is ``"logistic"``, ``"hgb"`` or ``"best"`` (the better of the two by held-out CE).
+    """
     from sklearn.model_selection import StratifiedKFold
 
     if model not in PROBE_MODELS:
@@ -131,7 +134,9 @@ def _attack_stats(Q: np.ndarray, codes: np.ndarray, n_groups: int) -> dict[str, 
         "accuracy": metrics.accuracy(codes, Q.argmax(axis=1)),
         "auc": metrics.auc(codes, Q),
         "majority_baseline": float(pi.max()),
-        "balanced_accuracy": float(np.mean([(Q.argmax(axis=1)[codes == g] == g).mean() for g in range(n_groups)])),
+        "balanced_accuracy": float(
+            np.mean([(Q.argmax(axis=1)[codes == g] == g).mean() for g in range(n_groups)])
+        ),
     }
 
 
@@ -177,7 +182,9 @@ def probe_mi(
     groups that logistic cannot separate and gradient boosting separates perfectly); pair it with
     ``model="hgb"`` or ``"best"``.
     """
-    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads)
+    post = cross_fitted_posteriors(
+        S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads
+    )
     Q = post.Q
     correction = 0.0
     if bias_correction and post.model == "logistic":
@@ -204,7 +211,8 @@ def js_probe(
 
     .. math::
 
-        \\mathrm{JS}(P_1, \\dots, P_K) = \\frac1K \\sum_z \\mathrm{KL}\\big(P_z \\,\\big\\|\\, \\tfrac1K \\textstyle\\sum_{z'} P_{z'}\\big)
+        \\mathrm{JS}(P_1, \\dots, P_K)
+          = \\frac1K \\sum_z \\mathrm{KL}\\big(P_z \\,\\big\\|\\, \\tfrac1K \\textstyle\\sum_{z'} P_{z'}\\big)
           \\ \\ge\\ \\frac1K \\sum_z \\mathbb E_{s \\sim P_z} \\log\\big(K\\, q_b(z \\mid s)\\big)
 
     where q_b(z | s) = (q(z|s) / pi_z) / sum_z' (q(z'|s) / pi_z') is the cross-fitted probe posterior
@@ -212,7 +220,9 @@ def js_probe(
     a group is rare (the MI does); in nats, between 0 and log K. Not the MI of the data unless groups
     are balanced. Same downward bias as ``probe``.
     """
-    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads)
+    post = cross_fitted_posteriors(
+        S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads
+    )
     Q = post.Q
     return _Core(raw=_js(Q, codes, n_groups),
                  diagnostics={"model": post.model, "upper_limit": float(np.log(n_groups))},
@@ -233,14 +243,17 @@ def tv_probe(
 
     .. math::
 
-        \\mathrm{TV}(P_a, P_b) = \\sup_A |P_a(A) - P_b(A)| \\ \\ge\\ P_a(A_q) - P_b(A_q) = 2\\,\\mathrm{BA}_{ab} - 1
+        \\mathrm{TV}(P_a, P_b) = \\sup_A |P_a(A) - P_b(A)|
+          \\ \\ge\\ P_a(A_q) - P_b(A_q) = 2\\,\\mathrm{BA}_{ab} - 1
 
     with A_q = {s : q_b(a|s) > q_b(b|s)} the held-out decision of the probe between groups a and b at
     equal priors and BA its balanced accuracy. The reported value is the largest over group pairs (the
     two-group TV when K = 2). A probability in [0, 1]; an attacker with equal priors is right with
     probability (1 + TV) / 2 at best. Downward biased (a weak probe finds a smaller set A).
     """
-    post = cross_fitted_posteriors(S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads)
+    post = cross_fitted_posteriors(
+        S, codes, n_groups, model=model, n_folds=n_folds, rng=rng, n_threads=n_threads
+    )
     Q = post.Q
     return _Core(raw=_tv(Q, codes, n_groups), diagnostics={"model": post.model},
                  boot_stat=lambda idx: _tv(Q[idx], codes[idx], n_groups))
@@ -252,19 +265,23 @@ _PROBE_WHEN = (
 )
 
 register(MethodSpec(
-    name="probe", title="Classifier probe (variational bound)", is_mi=True, input="any", differentiable=False,
-    unit="nats", bias=("Downwards when the probe family misses the Bayes posterior (a variational bound); the "
-                       "logistic probe's finite-sample excess risk is added back by default."),
+    name="probe", title="Classifier probe (variational bound)", is_mi=True, input="any",
+    differentiable=False, unit="nats",
+    bias=("Downwards when the probe family misses the Bayes posterior (a variational bound); the "
+          "logistic probe's finite-sample excess risk is added back by default."),
     when_to_use=_PROBE_WHEN, bootstrap="rows", fn=probe_mi,
 ))
 register(MethodSpec(
-    name="js", title="Jensen-Shannon between groups (not MI)", is_mi=False, input="any", differentiable=False,
-    unit="nats (0 to log K)", bias="Downwards (variational lower bound through the probe).",
-    when_to_use="When groups are unbalanced and a rare group's leakage should count as much as a common one's.",
+    name="js", title="Jensen-Shannon between groups (not MI)", is_mi=False, input="any",
+    differentiable=False, unit="nats (0 to log K)",
+    bias="Downwards (variational lower bound through the probe).",
+    when_to_use=("When groups are unbalanced and a rare group's leakage should count as much as a "
+                 "common one's."),
     bootstrap="rows", fn=js_probe,
 ))
 register(MethodSpec(
-    name="tv", title="Total variation between groups (not MI)", is_mi=False, input="any", differentiable=False,
+    name="tv", title="Total variation between groups (not MI)", is_mi=False, input="any",
+    differentiable=False,
     unit="probability (0 to 1)", bias="Downwards (a weak probe finds a smaller distinguishing set).",
     when_to_use="To state leakage as an attacker's advantage: best balanced accuracy is (1 + TV) / 2.",
     bootstrap="rows", fn=tv_probe,

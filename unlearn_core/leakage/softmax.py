@@ -42,7 +42,9 @@ def softmax_averaging_mi(P: np.ndarray, z: np.ndarray) -> float:
     return float(terms.sum())
 
 
-def softmax_averaging_mi_torch(probs: torch.Tensor, z: torch.Tensor, n_groups: int, eps: float = 1e-12) -> torch.Tensor:
+def softmax_averaging_mi_torch(
+    probs: torch.Tensor, z: torch.Tensor, n_groups: int, eps: float = 1e-12
+) -> torch.Tensor:
     """Differentiable version of :func:`softmax_averaging_mi` for training regularisers.
 
     ``probs`` is (n, C) softmax outputs (gradients flow through them), ``z`` integer group codes

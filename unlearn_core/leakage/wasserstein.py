@@ -111,8 +111,8 @@ register(
         differentiable=True,
         unit="squared units of S",
         bias=(
-            "Gaussian kind: covariance part biased upwards by O(d^2/n); exact kind: upward biased by the slow "
-            "convergence of empirical W2 (depends on n and d)."
+            "Gaussian kind: covariance part biased upwards by O(d^2/n); exact kind: upward biased by the "
+            "slow convergence of empirical W2 (depends on n and d)."
         ),
         when_to_use=(
             "When the cost of leakage is geometric (how far group outputs are apart), e.g. to check the "

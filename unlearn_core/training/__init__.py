@@ -17,9 +17,17 @@ Public pieces for reuse (data-point unlearning builds on them): :func:`fit` (the
 """
 
 from ._evaluate import EVAL_ESTIMATORS, attack_view, evaluate, knn_mi, probe_attack
-from ._loop import fit, get_penalty, make_optimizer, model_outputs, stratified_batches, task_loss, torch_threads
-from ._train import dataset_arrays, train
-from ._types import ModelSpec, Scaler, TrainConfig, TrainResult
+from ._loop import (
+    fit,
+    get_penalty,
+    make_optimizer,
+    model_outputs,
+    stratified_batches,
+    task_loss,
+    torch_threads,
+)
+from ._train import TrainConfig, dataset_arrays, train
+from ._types import ModelSpec, Scaler, TrainResult
 
 __all__ = [
     "EVAL_ESTIMATORS",

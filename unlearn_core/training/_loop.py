@@ -70,7 +70,8 @@ def stratified_batches(
     counts = np.bincount(codes, minlength=k)
     if np.any(counts == 0):
         raise ValueError(
-            f"every group must have at least one row to be present in every batch; group counts are {counts.tolist()}"
+            "every group must have at least one row to be present in every batch; "
+            f"group counts are {counts.tolist()}"
         )
     n_batches = max(1, math.ceil(n / batch_size))
     chunks_per_group = []
@@ -144,7 +145,9 @@ def _codes(values: np.ndarray, labels: np.ndarray, what: str) -> np.ndarray:
     pos = np.clip(pos, 0, labels.size - 1)
     if not np.all(labels[pos] == values):
         bad = values[labels[pos] != values][:3]
-        raise ValueError(f"{what} has labels {bad.tolist()} not seen in training; known labels are {labels.tolist()}")
+        raise ValueError(
+            f"{what} has labels {bad.tolist()} not seen in training; known labels are {labels.tolist()}"
+        )
     return pos.astype(np.int64)
 
 
@@ -170,7 +173,9 @@ def _validate(lam: float, epochs: int, batch_size: int, eval_every: int, task: s
     check_scalar(lam, "lam", float, min_val=0.0)
     check_scalar(epochs, "epochs", int, min_val=0)
     if check_scalar(batch_size, "batch_size", int) < 2:
-        raise ValueError(f"batch_size must be at least 2 (the regulariser needs several rows), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be at least 2 (the regulariser needs several rows), got {batch_size}"
+        )
     if check_scalar(eval_every, "eval_every", int) < 0:
         raise ValueError(f"eval_every must be >= 0 (0 = evaluate only at the end), got {eval_every}")
     check_scalar(lr, "lr", float, min_val=0.0, include_boundaries="neither", allow_inf=True)
@@ -281,7 +286,8 @@ def fit(
         n_outputs = 1
 
     init_state = _init_state(init)
-    scaler = init.scaler if isinstance(init, TrainResult) and init.scaler.mean.shape == (X.shape[1],) else Scaler.fit(X)
+    warm_scaler = isinstance(init, TrainResult) and init.scaler.mean.shape == (X.shape[1],)
+    scaler = init.scaler if warm_scaler else Scaler.fit(X)
     X_t = to_tensor(scaler.transform(X))
     z_t = torch.as_tensor(z_codes)
 
@@ -293,7 +299,9 @@ def fit(
         try:
             net.load_state_dict(init_state)
         except RuntimeError as exc:
-            raise ValueError(f"init does not fit a {model} with {X.shape[1]} inputs and {n_outputs} outputs: {exc}") from exc
+            raise ValueError(
+                f"init does not fit a {model} with {X.shape[1]} inputs and {n_outputs} outputs: {exc}"
+            ) from exc
     optimizer = make_optimizer(net, lr=lr, weight_decay=weight_decay)
     rng = np.random.default_rng([seed, 1])  # batches: a stream separate from the initialisation
 
@@ -303,8 +311,12 @@ def fit(
         Xe_s = scaler.transform(as_2d_float(Xe, "eval X"))
         ze_codes = _codes(np.asarray(ze), groups, "eval z")
         sub = np.sort(np.random.default_rng([seed, 2]).permutation(len(Xe_s))[:_EVAL_REG_ROWS])
-        ye_arr = _codes(np.asarray(ye), classes, "eval y") if task == "classification" else np.asarray(ye, float)
-        ev = dict(X=to_tensor(Xe_s), y=ye_arr, z=ze_codes, sub=torch.as_tensor(sub), z_sub=torch.as_tensor(ze_codes[sub]))
+        if task == "classification":
+            ye_arr = _codes(np.asarray(ye), classes, "eval y")
+        else:
+            ye_arr = np.asarray(ye, float)
+        ev = dict(X=to_tensor(Xe_s), y=ye_arr, z=ze_codes, sub=torch.as_tensor(sub),
+                  z_sub=torch.as_tensor(ze_codes[sub]))
 
     steps_per_epoch = max(1, math.ceil(len(X) / int(batch_size)))
     total = total_steps if total_steps is not None else step_offset + int(epochs) * steps_per_epoch
@@ -339,7 +351,8 @@ def fit(
                     diverged = True
                     message = (
                         f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
-                        f"{float(total_loss.detach())} (task {float(loss.detach()):.4g}, regulariser {float(reg.detach()):.4g}); "
+                        f"{float(total_loss.detach())} (task {float(loss.detach()):.4g}, "
+                        f"regulariser {float(reg.detach()):.4g}); "
                         f"lower lr (now {lr:g}) or lam (now {lam:g}), or try another estimator"
                     )
                     break
@@ -398,14 +411,17 @@ def fit(
         diverged=diverged,
         message=message,
         config=dict(
-            task=task, lam=float(lam), estimator=estimator, model=model, hidden=spec.hidden, epochs=int(epochs),
-            batch_size=int(batch_size), lr=lr, weight_decay=weight_decay, random_state=seed,
+            task=task, lam=float(lam), estimator=estimator, model=model, hidden=spec.hidden,
+            epochs=int(epochs), batch_size=int(batch_size), lr=lr, weight_decay=weight_decay,
+            random_state=seed,
         ),
     )
 
 
 @torch.no_grad()
-def _eval_light(net: nn.Module, ev: dict, task: str, penalty, n_groups: int, t_mean: float, t_std: float) -> dict[str, float]:
+def _eval_light(
+    net: nn.Module, ev: dict, task: str, penalty, n_groups: int, t_mean: float, t_std: float
+) -> dict[str, float]:
     """Cheap per-epoch held-out figures: utility, DP gap and the training regulariser on a subsample."""
     from .. import metrics as M
 

@@ -1,17 +1,18 @@
-"""``train``: regularised training on a Dataset, with a held-out split for evaluation."""
+"""``train``: regularised training on a Dataset, with a held-out split for evaluation; ``TrainConfig``."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
 from .._utils import RandomState, seed_from
-from ._evaluate import EVAL_ESTIMATORS, evaluate
 from .._validation import check_scalar
+from ._evaluate import EVAL_ESTIMATORS, evaluate
 from ._loop import TASKS, Progress, ShouldStop, _validate, fit, torch_threads
 from ._types import TrainResult
 
@@ -63,9 +64,11 @@ def finish(result: TrainResult, test: tuple[np.ndarray, np.ndarray, np.ndarray],
             y_eval = np.searchsorted(result.classes, ye)
         else:
             y_eval = np.asarray(ye, dtype=float)
-        metrics = evaluate(S, y_eval, ze, task=result.task, estimators=eval_estimators, random_state=random_state)
-    metrics = {**metrics, "task_loss": result.metrics.get("task_loss", float("nan")),
-               "reg": result.metrics.get("reg", float("nan")), "test_reg": result.metrics.get("test_reg", float("nan"))}
+        metrics = evaluate(S, y_eval, ze, task=result.task, estimators=eval_estimators,
+                           random_state=random_state)
+    nan = float("nan")
+    metrics = {**metrics, "task_loss": result.metrics.get("task_loss", nan),
+               "reg": result.metrics.get("reg", nan), "test_reg": result.metrics.get("test_reg", nan)}
     seconds = result.seconds + extra_seconds + (time.perf_counter() - start)
     return dataclasses.replace(result, metrics=metrics, seconds=seconds)
 
@@ -135,11 +138,39 @@ def train(
     seed = seed_from(random_state)
     train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=test_size, random_state=seed)
     result = fit(
-        *train_xyz, task=dataset.task, lam=lam, estimator=estimator, model=model, hidden=hidden, epochs=epochs,
-        batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed, init=init,
+        *train_xyz, task=dataset.task, lam=lam, estimator=estimator, model=model, hidden=hidden,
+        epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, random_state=seed, init=init,
         eval_set=test_xyz, eval_every=eval_every, classes=classes, groups=groups, progress=progress,
         should_stop=should_stop, num_threads=num_threads,
     )
     prep = time.perf_counter() - start - result.seconds
     return finish(result, test_xyz, eval_estimators=eval_estimators, random_state=seed, extra_seconds=prep,
                   num_threads=num_threads)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """The knobs of one regularised training run (hashable, so it makes a good UI cache key).
+
+    ``TrainConfig(lam=50).run(dataset)`` is the same as ``train(dataset, lam=50)``.
+    """
+
+    model: str = "mlp"
+    hidden: tuple[int, ...] = (64, 32)
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    estimator: str = "softmax-averaging"
+    lam: float = 0.0
+    random_state: int = 0
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options as keyword arguments of :func:`~unlearn_core.training.train`."""
+        out = dataclasses.asdict(self)
+        out["hidden"] = tuple(self.hidden)
+        return out
+
+    def run(self, dataset, **options: Any) -> TrainResult:
+        """Train on ``dataset`` with this configuration (``options`` are passed on to ``train``)."""
+        return train(dataset, **{**self.kwargs(), **options})

@@ -1,9 +1,9 @@
-"""Result and configuration types of regularised training: TrainConfig, ModelSpec, Scaler, TrainResult."""
+"""Result types of regularised training: ModelSpec, Scaler, TrainResult (TrainConfig is beside ``train``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,36 +15,6 @@ if TYPE_CHECKING:  # torch is imported lazily so that importing the types stays 
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """The knobs of one regularised training run (hashable, so it makes a good UI cache key).
-
-    ``TrainConfig(lam=50).run(dataset)`` is the same as ``train(dataset, lam=50)``.
-    """
-
-    model: str = "mlp"
-    hidden: tuple[int, ...] = (64, 32)
-    epochs: int = 20
-    batch_size: int = 256
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    estimator: str = "softmax-averaging"
-    lam: float = 0.0
-    random_state: int = 0
-
-    def kwargs(self) -> dict[str, Any]:
-        """The options as keyword arguments of :func:`~unlearn_core.training.train`."""
-        out = asdict(self)
-        out["hidden"] = tuple(self.hidden)
-        return out
-
-    def run(self, dataset, **options: Any) -> "TrainResult":
-        """Train on ``dataset`` with this configuration (``options`` are passed on to ``train``)."""
-        from ._train import train
-
-        return train(dataset, **{**self.kwargs(), **options})
-
-
-@dataclass(frozen=True)
 class ModelSpec:
     """Everything needed to rebuild a trained torch model: registry name, sizes and options."""
 
@@ -53,7 +23,7 @@ class ModelSpec:
     n_outputs: int
     hidden: tuple[int, ...] = ()
 
-    def build(self) -> "nn.Module":
+    def build(self) -> nn.Module:
         from ..models import make_model
 
         options = {"hidden": tuple(self.hidden)} if self.name == "mlp" else {}
@@ -68,7 +38,7 @@ class Scaler:
     std: np.ndarray
 
     @classmethod
-    def fit(cls, X: np.ndarray) -> "Scaler":
+    def fit(cls, X: np.ndarray) -> Scaler:
         mean = X.mean(axis=0)
         std = X.std(axis=0)
         # Constant columns (e.g. an absent one-hot level) are left unscaled instead of divided by 0.
@@ -106,7 +76,7 @@ class TrainResult:
     config : the options the run was called with.
     """
 
-    state_dict: Mapping[str, "torch.Tensor"]
+    state_dict: Mapping[str, torch.Tensor]
     spec: ModelSpec
     task: str
     scaler: Scaler
@@ -131,7 +101,7 @@ class TrainResult:
         """True when training ran all its epochs without divergence or cancellation."""
         return not (self.stopped or self.diverged)
 
-    def build_model(self) -> "nn.Module":
+    def build_model(self) -> nn.Module:
         """A fresh torch module carrying the trained weights (in eval mode)."""
         model = self.spec.build()
         model.load_state_dict(self.state_dict)

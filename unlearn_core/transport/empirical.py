@@ -242,7 +242,7 @@ def _fit_ot(
     if init is None:
         # draw the initial support from the w-weighted mixture of the groups
         pool = np.vstack(groups)
-        p = np.concatenate([w * a for a, w in zip(a_list, weights)])
+        p = np.concatenate([w * a for a, w in zip(a_list, weights, strict=True)])
         Y = pool[rng.choice(pool.shape[0], n_support, replace=n_support > np.count_nonzero(p), p=p / p.sum())]
     else:
         Y = np.array(init, dtype=float)
@@ -258,9 +258,10 @@ def _fit_ot(
     n_iter = 0
     solved = True
     change = np.inf
-    for n_iter in range(1, max_iter + 1):
+    for _ in range(max_iter):
+        n_iter += 1
         Y_new = np.zeros_like(Y)
-        for k, (Xk, a, w) in enumerate(zip(groups, a_list, weights)):
+        for k, (Xk, a, w) in enumerate(zip(groups, a_list, weights, strict=True)):
             if w == 0:
                 continue
             MT = _sqdist(Y, Xk)
@@ -290,7 +291,7 @@ def _fit_ot(
     # max_iter keeps its last plans (the maps are then those of the last iteration's plans).
     resolve = [plans[k] is None or (converged and change > 0.0) for k in range(K)]
     anchors, moves, group_costs = [], [], np.empty(K)
-    for k, (Xk, a) in enumerate(zip(groups, a_list)):
+    for k, (Xk, a) in enumerate(zip(groups, a_list, strict=True)):
         if resolve[k]:
             GT, ok, _ = _plan(b, a, _sqdist(Y, Xk), eps[k], warm[k])
             solved &= ok

@@ -37,7 +37,7 @@ def _quantile_index(u: np.ndarray, n: int) -> np.ndarray:
 def _bar_quantile(u: np.ndarray, sorted_cols: list[np.ndarray], weights: np.ndarray, j: int) -> np.ndarray:
     """Barycenter quantile function of feature j at levels u: sum_z w_z F_z^{-1}(u)."""
     out = np.zeros_like(u, dtype=float)
-    for s, w in zip(sorted_cols, weights):
+    for s, w in zip(sorted_cols, weights, strict=True):
         if w > 0:
             out += w * s[_quantile_index(u, s.shape[0]), j]
     return out
@@ -45,7 +45,7 @@ def _bar_quantile(u: np.ndarray, sorted_cols: list[np.ndarray], weights: np.ndar
 
 def _bar_levels(sizes: list[int], weights: np.ndarray) -> np.ndarray:
     # Breakpoints of the barycenter quantile function: union of {i / n_z} over groups with w_z > 0.
-    parts = [np.arange(1, n + 1) / n for n, w in zip(sizes, weights) if w > 0]
+    parts = [np.arange(1, n + 1) / n for n, w in zip(sizes, weights, strict=True) if w > 0]
     return np.unique(np.concatenate(parts))
 
 
