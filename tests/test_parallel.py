@@ -177,3 +177,22 @@ def test_analytic_frontier_and_shadows_identical_on_dask(adult, executors):
     b = train_shadows(pb, n_shadows=4, epochs=2, random_state=1, executor=executors["processes"])
     np.testing.assert_array_equal(a.phi, b.phi)
     np.testing.assert_array_equal(a.member, b.member)
+
+
+def test_the_engine_never_imports_dask_outside_executor_for():
+    """Dask is optional: importing the engine (batch run included) loads neither dask nor distributed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys, unlearn_core.batch, unlearn_core.parallel, unlearn_core.results, "
+            "unlearn_core.frontier, unlearn_core.forgetting; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    mentions = [p.relative_to(root).as_posix() for p in (root / "unlearn_core").rglob("*.py")
+                if "import distributed" in p.read_text() or "from distributed" in p.read_text()
+                or "import dask" in p.read_text() or "from dask" in p.read_text()]
+    assert mentions == ["unlearn_core/parallel.py"]
