@@ -188,6 +188,11 @@ MALFORMED = {
         'kind = "analytic_frontier"\n[dataset]\nname = "csv"\nsensitive = "sex"\n',
         "[dataset].path: required",
     ),
+    "cap_needs_ot_randomized": (
+        'kind = "analytic_frontier"\n[dataset]\nname = "adult"\n[method]\nbarycenter = "gaussian"\n'
+        "max_plan_rows = 1000\n",
+        '[method].max_plan_rows = 1000: only applies to barycenter = "ot-randomized"',
+    ),
     "section_of_other_kind": (
         'kind = "analytic_frontier"\n[dataset]\nname = "adult"\n[forget]\nkind = "random"\n',
         "[forget]: this section does not apply",

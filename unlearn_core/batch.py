@@ -39,7 +39,9 @@ optional ``title``. Sections (unknown sections and keys are errors):
     (numbers >= 0, distinct; default ``frontier.trained.DEFAULT_LAMBDAS``). forgetting: ``n_trials``
     (int >= 1, default 4).
 ``[method]``
-    analytic: ``barycenter`` (``transport.methods()``, default ``transport.DEFAULT_METHOD``). trained:
+    analytic: ``barycenter`` (``transport.methods()``, default ``transport.DEFAULT_METHOD``) and, for
+    ``ot-randomized``, ``max_plan_rows`` (int >= 2: exact plans on a seeded sample of that many rows per
+    group, the way to fit 10^5-10^6 rows; see ``transport.randomized``). trained:
     ``estimator`` (the trained-against penalty, ``leakage.differentiable.PENALTIES``) and ``model``
     (``mlp`` or ``logistic``). forgetting: ``methods`` (a list from ``forgetting.METHODS``).
 ``[evaluation]``
@@ -171,7 +173,7 @@ def _names(kind: str) -> dict[str, dict[str, Any]]:
         return {
             **common,
             "grid": {"ts": list(DEFAULT_TS)},
-            "method": {"barycenter": DEFAULT_METHOD},
+            "method": {"barycenter": DEFAULT_METHOD, "max_plan_rows": None},
             "evaluation": {"attackers": ["hgb"], "downstream": "logistic", "leakage_estimator": None},
             "options": {"test_size": 0.3, "keep_z": False},
         }
@@ -386,6 +388,12 @@ def _check_values(ck: _Checker, kind: str, s: dict[str, dict[str, Any]], base_di
             distinct=True,
         )
         one_of("method", "barycenter", transport.methods())
+        cap = s["method"]["max_plan_rows"]
+        if cap is not None:
+            if not _is_int(cap) or cap < 2:
+                ck.add("[method].max_plan_rows", cap, "must be a whole number >= 2")
+            elif s["method"]["barycenter"] != "ot-randomized":
+                ck.add("[method].max_plan_rows", cap, 'only applies to barycenter = "ot-randomized"')
         _check_list(
             ck,
             "[evaluation].attackers",
@@ -542,6 +550,7 @@ def _analytic_task(task: Task, ctx: _Ctx, executor: Executor | None = None) -> p
         test_size=st.get("options", "test_size"),
         random_state=st.get("seeds", "random_state"),
         executor=executor,
+        method_options=_method_options(st),
     )
     table = fr.table.copy()
     table.insert(0, "attacker", task.payload)
@@ -554,6 +563,11 @@ def _analytic_task(task: Task, ctx: _Ctx, executor: Executor | None = None) -> p
         "n_test": fr.meta["n_test"],
     }
     return _frame(table, meta, time.perf_counter() - t0)
+
+
+def _method_options(st: Study) -> dict[str, Any]:
+    cap = st.get("method", "max_plan_rows")
+    return {} if cap is None else {"max_plan_rows": int(cap)}
 
 
 def _trained_kwargs(st: Study) -> dict[str, Any]:
