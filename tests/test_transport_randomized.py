@@ -120,3 +120,22 @@ def test_default_support_size_and_options():
     hard = fit_barycenter(X, z, method="ot-randomized", smoothing=0.0)
     assert hard.options["smoothing"] == 0.0 and np.isfinite(hard.transform(X, z)).all()
     assert transport.DEFAULT_METHOD == "ot-randomized"
+
+
+def test_max_plan_rows_caps_the_plans_and_keeps_the_groups_close_in_law(fitted):
+    """Plans on a sample: the default is unchanged, the capped fit maps every row, the groups stay close."""
+    X, z, maps = fitted
+    assert maps.options["max_plan_rows"] is None
+    again = fit_barycenter(X, z, method="ot-randomized", n_support=20, random_state=0, max_plan_rows=None)
+    assert_array_equal(again.transform(X, z, t=1.0), maps.transform(X, z, t=1.0))
+    capped = fit_barycenter(X, z, method="ot-randomized", n_support=20, random_state=0, max_plan_rows=500)
+    assert "sample of 500 rows per group" in capped.notes
+    codes = np.searchsorted(capped.groups, z)
+    J = capped._mapper.draws(X, codes)
+    k = capped.support.shape[0]
+    laws = [_law(J[codes == g], k) for g in range(2)]
+    # 2,500 of the 3,000 rows are mapped as unseen; their entropic cells still give both groups nearly
+    # the support's uniform law (total variation well below the 0.5 of unrelated laws)
+    assert 0.5 * np.abs(laws[0] - laws[1]).sum() < 0.15
+    with pytest.raises(ValueError, match="max_plan_rows"):
+        fit_barycenter(X, z, method="ot-randomized", max_plan_rows=1)
