@@ -22,7 +22,7 @@ import numpy as np
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
 from ._style import HIGHLIGHT, MUTED, group_colors
-from .frontier import _label, theoretical_curve
+from .frontier import _label, clip_note, outlier_clip, theoretical_curve
 from .transport import DisplayPoints, _padded_range, density_curves, mccann
 
 if TYPE_CHECKING:
@@ -170,7 +170,8 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
     if has_ci:  # the attacker's interval on the leakage axis
         data["leakage_lo"] = tab[f"{frontier.leakage}_lo"].to_numpy(dtype=float)
         data["leakage_hi"] = tab[f"{frontier.leakage}_hi"].to_numpy(dtype=float)
-    name = _label(frontier.param)
+    name = _label(frontier.param, short=True)
+    rng = outlier_clip(data["utility"].to_numpy())
     x = {
         "field": "leakage",
         "type": "quantitative",
@@ -181,19 +182,21 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
         "field": "utility",
         "type": "quantitative",
         "title": _label(frontier.utility),
-        "scale": {"zero": False},
+        "scale": {"zero": False} if rng is None else {"zero": False, "domain": list(rng), "clamp": True},
     }
     tooltip = [
         {"field": "param", "title": name, "format": ".3g"},
-        {"field": "leakage", "format": ".4g"},
-        {"field": "utility", "format": ".4g"},
+        {"field": "leakage", "title": _label(frontier.leakage, short=True), "format": ".4g"},
+        {"field": "utility", "title": _label(frontier.utility, short=True), "format": ".4g"},
     ]
     spec = {
         "height": height,
         "title": _title(
             f"Utility vs leakage ({frontier.kind} frontier)",
-            "Pareto points outlined; the diamond is the current t; click a point to move there"
-            + ("; bars: 95% interval of the attacker" if has_ci else ""),
+            f"Pareto points outlined; the diamond is the current {name}; click a point to move there"
+            + ("; bars: 95% interval of the attacker" if has_ci else "")
+            + ("" if rng is None else "; " + clip_note(data["utility"].to_numpy(), p, rng,
+                                                       _label(frontier.utility, short=True), name)),
         ),
         "layer": [
             {"mark": {"type": "line", "color": MUTED, "strokeWidth": 1}, "encoding": {"x": x, "y": y}},
@@ -263,8 +266,8 @@ def distortion_leakage_at(
     y = {"field": "D", "type": "quantitative", "title": _label("distortion")}
     tooltip = [
         {"field": "param", "title": "t", "format": ".2f"},
-        {"field": "L", "format": ".4g"},
-        {"field": "D", "format": ".4g"},
+        {"field": "L", "title": "W2 leakage L", "format": ".4g"},
+        {"field": "D", "title": "distortion D", "format": ".4g"},
     ]
     spec = {
         "height": height,
