@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from ui import images as iui
+from ui import words
 from ui.nav import ensure_frame
 from unlearn_core import images
 from unlearn_core.datasets import morpho
@@ -96,6 +97,8 @@ def explorer() -> None:
                 on_click="ignore",
                 key="img_dl_png",
             )
+            words.note(f"Compare each row's originals with the images at t: the {attribute} measured under "
+                       "each image should become alike across the two groups while the digit stays legible.")
     with right:
         st.markdown("**Frontier for images**: digit accuracy vs the strong attacker's AUC for Z")
         if not iui.frontier_ready(key):
@@ -108,11 +111,15 @@ def explorer() -> None:
             if bar is not None:
                 bar.empty()
             st.vega_lite_chart(*images.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
+            words.note("The diamond is your t. Up means the digits are still read correctly; right means an "
+                       "attacker still tells the two groups apart from the images.")
             D, L = fit.analytic(t)
             m = st.columns(2)
             m[0].metric("D(t) = t²V", f"{D:.3g}", help="distortion of the codes in the representation")
             m[1].metric("L(t) = (1 − t)²V", f"{L:.3g}", help="W2 leakage left in the representation")
             st.vega_lite_chart(*images.analytic_chart(frontier, t=t), width="stretch", key="img_analytic")
+            words.note("In the code space the trade-off is exact: distortion D = t²V rises as the leakage "
+                       "L = (1 − t)²V falls.")
             st.download_button(
                 "Frontier (CSV)",
                 data=frontier.to_csv(),
