@@ -33,6 +33,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -127,7 +128,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     url = f"http://127.0.0.1:{args.port}"
-    log = open(Path(args.root) / "bench-waits-server.log", "w")  # noqa: SIM115
+    log = open(Path(tempfile.gettempdir()) / f"bench-waits-server-{args.port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
          str(args.port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],

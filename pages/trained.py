@@ -285,7 +285,7 @@ with st.expander("Sweep table", expanded=False):
               "discrimination", "reg", "test_reg", "epochs", "seconds", "pareto")
     cols = [c for c in wanted if c in frontier.table]
     st.dataframe(words.screen_table(frontier.table, cols), hide_index=True)
-    st.caption("The CSV keeps the engine's column names (lam, probe_auc, knn_mi, …).")
+    st.caption("The CSV download keeps the engine's short column names, for scripts.")
     st.download_button("Trained frontier (CSV)", data=frontier.to_csv(),
                        file_name=f"{data.key.label}-trained-frontier.csv", mime="text/csv", on_click="ignore",
                        key="trained_dl")

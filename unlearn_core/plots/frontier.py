@@ -176,7 +176,7 @@ def distortion_leakage_figure(
         )
     fig.update_layout(
         **base_layout(
-            title=title or f"Distortion vs W2 leakage (V = {V:.4g})", height=height,
+            title=title or f"Distortion vs W2 leakage (V = {V:.4g}, training split)", height=height,
             clickmode="event+select", dragmode=False,
             xaxis=dict(title=_label("w2_leakage"), rangemode="tozero"),
             yaxis=dict(title=_label("distortion"), rangemode="tozero"),

@@ -164,13 +164,13 @@ def relabel(values: Iterable[str], mapping: Mapping[str, str]) -> list[str]:
 
 
 def nats(value: float, digits: int = 3) -> str:
-    """A value in nats as a plain decimal ("0.000494 nats"), never an SI prefix ("494µ")."""
+    """A value in nats as a plain decimal with ``digits`` significant digits ("0.000494 nats"), never an
+    SI prefix ("494µ") or an exponent."""
+    import numpy as np
+
     if value is None or not math.isfinite(float(value)):
         return "n/a"
-    v = float(value)
-    if v != 0 and abs(v) < 10 ** (-digits):
-        return f"{v:.2e} nats"
-    return f"{v:.{digits + 1}f} nats" if abs(v) < 1 else f"{v:.{digits}g} nats"
+    return f"{np.format_float_positional(float(value), precision=digits, fractional=False, trim='-')} nats"
 
 
 def group_count(sensitive: str) -> str:

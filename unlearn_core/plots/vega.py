@@ -272,7 +272,7 @@ def distortion_leakage_at(
     spec = {
         "height": height,
         "title": _title(
-            f"Distortion vs W2 leakage (V = {V:.4g})", "dashed: theory √D + √L = √V; diamond: the current t"
+            f"Distortion vs W2 leakage (V = {V:.4g}, training split)", "dashed: theory √D + √L = √V; diamond: the current t"
         ),
         "layer": [
             {
