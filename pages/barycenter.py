@@ -140,11 +140,20 @@ def _verdicts(frontier, row) -> None:
             st.warning(msg + ": **Z is recoverable**.", icon=":material/gpp_maybe:")
         else:
             st.success(msg + ": at chance, no attacker we fielded recovers Z.", icon=":material/shield:")
+    tab = frontier.table
+    rise = ""
+    if "attack_auc" in tab and len(tab) > 2:
+        inner = tab[(tab["t"] > 0) & (tab["t"] < 1)]
+        start = tab.loc[tab["t"] == tab["t"].min(), "attack_auc"]
+        if len(inner) and len(start) and inner["attack_auc"].max() > float(start.iloc[0]) + 0.01:
+            peak = inner.loc[inner["attack_auc"].idxmax()]
+            rise = (f"Here the attacker's AUC rises from {float(start.iloc[0]):.2f} at t = 0 to "
+                    f"{peak['attack_auc']:.2f} at t = {peak['t']:.2f} before it falls at t = 1. ")
     st.caption(
-        "Why the attacker's AUC can *rise* for 0 < t < 1: X_t mixes where a row came from with where its "
-        "group's map sends it, and on tabular data identical rows of different groups move apart as soon as "
-        "t > 0. Only at t = 1, where rows keep nothing of X, can the groups be equal in law "
-        "(the default method makes them so; second-moment `gaussian` only equalises means and covariances)."
+        f":material/info: {rise}Why the attacker's AUC can *rise* for 0 < t < 1: X_t mixes where a row came "
+        "from with where its group's map sends it, and on tabular data identical rows of different groups "
+        "move apart as soon as t > 0. Only at t = 1, where rows keep nothing of X, can the groups be equal "
+        "in law (the default method makes them so; the Gaussian method only equalises means and covariances)."
     )
     if frontier.utility == "r2" and row["r2"] < 0:
         st.warning(f"R² at this t is {row['r2']:.2f} on the test split: the downstream model does worse than "

@@ -62,7 +62,8 @@ st.caption(
     f"**{ds.name}**: {ds.n_samples:,} images {ds.image_shape[0]}×{ds.image_shape[1]}, Z = {attribute} "
     f"({', '.join(f'{g}: {n:,}' for g, n in ds.group_counts().items())}). Fitted on {n_train:,} training "
     f"images in {fit.seconds:.1f} s; the grid and the frontier use the {n_test:,} held-out images. "
-    f"V = {fit.total_cost:.3g} (codes), reconstruction error R = {fit.residual:.3g}. {fit.notes}."
+    f"V = {fit.total_cost:.3g} (in the code space, training images), reconstruction error R = "
+    f"{fit.residual:.3g}. {fit.notes}."
 )
 
 
