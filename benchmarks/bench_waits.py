@@ -126,6 +126,7 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8620)
     ap.add_argument("--root", default=str(ROOT), help="the project copy to serve")
     ap.add_argument("--out", default="")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds one step may take")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -141,7 +142,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(240_000)
+            page.set_default_timeout(int(args.timeout * 1000))
             steps = [
                 ("cold deep link /barycenter (Adult)",
                  lambda: page.goto(url + "/barycenter?dataset=adult", wait_until="commit")),
@@ -160,7 +161,7 @@ def main() -> None:
             ]
             for name, action in steps:
                 try:
-                    results[name] = measure(page, action)
+                    results[name] = measure(page, action, timeout=args.timeout)
                 except Exception as exc:  # noqa: BLE001 - a step that fails is reported, the rest still run
                     results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
                 print(f"{name:45s} {results[name]}", flush=True)
