@@ -15,7 +15,7 @@ import re
 import pytest
 from app_helpers import open_app
 
-from unlearn_core.plots import labels
+from unlearn_core import labels
 
 TIMEOUT = 300
 

@@ -1,7 +1,7 @@
 """Words beside the charts: the glossary popover, the one-line "what to look at" notes, labels.
 
 The labels themselves (engine name -> screen label, with units) live in one engine-side module,
-:mod:`unlearn_core.plots.labels`, so figure builders and pages share them; this module re-exports them
+:mod:`unlearn_core.labels`, so figure builders and pages share them; this module re-exports them
 and adds what needs streamlit: the glossary (one shared component, drawn by ``app.py`` on every page)
 and :func:`note`, the line under a chart saying what to look at.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from unlearn_core.plots.labels import (  # noqa: F401  (re-exported: pages import them from here)
+from unlearn_core.labels import (  # noqa: F401  (re-exported: pages import them from here)
     BARYCENTER_METHODS,
     LABELS,
     METHODS,

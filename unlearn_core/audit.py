@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import leakage, metrics
+from .labels import estimator_short, label
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
 from .leakage._types import LeakageEstimate
@@ -278,11 +279,11 @@ def _render_html(c: Certificate) -> str:
     p = c.pinsker
     w = c.residual_w2
     ev = c.evaluation
-    util = "".join(f"<tr><td>{e(str(k))}</td><td>{_fmt(v, 4) if isinstance(v, float) else e(str(v))}</td></tr>"
+    util = "".join(f"<tr><td>{e(label(str(k)))}</td><td>{_fmt(v, 4) if isinstance(v, float) else e(str(v))}</td></tr>"
                    for k, v in c.utility.items()) or "<tr><td colspan=2>no utility metric was recorded</td></tr>"
     bound_txt = (
         f"If the mutual information is at most {_fmt(p['mi_used'], 4)} nats (the upper end of the "
-        f"{e(str(p['mi_method']))} interval), no attacker can guess {e(c.z_name)} correctly more often than "
+        f"{e(estimator_short(str(p['mi_method'])))} estimate's interval), no attacker can guess {e(c.z_name)} correctly more often than "
         f"<b>{_fmt(p['bound'], 3)}</b> of the time (Pinsker's inequality). This bound is only as good as that "
         "estimate."
         if p.get("bound") is not None else "No MI estimate was available, so no accuracy bound is stated."

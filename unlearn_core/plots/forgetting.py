@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, plain_numbers
-from .labels import METHODS as _METHOD_LABELS
+from ..labels import METHODS as _METHOD_LABELS
 
 __all__ = ["CURVE_METRICS", "epoch_curves_figure", "forgotten_samples_figure", "per_class_figure"]
 

@@ -17,10 +17,10 @@ import plotly.graph_objects as go
 
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
-from . import labels as _labels
+from .. import labels as _labels
 from ._style import HIGHLIGHT, MUTED, base_layout, plain_numbers
 
-LABELS = _labels.LABELS  # the one vocabulary (unlearn_core.plots.labels); kept here for old imports
+LABELS = _labels.LABELS  # the one vocabulary (unlearn_core.labels); kept here for old imports
 
 
 def _label(col: str, short: bool = False) -> str:

@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from ..frontier._types import Frontier
 from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, group_colors, plain_numbers
-from .labels import label as _screen_label
+from ..labels import label as _screen_label
 
 __all__ = ["group_outputs_figure", "trained_frontier_figure", "training_curves_figure"]
 

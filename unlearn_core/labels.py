@@ -1,9 +1,10 @@
 """The one vocabulary of the screen: engine names (table columns, methods, estimators) to human labels.
 
 Every axis, legend, table column and metric the explorer shows is named here, with its unit and which
-way is better, so that a figure builder and a page say the same thing. The engine keeps its short
-machine names (``lam``, ``probe_auc``, ``knn_mi``, ...) in tables and CSV files; only the screen uses
-these labels. Pure data and string functions: no streamlit (``ui.words`` adds the glossary on top).
+way is better, so that a figure builder, a page and the certificate say the same thing. The engine
+keeps its short machine names (``lam``, ``probe_auc``, ``knn_mi``, ...) in tables and CSV files; only
+the screen uses these labels. Pure data and string functions: no streamlit (``ui.words`` adds the
+glossary on top).
 
 >>> label("probe_auc")
 'attacker AUC for Z (held out; 0.5 = chance)'
@@ -16,6 +17,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "BARYCENTER_METHODS", "LABELS", "METHODS", "MODELS", "PENALTIES", "RAW_NAMES", "SHORT", "columns",
+    "estimator_label", "estimator_short", "group_count", "label", "method_label", "nats", "relabel",
+]
 
 #: Table columns and metrics -> screen labels (units in brackets or after a comma).
 LABELS: dict[str, str] = {
@@ -46,6 +52,8 @@ LABELS: dict[str, str] = {
     "dp_gap": "demographic-parity gap (largest difference in selection rate)",
     "dp_gap_rate": "demographic-parity gap (largest difference in selection rate)",
     "dp_gap_score": "mean-score parity gap (largest difference in mean score)",
+    "demographic_parity_gap": "demographic-parity gap (largest difference in selection rate)",
+    "model": "model",
     "discrimination": "discrimination max |1 − v_a / v_b|",
     "ks": "largest KS distance between groups' predictions",
     # training
@@ -134,7 +142,7 @@ def estimator_label(method: str, of: str = "X_t") -> str:
     """A leakage estimator as an axis title: an MI estimate "… estimate of I(of; Z) (nats)", or a
     measure that is not an MI named as itself with its own unit (never "I(X_t; Z): … (not MI)")."""
     try:
-        from ..leakage import specs
+        from .leakage import specs
 
         spec = specs().get(method)
     except ImportError:  # pragma: no cover - the registry ships with the engine
@@ -142,10 +150,18 @@ def estimator_label(method: str, of: str = "X_t") -> str:
     if spec is None:
         return f"{method} estimate"
     title = re.sub(r"\s*\(not MI\)", "", spec.title)
-    short = {"knn": "k-NN", "gaussian": "Gaussian", "probe": "classifier-probe"}.get(method, title)
+    short = estimator_short(method)
     if spec.is_mi:
         return f"{short} estimate of I({of}; Z) (nats)"
     return f"{title}, a dependence measure, not MI ({spec.unit})"
+
+
+def estimator_short(method: str) -> str:
+    """A leakage estimator's short name for running text ("k-NN", "Gaussian", ...)."""
+    known = {"knn": "k-NN", "gaussian": "Gaussian", "probe": "classifier-probe", "js": "Jensen-Shannon",
+             "tv": "total-variation", "dv": "Donsker-Varadhan", "infonce": "InfoNCE", "hsic": "HSIC",
+             "mmd": "MMD", "w2": "W2", "softmax-averaging": "softmax-averaging"}
+    return known.get(method, method)
 
 
 def method_label(name: str) -> str:
