@@ -127,6 +127,8 @@ def main() -> None:
     ap.add_argument("--root", default=str(ROOT), help="the project copy to serve")
     ap.add_argument("--out", default="")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds one step may take")
+    ap.add_argument("--quick", default="", metavar="DATASET",
+                    help="only the cold link and the seed change, on DATASET (e.g. crime): a short check")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -159,6 +161,10 @@ def main() -> None:
                 ("Audit & export page", lambda: page.locator("[data-testid=stSidebarNav] a")
                  .filter(has_text="Audit").click()),
             ]
+            if args.quick:  # the same page and seed change on another (smaller) dataset
+                steps = [(f"cold deep link /barycenter ({args.quick})",
+                          lambda: page.goto(url + f"/barycenter?dataset={args.quick}", wait_until="commit")),
+                         steps[3]]
             for name, action in steps:
                 try:
                     results[name] = measure(page, action, timeout=args.timeout)

@@ -54,6 +54,7 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8624)
     ap.add_argument("--out", default=str(ROOT / "test-artifacts" / "screenshots"))
     ap.add_argument("--only", default="", help="comma-separated shot names to take (default: all)")
+    ap.add_argument("--root", default=str(ROOT), help="the project copy to serve (default: this one)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -64,7 +65,7 @@ def main() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
          str(args.port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cwd=args.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     shots = [(f"{p}-default", f"/{p}", None) for p in PAGES]
     shots += [(f"{p}-adult", f"/{p}?dataset=adult", "sweep" if p == "trained" else None) for p in PAGES]
     shots += [("barycenter-crime-gaussian", "/barycenter?dataset=crime&method=gaussian&t=1.0", None)]

@@ -90,7 +90,7 @@ if att is not None:
                     help=f"95% interval {att['auc_ci'][0]:.3f}–{att['auc_ci'][1]:.3f}; 0.5 = chance.")
         m = st.columns(2)
         ci = att["mi_ci"]
-        m[0].metric(words.estimator_label(att["mi_name"], of="X_t"), f"{att['mi']:.4f}",
+        m[0].metric(f"{words.estimator_short(att['mi_name'])} MI (nats)", f"{att['mi']:.4f}",
                     help="90% bootstrap interval: " + (f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "n/a"))
         if att["bound"] is not None:
             m[1].metric("Pinsker bound", f"{att['bound']:.3f}",

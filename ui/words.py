@@ -19,6 +19,7 @@ from unlearn_core.labels import (  # noqa: F401  (re-exported: pages import them
     PENALTIES,
     columns,
     estimator_label,
+    estimator_short,
     group_count,
     label,
     method_label,

@@ -114,7 +114,7 @@ def frontier_figure(
                 customdata=[[p[i]]], hovertemplate=f"current: {_param_text(frontier)[i]}<extra></extra>",
             )
         )
-    yaxis = dict(title=_label(frontier.utility))
+    yaxis = dict(title=_label(frontier.utility, short=True) + " — higher is better")
     rng = outlier_clip(y)
     if rng is not None:  # draw the far-low points on the clipped edge, and say so
         yaxis["range"] = list(rng)

@@ -118,7 +118,8 @@ def trained_frontier_figure(
     fig.update_layout(**base_layout(
         title=title or "Trained frontier over the barycenter (analytic) frontier",
         height=height, clickmode="event+select", dragmode=False,
-        xaxis=dict(title=_label(lcol) + " — lower leaks less"), yaxis=dict(title=_label(ucol)),
+        xaxis=dict(title=_label(lcol) + " — lower leaks less"),
+        yaxis=dict(title=_screen_label(ucol, short=True) + " — higher is better"),
     ))
     return plain_numbers(fig)
 

@@ -89,6 +89,11 @@ def _on_canvas(spec: dict) -> dict:
     return {**spec, "usermeta": {**spec.get("usermeta", {}), "embedOptions": {"renderer": "canvas"}}}
 
 
+#: Room above a selectable chart's title: Streamlit draws its selection toolbar over the top edge of
+#: charts with ``on_select``, which cut the tops of the title's letters.
+SELECT_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
+
+
 def _pick_params() -> list[dict]:
     """The point selection that a click on a sweep point makes: its ``param`` value, in :data:`PICK`."""
     return [{"name": PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}]
@@ -191,6 +196,7 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
     ]
     spec = {
         "height": height,
+        "padding": SELECT_PADDING,
         "title": _title(
             f"Utility vs leakage ({frontier.kind} frontier)",
             f"Pareto points outlined; the diamond is the current {name}; click a point to move there"
@@ -271,6 +277,7 @@ def distortion_leakage_at(
     ]
     spec = {
         "height": height,
+        "padding": SELECT_PADDING,
         "title": _title(
             f"Distortion vs W2 leakage (V = {V:.4g}, training split)", "dashed: theory √D + √L = √V; diamond: the current t"
         ),
