@@ -184,13 +184,13 @@ def phrase(key: Hashable, *, engine_seconds: float | None = None) -> str:
     return f"you waited {_fmt_seconds(w)} for this from your click{inner}; cached now"
 
 
-#: Panels left from the previous run fade out (greyed, 15% opacity) when a rerun lasts over a second: a
-#: slow recomputation never shows the previous view's charts as if they were current. Short reruns (a t
+#: Panels left from the previous run fade out (greyed, 15% opacity) when a rerun lasts over half a second:
+#: a slow recomputation never shows the previous view's charts as if they were current. Short reruns (a t
 #: step) do not flicker: the fade only starts after the delay.
 STALE_CSS = """<style>
 [data-testid="stMain"] [data-testid="stElementContainer"][data-stale="true"] {
   opacity: 0.15 !important; filter: grayscale(1);
-  transition: opacity 0.3s ease-in 1s, filter 0.3s ease-in 1s !important;
+  transition: opacity 0.3s ease-in 0.5s, filter 0.3s ease-in 0.5s !important;
 }
 </style>"""
 
