@@ -147,8 +147,13 @@ def _verdicts(frontier, row) -> None:
         start = tab.loc[tab["t"] == tab["t"].min(), "attack_auc"]
         if len(inner) and len(start) and inner["attack_auc"].max() > float(start.iloc[0]) + 0.01:
             peak = inner.loc[inner["attack_auc"].idxmax()]
+            end = tab.loc[tab["t"] == tab["t"].max(), "attack_auc"]
+            falls = len(end) and float(end.iloc[0]) < peak["attack_auc"] - 0.01
             rise = (f"Here the attacker's AUC rises from {float(start.iloc[0]):.2f} at t = 0 to "
-                    f"{peak['attack_auc']:.2f} at t = {peak['t']:.2f} before it falls at t = 1. ")
+                    f"{peak['attack_auc']:.2f} at t = {peak['t']:.2f}"
+                    + (f" and falls to {float(end.iloc[0]):.2f} only at t = 1. " if falls else
+                       f" and is still {float(end.iloc[0]):.2f} at t = 1: this method does not make the "
+                       "groups equal in law. "))
     st.caption(
         f":material/info: {rise}Why the attacker's AUC can *rise* for 0 < t < 1: X_t mixes where a row came "
         "from with where its group's map sends it, and on tabular data identical rows of different groups "
@@ -240,6 +245,13 @@ def explorer() -> None:
               on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
         words.note("The diamond is your t. Up means the downstream model predicts y better; right means an "
                    "attacker guesses Z more easily. The best trade-offs are up and to the left.")
+        util_values = tab[frontier.utility].to_numpy(dtype=float)
+        clip = plots.frontier.outlier_clip(util_values)
+        if clip is not None:
+            note = plots.frontier.clip_note(util_values, tab[frontier.param].to_numpy(dtype=float), clip,
+                                            words.label(frontier.utility, short=True), "t")
+            st.warning(f"The utility axis is clipped so the other points stay readable: {note}.",
+                       icon=":material/unfold_less:")
         _verdicts(frontier, row)
         w = waits.waited_for(fkey)
         if w is not None:

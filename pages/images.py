@@ -112,7 +112,7 @@ def explorer() -> None:
             if bar is not None:
                 bar.empty()
             st.vega_lite_chart(*images.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
-            words.note("The diamond is your t. Up means the digits are still read correctly; right means an "
+            words.note("The ringed point is your t. Up means the digits are still read correctly; right means an "
                        "attacker still tells the two groups apart from the images.")
             D, L = fit.analytic(t)
             m = st.columns(2)

@@ -192,4 +192,5 @@ def test_crime_with_gaussian_warns_of_negative_r2_and_clips_the_axis():
     if r2 and r2[0] < -1:  # the failure the issue saw (R² = -114 on the test split)
         assert "worse than" in warnings
         assert "axis clipped" in json.dumps(spec["title"])
+        assert any("axis is clipped" in str(w.value) for w in at.warning)  # said on the page too
         assert spec["layer"][0]["encoding"]["y"]["scale"].get("clamp") is True

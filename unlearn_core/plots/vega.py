@@ -54,7 +54,7 @@ def _group_color(groups: list[str]) -> dict:
     }
 
 
-def _title(text: str, subtitle: str) -> dict:
+def _title(text: str, subtitle: str | list[str]) -> dict:
     return {"text": text, "subtitle": subtitle, "anchor": "start"}
 
 
@@ -186,7 +186,9 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
     y = {
         "field": "utility",
         "type": "quantitative",
-        "title": _label(frontier.utility),
+        # the short label: a y title longer than the plot pushes the chart's own title out of view
+        "title": _label(frontier.utility, short=True) + " — higher is better",
+        "axis": {"titleLimit": height - 40},
         "scale": {"zero": False} if rng is None else {"zero": False, "domain": list(rng), "clamp": True},
     }
     tooltip = [
@@ -199,10 +201,10 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
         "padding": SELECT_PADDING,
         "title": _title(
             f"Utility vs leakage ({frontier.kind} frontier)",
-            f"Pareto points outlined; the diamond is the current {name}; click a point to move there"
-            + ("; bars: 95% interval of the attacker" if has_ci else "")
-            + ("" if rng is None else "; " + clip_note(data["utility"].to_numpy(), p, rng,
-                                                       _label(frontier.utility, short=True), name)),
+            [f"Pareto points outlined; the diamond is the current {name}",
+             "click a point to move there" + ("; bars: 95% interval of the attacker" if has_ci else "")]
+            + ([] if rng is None else [clip_note(data["utility"].to_numpy(), p, rng,
+                                                 _label(frontier.utility, short=True), name)]),
         ),
         "layer": [
             {"mark": {"type": "line", "color": MUTED, "strokeWidth": 1}, "encoding": {"x": x, "y": y}},
@@ -269,7 +271,8 @@ def distortion_leakage_at(
         ignore_index=True,
     )
     x = {"field": "L", "type": "quantitative", "title": _label("w2_leakage")}
-    y = {"field": "D", "type": "quantitative", "title": _label("distortion")}
+    y = {"field": "D", "type": "quantitative", "title": "distortion D (squared feature units)",
+         "axis": {"titleLimit": height - 40}}
     tooltip = [
         {"field": "param", "title": "t", "format": ".2f"},
         {"field": "L", "title": "W2 leakage L", "format": ".4g"},
@@ -279,7 +282,8 @@ def distortion_leakage_at(
         "height": height,
         "padding": SELECT_PADDING,
         "title": _title(
-            f"Distortion vs W2 leakage (V = {V:.4g}, training split)", "dashed: theory √D + √L = √V; diamond: the current t"
+            "Distortion vs W2 leakage", [f"V = {V:.4g} (training split)", "dashed: theory √D + √L = √V",
+                                         "diamond: the current t"]
         ),
         "layer": [
             {
