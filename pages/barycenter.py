@@ -196,7 +196,11 @@ def explorer() -> None:
         words.note("Each dot is a row, coloured by its group of Z. As t grows the groups slide toward one "
                    "shared cloud (the barycenter); at t = 1 they overlap and a dot's place no longer tells "
                    "its group.")
-    frontier_slot = right.empty()
+    # A computed frontier is drawn in a plain container, as on every t step, so Vega updates its charts in
+    # place; a frontier still to compute gets an st.empty() whose progress status replaces the old chart.
+    fkey = ui.cache.frontier_key(data.key, state.method, state.seed, state.estimator)
+    ready = waits.ready(fkey)
+    frontier_slot = right.container() if ready else right.empty()
     a, b, c3 = st.columns(3)
     with a:
         _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
@@ -208,7 +212,7 @@ def explorer() -> None:
         _vega(*vega.who_pays_at(stats), key="who_pays")
         words.note("How far each group's rows move (feature units). A taller box means that group gives up "
                    "more of its data to make the groups alike.")
-    dl_slot = c3.empty()
+    dl_slot = c3.container() if ready else c3.empty()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(
         f"Transformed data at t = {t:.2f} (CSV)",
@@ -220,8 +224,7 @@ def explorer() -> None:
     ui.sync_url()
 
     frontier = None
-    fkey = ui.cache.frontier_key(data.key, state.method, state.seed, state.estimator)
-    if not waits.ready(fkey):
+    if not ready:
         dl_slot.caption("The distortion-leakage chart follows the frontier.")
     with ui.engine_errors("Computing the frontier", stop=False):
         frontier = waits.compute(
@@ -230,7 +233,8 @@ def explorer() -> None:
             lambda p: ui.cached_frontier(data.key, state.method, state.seed, state.estimator, progress=p),
             slot=frontier_slot, button_key="bary_frontier")
     if frontier is None:
-        dl_slot.empty()
+        if not ready:
+            dl_slot.empty()
         return
     tab = frontier.table
     row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]
@@ -240,7 +244,7 @@ def explorer() -> None:
         help=f"downstream {frontier.meta.get('downstream', 'model')} on the test split, at the grid t nearest "
         f"to yours; {words.label(frontier.leakage, short=True)} = {row[frontier.leakage]:.3f}",
     )
-    with frontier_slot.container():
+    with frontier_slot if ready else frontier_slot.container():
         _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",
               on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
         words.note("The diamond is your t. Up means the downstream model predicts y better; right means an "
@@ -259,12 +263,12 @@ def explorer() -> None:
                        f"cached now. The engine's own time: {frontier.seconds:.1f} s.")
     if "distortion" in tab:
         V_fr = float(frontier.meta.get("V", V))
-        with dl_slot.container():
+        with dl_slot if ready else dl_slot.container():
             _vega(*vega.distortion_leakage_at(frontier, V=V_fr, t=t), key="dl_chart",
                   on_select=partial(_pick_t, "dl_chart"), selection_mode=vega.PICK)
             words.note("Measured points sit on the dashed curve √D + √L = √V: what you remove from the "
                        "leakage L you pay in distortion D. The diamond is your t.")
-    else:
+    elif not ready:
         dl_slot.empty()
     d2.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-{state.method}"
                        "-frontier.csv", mime="text/csv", on_click="ignore", key="dl_frontier")
