@@ -7,11 +7,14 @@ session state and the URL mirror are shared (package ``ui``; its docstring says 
 import streamlit as st
 
 import ui
+from ui import waits, words
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
 st.set_page_config(page_title="Unlearning explorer", page_icon=":material/blur_on:", layout="wide")
 
+waits.start_clock()  # the wall clock of this run: what a user waits from their click (ui.waits)
+waits.stale_style()  # panels of the previous view fade out while a slow rerun computes the new one
 state = ui.init_state()
 
 PAGES = [
@@ -37,6 +40,8 @@ st.session_state["_start_page_done"] = True
 
 state.page = page.url_path
 render_sidebar()
+with st.sidebar:
+    words.glossary()  # one shared glossary on every page
 show_notices()
 st.session_state[FRAME_KEY] = True  # pages check it (ui.nav.ensure_frame)
 try:

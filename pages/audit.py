@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 import ui
+from ui import waits, words
 from unlearn_core import audit, plots
 from unlearn_core.plots import audit as aplots
 from unlearn_core.plots import training as tplots
@@ -18,16 +19,17 @@ BOOT_CHOICES = (0, 30, 100, 200)
 DEFAULT_BOOT: int = ui.field_default("audit_boot")  # the default lives on ui.AppState
 
 
-@st.cache_data(max_entries=16, show_spinner="Measuring the outcome and writing the certificate…")
 def cached_certificate(
-    key: ui.DataKey, method: str, seed: int, t: float, n_boot: int
+    key: ui.DataKey, method: str, seed: int, t: float, n_boot: int, progress=None
 ) -> tuple[str, str, dict]:
     """(JSON, HTML, attack summary) of ``unlearn_core.audit.certificate`` for the barycenter outcome at t.
 
     No fitted maps are passed: the certificate fits the barycenter on a training split and measures the
-    held-out rows, so nothing is measured on the rows the maps were fitted to.
+    held-out rows, so nothing is measured on the rows the maps were fitted to. Called through
+    ``ui.waits.compute`` (kept in its store, with a progress bar and a cancel on a miss).
     """
-    cert = audit.certificate(ui.load_data(key), method=method, t=t, random_state=seed, n_boot=n_boot)
+    cert = audit.certificate(ui.load_data(key), method=method, t=t, random_state=seed, n_boot=n_boot,
+                             progress=progress)
     d = cert.as_dict()
     mi_name = d["pinsker"].get("mi_method") or "knn"
     mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
@@ -64,8 +66,17 @@ if not ui.lesson_mode():
         help="More resamples give steadier 90% intervals (and a steadier Pinsker bound) but take longer on "
         "large data."))
 att = cert_json = cert_html = None
+cert_key = ("certificate", data.key, state.method, int(state.seed), t, n_boot)
 with ui.engine_errors("Measuring the outcome", stop=False):
-    cert_json, cert_html, att = cached_certificate(data.key, state.method, state.seed, t, n_boot)
+    got = waits.compute(
+        cert_key, f"Measuring {ds.name} at t = {t:.2f} and writing the certificate ({n_boot} bootstrap "
+        "resamples)", lambda p: cached_certificate(data.key, state.method, state.seed, t, n_boot, progress=p),
+        button_key="audit_cert_wait")
+    if got is not None:
+        cert_json, cert_html, att = got
+        if (w := waits.waited_for(cert_key)) is not None:
+            st.caption(f":material/timer: You waited {w:.1f} s for this certificate (from your click); it is "
+                       "cached now.")
 
 st.subheader("Can an attacker still recover Z?")
 if att is not None:
@@ -79,7 +90,7 @@ if att is not None:
                     help=f"95% interval {att['auc_ci'][0]:.3f}–{att['auc_ci'][1]:.3f}; 0.5 = chance.")
         m = st.columns(2)
         ci = att["mi_ci"]
-        m[0].metric(f"{'k-NN' if att['mi_name'] == 'knn' else att['mi_name']} MI (nats)", f"{att['mi']:.4f}",
+        m[0].metric(f"{words.estimator_short(att['mi_name'])} MI (nats)", f"{att['mi']:.4f}",
                     help="90% bootstrap interval: " + (f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else "n/a"))
         if att["bound"] is not None:
             m[1].metric("Pinsker bound", f"{att['bound']:.3f}",
@@ -93,6 +104,8 @@ if att is not None:
         st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
                                                    bound=att["bound"]), key="audit_attack",
                         config={"displaylogo": False})
+        words.note("If the attacker's bar reaches past the majority baseline, it guesses Z better than "
+                   "always naming the larger group: Z is still in the data.")
     if att["status"] == "PASS":
         st.success(f"**PASS.** {att['sentence']}", icon=":material/check_circle:")
     else:
@@ -115,7 +128,11 @@ if cert_html is not None:
 st.subheader("Tables (CSV)")
 frontier = None
 with ui.engine_errors("Computing the frontier", stop=False):
-    frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
+    frontier = waits.compute(
+        ui.cache.frontier_key(data.key, state.method, state.seed, state.estimator),
+        f"Computing the frontier for the downloads: a downstream model and an attacker for each of "
+        f"{len(ui.cache.FRONTIER_TS)} values of t", lambda p: ui.cached_frontier(
+            data.key, state.method, state.seed, state.estimator, progress=p), button_key="audit_frontier_wait")
 c = st.columns(4)
 if frontier is not None:
     c[0].download_button("Analytic frontier", frontier.to_csv(),
@@ -175,3 +192,4 @@ with ui.engine_errors("Building the figure", stop=False):
                          file_name=f"{data.key.label}-{slug}.html", mime="text/html", on_click="ignore",
                          key="audit_fig_html")
     st.plotly_chart(fig, key="audit_preview", config={"displaylogo": False})
+    words.note("A preview of the file you download: the same figure, as an HTML page that opens anywhere.")

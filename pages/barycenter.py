@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from ui import waits, words
 from ui.nav import ensure_frame
 from ui.selection import param_from_vega_selection
 from unlearn_core import plots
@@ -35,6 +36,7 @@ lesson = ui.lesson_mode()
 top = st.columns([2, 2, 2] if not lesson else [2, 4])
 top[0].selectbox(
     "Barycenter method", methods, key=ui.bound_key("method"), on_change=ui.commit, args=("method",),
+    format_func=lambda m: f"{m}: {words.BARYCENTER_METHODS[m]}" if m in words.BARYCENTER_METHODS else m,
     help="\n\n".join(f"**{m}**: {transport.DESCRIPTIONS.get(m, '')}" for m in methods),
 )
 top[1].caption(transport.DESCRIPTIONS.get(state.method, ""))
@@ -56,7 +58,7 @@ if not lesson:
         "Leakage axis of the frontier", estimators, key=ui.bound_key("estimator"), on_change=ui.commit,
         args=("estimator",),
         format_func=lambda m: "attacker AUC (gradient boosting guessing Z)" if m == PROBE
-        else f"I(X_t; Z): {titles.get(m, m)}",
+        else words.estimator_label(m),
         help="The frontier's x axis: how well a gradient-boosting attacker recovers Z from X_t on held-out rows "
         "(AUC, 0.5 = chance), or an estimate of I(X_t; Z) by one of the leakage lab's estimators.",
     )
@@ -87,12 +89,30 @@ with st.expander("Display options", expanded=False):
         o[3].selectbox("Density of feature", numeric, key="bary_feature")
     )
 
+fit_key = ("fit", data.key, state.method, state.seed)
+if not ui.cache.fit_ready(data.key, state.method, state.seed):
+    n_train = int(round(0.7 * ds.n_samples))
+    with st.status(f"Fitting the {state.method} barycenter of {ds.name} for Z = {ds.sensitive}…",
+                   expanded=True) as fit_status:
+        st.write(f"Step 1 of 2: optimal-transport maps of the {len(ds.groups)} groups on the ~{n_train:,} "
+                 "training rows, then every row mapped to t = 1. The engine reports no progress inside "
+                 "this step, so it cannot be stopped; the faded panels below are the previous view's.")
+        with ui.engine_errors(f"Fitting the {state.method} barycenter"):
+            ui.cached_fit(data.key, state.method, state.seed)
+        st.write("Step 2 of 2: the 2-D display of the rows.")
+        with ui.engine_errors("Preparing the display"):
+            ui.cached_display(data.key, state.method, state.seed, axes, cap)
+        waits.record(fit_key, waits.waited())
+        fit_status.update(label=f"Fitted in {waits.waited():.1f} s", state="complete", expanded=False)
 with ui.engine_errors(f"Fitting the {state.method} barycenter"):
     fit = ui.cached_fit(data.key, state.method, state.seed)
     pts = ui.cached_display(data.key, state.method, state.seed, axes, cap)
 maps = fit.maps
 V = float(maps.total_cost)
-diag = f"V = {V:.4g} · fit {maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate")
+diag = (f"V = {V:.4g} (training split, {int(fit.train.sum()):,} rows; the same V on every page) · fit "
+        f"{maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate"))
+if waits.waited_for(fit_key) is not None:
+    diag += f" · you waited {waits.waited_for(fit_key):.1f} s for the fit"
 if not maps.converged:
     st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
 st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
@@ -120,11 +140,25 @@ def _verdicts(frontier, row) -> None:
             st.warning(msg + ": **Z is recoverable**.", icon=":material/gpp_maybe:")
         else:
             st.success(msg + ": at chance, no attacker we fielded recovers Z.", icon=":material/shield:")
+    tab = frontier.table
+    rise = ""
+    if "attack_auc" in tab and len(tab) > 2:
+        inner = tab[(tab["t"] > 0) & (tab["t"] < 1)]
+        start = tab.loc[tab["t"] == tab["t"].min(), "attack_auc"]
+        if len(inner) and len(start) and inner["attack_auc"].max() > float(start.iloc[0]) + 0.01:
+            peak = inner.loc[inner["attack_auc"].idxmax()]
+            end = tab.loc[tab["t"] == tab["t"].max(), "attack_auc"]
+            falls = len(end) and float(end.iloc[0]) < peak["attack_auc"] - 0.01
+            rise = (f"Here the attacker's AUC rises from {float(start.iloc[0]):.2f} at t = 0 to "
+                    f"{peak['attack_auc']:.2f} at t = {peak['t']:.2f}"
+                    + (f" and falls to {float(end.iloc[0]):.2f} only at t = 1. " if falls else
+                       f" and is still {float(end.iloc[0]):.2f} at t = 1: this method does not make the "
+                       "groups equal in law. "))
     st.caption(
-        "Why the attacker's AUC can *rise* for 0 < t < 1: X_t mixes where a row came from with where its "
-        "group's map sends it, and on tabular data identical rows of different groups move apart as soon as "
-        "t > 0. Only at t = 1, where rows keep nothing of X, can the groups be equal in law "
-        "(the default method makes them so; second-moment `gaussian` only equalises means and covariances)."
+        f":material/info: {rise}Why the attacker's AUC can *rise* for 0 < t < 1: X_t mixes where a row came "
+        "from with where its group's map sends it, and on tabular data identical rows of different groups "
+        "move apart as soon as t > 0. Only at t = 1, where rows keep nothing of X, can the groups be equal "
+        "in law (the default method makes them so; the Gaussian method only equalises means and covariances)."
     )
     if frontier.utility == "r2" and row["r2"] < 0:
         st.warning(f"R² at this t is {row['r2']:.2f} on the test split: the downstream model does worse than "
@@ -140,6 +174,7 @@ def explorer() -> None:
     Fast panels are drawn first; the frontier (one downstream model and one attacker per t, slow on
     large data the first time) fills its placeholders last, so the transport shows at once.
     """
+    waits.start_fragment_clock()
     c = st.columns([3, 1, 1, 1, 1])
     c[0].slider(
         "t: how far along the path to the barycenter (0 = original data, 1 = fully unlearned)",
@@ -158,15 +193,26 @@ def explorer() -> None:
     left, right = st.columns([1, 1])
     with left:
         _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
-    frontier_slot = right.container()
+        words.note("Each dot is a row, coloured by its group of Z. As t grows the groups slide toward one "
+                   "shared cloud (the barycenter); at t = 1 they overlap and a dot's place no longer tells "
+                   "its group.")
+    # A computed frontier is drawn in a plain container, as on every t step, so Vega updates its charts in
+    # place; a frontier still to compute gets an st.empty() whose progress status replaces the old chart.
+    fkey = ui.cache.frontier_key(data.key, state.method, state.seed, state.estimator)
+    ready = waits.ready(fkey)
+    frontier_slot = right.container() if ready else right.empty()
     a, b, c3 = st.columns(3)
     with a:
         _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
                                  groups=fit.groups, random_state=state.seed), key="densities")
+        words.note(f"Dashed: each group's spread of {columns[feature]} before; solid: at t. The solid curves "
+                   "move together as t grows.")
     with b:
         stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
         _vega(*vega.who_pays_at(stats), key="who_pays")
-    dl_slot = c3.container()
+        words.note("How far each group's rows move (feature units). A taller box means that group gives up "
+                   "more of its data to make the groups alike.")
+    dl_slot = c3.container() if ready else c3.empty()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(
         f"Transformed data at t = {t:.2f} (CSV)",
@@ -178,27 +224,52 @@ def explorer() -> None:
     ui.sync_url()
 
     frontier = None
-    with frontier_slot, ui.engine_errors("Computing the frontier", stop=False):
-        frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
+    if not ready:
+        dl_slot.caption("The distortion-leakage chart follows the frontier.")
+    with ui.engine_errors("Computing the frontier", stop=False):
+        frontier = waits.compute(
+            fkey, f"Computing the frontier on {ds.name}: a downstream model and an attacker for each of "
+            f"{len(ui.cache.FRONTIER_TS)} values of t",
+            lambda p: ui.cached_frontier(data.key, state.method, state.seed, state.estimator, progress=p),
+            slot=frontier_slot, button_key="bary_frontier")
     if frontier is None:
+        if not ready:
+            dl_slot.empty()
         return
     tab = frontier.table
     row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]
-    ulabel = plots.frontier.LABELS.get(frontier.utility, frontier.utility)
+    ulabel = words.label(frontier.utility, short=True)
     utility_slot.metric(
         f"{ulabel} at t", f"{row[frontier.utility]:.3f}",
         help=f"downstream {frontier.meta.get('downstream', 'model')} on the test split, at the grid t nearest "
-        f"to yours; {frontier.leakage} = {row[frontier.leakage]:.3f}",
+        f"to yours; {words.label(frontier.leakage, short=True)} = {row[frontier.leakage]:.3f}",
     )
-    with frontier_slot:
+    with frontier_slot if ready else frontier_slot.container():
         _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",
               on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
+        words.note("The diamond is your t. Up means the downstream model predicts y better; right means an "
+                   "attacker guesses Z more easily. The best trade-offs are up and to the left.")
+        util_values = tab[frontier.utility].to_numpy(dtype=float)
+        clip = plots.frontier.outlier_clip(util_values)
+        if clip is not None:
+            note = plots.frontier.clip_note(util_values, tab[frontier.param].to_numpy(dtype=float), clip,
+                                            words.label(frontier.utility, short=True), "t")
+            st.warning(f"The utility axis is clipped so the other points stay readable: {note}.",
+                       icon=":material/unfold_less:")
         _verdicts(frontier, row)
+        w = waits.waited_for(fkey)
+        if w is not None:
+            st.caption(f":material/timer: You waited {w:.1f} s for this frontier (from your click); it is "
+                       f"cached now. The engine's own time: {frontier.seconds:.1f} s.")
     if "distortion" in tab:
         V_fr = float(frontier.meta.get("V", V))
-        with dl_slot:
+        with dl_slot if ready else dl_slot.container():
             _vega(*vega.distortion_leakage_at(frontier, V=V_fr, t=t), key="dl_chart",
                   on_select=partial(_pick_t, "dl_chart"), selection_mode=vega.PICK)
+            words.note("Measured points sit on the dashed curve √D + √L = √V: what you remove from the "
+                       "leakage L you pay in distortion D. The diamond is your t.")
+    elif not ready:
+        dl_slot.empty()
     d2.download_button("Frontier (CSV)", data=frontier.to_csv(), file_name=f"{data.key.label}-{state.method}"
                        "-frontier.csv", mime="text/csv", on_click="ignore", key="dl_frontier")
 
@@ -208,6 +279,8 @@ explorer()
 st.subheader("The whole path, animated in your browser")
 animated = plots.transport_figure(pts, t=state.t, arrows=arrows, title="The McCann path over a grid of t")
 st.plotly_chart(animated, key="transport", config={"displaylogo": False})
+words.note("Press ▶ to watch every row travel its straight path to the barycenter; the groups' colours mix "
+           "as they arrive.")
 st.caption(
     f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap). Drag the slider under the plot, or "
     "press ▶, to move the points along x ↦ (1 − t) x + t T_z(x) over a grid of 21 values of t, computed once and "

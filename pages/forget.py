@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui import words
 from ui.cache import DataKey
 from unlearn_core import datasets
 from unlearn_core import forgetting as fg
@@ -290,7 +291,8 @@ for col, (k, label, fmt) in zip(m, (
     delta = f"{100 * gap:+.1f} pts vs retrain" if fmt.endswith("%}") else f"{gap:+.3f} vs retrain"
     col.metric(label, fmt.format(getattr(mi, k)), delta=delta, delta_color="off",
                help=f"Retrained model: {fmt.format(getattr(ref, k))}. The goal is a gap near 0.")
-m[5].metric("Time", f"{mi.seconds:.2f} s", delta=f"{mi.time_ratio:.2f}× retrain", delta_color="off",
+m[5].metric("Time", f"{mi.seconds:.2f} s", delta=f"{mi.time_ratio:.2f}× the retraining time",
+            delta_color="off", delta_arrow="off",
             help=f"Optimisation time; retraining from scratch took {ref.seconds:.2f} s.")
 m[6].metric("Confidence on D_u", f"{mi.forget_confidence:.3f}",
             delta=f"{mi.forget_confidence - mi.forget_confidence_before:+.3f} vs original", delta_color="off",
@@ -319,12 +321,17 @@ table.loc[table["method"] == "retrain", "time_ratio"] = 1.0  # the reference, ag
 st.session_state["_last_forget_table"] = table  # the Audit page exports it
 show = ["method", "lam", "epochs", "ua", "ra", "ta", "mi", "mia_loss_auc", "seconds", "time_ratio",
         "verdict"]
-st.dataframe(table[show], hide_index=True, column_config={
-    k: st.column_config.NumberColumn(fg.METRICS.get(k, k), format="%.3f")
+shown = words.screen_table(table, show)  # screen labels; the CSV on the Audit page keeps the raw names
+st.dataframe(shown, hide_index=True, column_config={
+    words.label(k, short=True): st.column_config.NumberColumn(words.label(k, short=True), format="%.3f")
     for k in ("ua", "ra", "ta", "mia_loss_auc")
-} | {"mi": st.column_config.NumberColumn("Î (nats)", format="%.4f"),
-     "seconds": st.column_config.NumberColumn("seconds", format="%.2f"),
-     "time_ratio": st.column_config.NumberColumn("time / retrain", format="%.2f")})
+} | {words.label("mi", short=True): st.column_config.NumberColumn(words.label("mi", short=True), format="%.4f"),
+     words.label("seconds", short=True): st.column_config.NumberColumn(words.label("seconds", short=True),
+                                                                       format="%.2f"),
+     words.label("time_ratio", short=True): st.column_config.NumberColumn(words.label("time_ratio", short=True),
+                                                                          format="%.2f")})
+words.note("Compare every row with the retrained reference: the goal is UA, RA, TA and MIA AUC close to "
+           "its values, in much less time.")
 
 # -- curves and per-class bars ---------------------------------------------------------------------
 left, right = st.columns(2)
@@ -332,6 +339,8 @@ with left:
     curve_metrics = ("ua", "ta", "mi", "mia_loss_auc")
     st.plotly_chart(fplots.epoch_curves_figure([mi, *others], reference=ref, metrics=curve_metrics),
                     key="forget_curves", config={"displaylogo": False})
+    words.note("Each line should end near the dashed line (the retrained model): above it on forget "
+               "accuracy is under-unlearning, far below it over-unlearning.")
 with right:
     split = st.radio("Per-class accuracy on", ["test", "retain", "forget"], horizontal=True,
                      key="forget_split")
@@ -339,6 +348,8 @@ with right:
     st.plotly_chart(fplots.per_class_figure([prep.original_report, ref, mi, *others], split=split,
                                             forgotten=forgotten if len(forgotten) <= 3 else ()),
                     key="forget_per_class", config={"displaylogo": False})
+    words.note("Bars per class and model; the starred class is the one being forgotten. Only its bar "
+               "should drop, to about the retrained model's height.")
 
 if problem.image_shape is not None and problem.X_train_raw is not None and problem.forget_idx.size:
     k = min(16, problem.forget_idx.size)
@@ -349,3 +360,4 @@ if problem.image_shape is not None and problem.X_train_raw is not None and probl
         before=names_[prep.original_report.forget_pred[:k]], after=names_[mi.forget_pred[:k]],
         after_name="unlearned"), key="forget_images", config={"displaylogo": False})
     st.caption(f"The first {k} of {problem.forget_idx.size:,} forgotten images.")
+    words.note("Red titles are images whose predicted label changed after unlearning.")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from ui import words
 from ui.nav import ensure_frame
 from ui.cache import DataKey
 from ui.nav import page_blurb, registered_pages
@@ -47,13 +48,19 @@ with demo:
         key = DataKey("toy-gaussians", seed=state.seed)
         fit = ui.cached_fit(key, "gaussian", state.seed)
         pts = ui.cached_display(key, "gaussian", state.seed, None, 600)
-        c2.metric("V (cost of full unlearning)", f"{fit.maps.total_cost:.3f}")
+        c2.metric("V of this demo", f"{fit.maps.total_cost:.3f}",
+                  help="The cost of full unlearning for these two toy groups with the Gaussian (closed-form) "
+                  "barycenter, measured on the training split. The Feature-unlearning page shows V of the "
+                  "sidebar's dataset and method.")
         c2.metric("D(t) = t²V", f"{t * t * fit.maps.total_cost:.3f}")
         c2.caption("The slider under the plot previews any t in your browser; this one recomputes "
                    "the numbers.")
         # Vega-Lite rather than plotly on the first page: its renderer loads ~4x faster on a cold start.
         demo_data, demo_spec = plots.transport_vega_spec(pts, t=t, title="Groups moving to their barycenter")
         c1.vega_lite_chart(demo_data, demo_spec, width="stretch", key="home_demo")
+        with c1:
+            words.note("Two groups (colours) move toward one shared cloud as t grows; at t = 1 you can no "
+                       "longer tell which group a point came from.")
 
 st.subheader("Explore")
 pages = [p for p in registered_pages() if p.url_path]  # every page but Home itself
@@ -71,7 +78,7 @@ s = data.dataset.summary()
 cols = st.columns(4)
 cols[0].metric("Rows", f"{s['rows']:,}")
 cols[1].metric("Features", s["features"])
-cols[2].metric(f"Groups of {s['sensitive']}", len(s["groups"]))
+cols[2].metric(words.group_count(str(s["sensitive"])), len(s["groups"]))
 cols[3].metric("Task", s["task"] or "none")
 st.caption("Group sizes: " + ", ".join(f"{k}: {v:,}" for k, v in s["groups"].items()))
 ds = data.dataset

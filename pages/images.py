@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from ui import images as iui
+from ui import words
 from ui.nav import ensure_frame
 from unlearn_core import images
 from unlearn_core.datasets import morpho
@@ -61,7 +62,8 @@ st.caption(
     f"**{ds.name}**: {ds.n_samples:,} images {ds.image_shape[0]}×{ds.image_shape[1]}, Z = {attribute} "
     f"({', '.join(f'{g}: {n:,}' for g, n in ds.group_counts().items())}). Fitted on {n_train:,} training "
     f"images in {fit.seconds:.1f} s; the grid and the frontier use the {n_test:,} held-out images. "
-    f"V = {fit.total_cost:.3g} (codes), reconstruction error R = {fit.residual:.3g}. {fit.notes}."
+    f"V = {fit.total_cost:.3g} (in the code space, training images), reconstruction error R = "
+    f"{fit.residual:.3g}. {fit.notes}."
 )
 
 
@@ -96,6 +98,8 @@ def explorer() -> None:
                 on_click="ignore",
                 key="img_dl_png",
             )
+            words.note(f"Compare each row's originals with the images at t: the {attribute} measured under "
+                       "each image should become alike across the two groups while the digit stays legible.")
     with right:
         st.markdown("**Frontier for images**: digit accuracy vs the strong attacker's AUC for Z")
         if not iui.frontier_ready(key):
@@ -108,11 +112,15 @@ def explorer() -> None:
             if bar is not None:
                 bar.empty()
             st.vega_lite_chart(*images.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
+            words.note("The ringed point is your t. Up means the digits are still read correctly; right means an "
+                       "attacker still tells the two groups apart from the images.")
             D, L = fit.analytic(t)
             m = st.columns(2)
             m[0].metric("D(t) = t²V", f"{D:.3g}", help="distortion of the codes in the representation")
             m[1].metric("L(t) = (1 − t)²V", f"{L:.3g}", help="W2 leakage left in the representation")
             st.vega_lite_chart(*images.analytic_chart(frontier, t=t), width="stretch", key="img_analytic")
+            words.note("In the code space the trade-off is exact: distortion D = t²V rises as the leakage "
+                       "L = (1 − t)²V falls.")
             st.download_button(
                 "Frontier (CSV)",
                 data=frontier.to_csv(),

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui import words
 from ui.cache import DataKey
 from unlearn_core import leakage
 from unlearn_core.leakage import ground_truth
@@ -181,15 +182,18 @@ left, right = st.columns([3, 2])
 with left:
     st.plotly_chart(lplots.estimates_figure(estimates, truth=truth, truth_error=truth_error, titles=titles),
                     key="lab_estimates", config={"displaylogo": False})
+    words.note("Each dot is an estimate with its bootstrap interval. A good MI estimator's interval covers "
+               "the red truth line; measures that are not MI sit in their own panel, in their own units.")
 with right:
     st.plotly_chart(lplots.timings_figure(estimates, titles=titles), key="lab_timings",
                     config={"displaylogo": False})
+    words.note("Seconds per estimate on a log scale: each step right is ten times slower.")
 
 rows = []
 for est in estimates:
     row = {"estimator": titles.get(est.method, est.method), "value": est.value,
            "CI low": est.ci[0] if est.ci else np.nan, "CI high": est.ci[1] if est.ci else np.nan,
-           "unit": specs[est.method].unit, "seconds": est.seconds, "raw": est.raw}
+           "unit": specs[est.method].unit, "seconds": est.seconds, "value before clipping at 0": est.raw}
     if truth is not None and est.is_mi:
         row["error vs truth"] = est.value - truth
         row["CI covers truth"] = bool(est.ci[0] <= truth <= est.ci[1]) if est.ci else None
@@ -197,8 +201,8 @@ for est in estimates:
     rows.append(row)
 st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
     k: st.column_config.NumberColumn(k, format="%.4f")
-    for k in ("value", "CI low", "CI high", "raw", "error vs truth")
-} | {"seconds": st.column_config.NumberColumn("seconds", format="%.3f")})
+    for k in ("value", "CI low", "CI high", "value before clipping at 0", "error vs truth")
+} | {"seconds": st.column_config.NumberColumn("time (s)", format="%.3f")})
 
 # -- the guide -------------------------------------------------------------------------------------
 st.subheader("Which estimator when")

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from ui import waits, words
 from ui.cache import DataKey
 from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
 from unlearn_core.leakage.differentiable import PENALTIES
@@ -113,6 +114,7 @@ def _run_sweep(key: SweepKey, ds) -> None:
             _remember(key, frontier)
         return
     _remember(key, frontier)
+    waits.record(("sweep", key), waits.waited())  # completed below, once the page has drawn the sweep
     st.session_state["_trained_msg"] = ""
 
 
@@ -135,7 +137,8 @@ st.title("Trained frontier: regularised training over a λ grid")
 st.caption(
     f"Dataset **{ds.name}** ({ds.n_samples:,} rows, task: {ds.task or 'none'}); forgetting "
     f"**Z = {ds.sensitive}**. Each model minimises task loss + λ·Î(S'; Z) with S' its output; leakage is "
-    "then measured held out by estimators it was *not* trained against (a probe attacker, k-NN MI)."
+    "then measured on held-out rows by estimators it was *not* trained against (an attacker guessing Z from "
+    "the outputs, a k-NN estimate of the mutual information)."
 )
 st.latex(r"\min_\theta\; \mathbb{E}\,\ell\big(f_\theta(X), Y\big) \;+\; "
          r"\lambda\,\hat I\big(f_\theta(X);\,Z\big)")
@@ -144,12 +147,13 @@ st.latex(r"\min_\theta\; \mathbb{E}\,\ell\big(f_\theta(X), Y\big) \;+\; "
 c = st.columns([2, 2, 3, 2] if not lesson else [3, 3])
 estimators = list(PENALTIES)
 estimator = c[0].selectbox("Differentiable estimator Î", estimators,
+                           format_func=lambda m: words.PENALTIES.get(m, m),
                            **ui.bind("train_penalty", "trained_estimator", options=estimators,
                                      fallback=estimators[0], what="Training penalty"),
                            help="The leakage penalty trained against "
                            "(unlearn_core.leakage.differentiable.PENALTIES).")
 models = list(MODELS)
-model = c[1].selectbox("Model", models, **ui.bind("train_model", "trained_model", options=models,
+model = c[1].selectbox("Model", models, format_func=lambda m: words.MODELS.get(m, m), **ui.bind("train_model", "trained_model", options=models,
                                                   fallback="mlp" if "mlp" in models else models[0],
                                                   what="Model"))
 if not lesson:
@@ -199,8 +203,7 @@ if frontier is None:
     b[1].info(f"Press **Run sweep** to train {len(key.lambdas)} models ({ds.n_samples:,} rows).",
               icon=":material/model_training:")
     st.stop()
-b[1].caption(f"Sweep of {len(frontier.table)} λ values in {frontier.seconds:.1f} s "
-             f"({frontier.meta['n_train']:,} training / {frontier.meta['n_test']:,} held-out rows); cached.")
+sweep_caption = b[1].empty()  # filled at the end: the wait includes the overlay and the charts
 for m in frontier.meta.get("messages", ()):
     st.warning(m, icon=":material/warning:")
 
@@ -208,7 +211,12 @@ for m in frontier.meta.get("messages", ()):
 analytic = None
 if overlay:
     with ui.engine_errors("Computing the analytic frontier", stop=False):
-        analytic = ui.cached_frontier(data.key, state.method, state.seed)
+        analytic = waits.compute(
+            ui.cache.frontier_key(data.key, state.method, state.seed),
+            f"Computing the analytic overlay (the {state.method} barycenter path on {ds.name}): a downstream "
+            f"model and an attacker for each of {len(ui.cache.FRONTIER_TS)} values of t",
+            lambda p: ui.cached_frontier(data.key, state.method, state.seed, progress=p),
+            button_key="trained_overlay_wait")
 lam_values = [float(v) for v in frontier.table["lam"]]
 if state.train_pick not in lam_values:  # not picked yet, or not in this sweep: the largest λ, as a default
     state.train_pick = None
@@ -221,25 +229,35 @@ with right:
     m = st.columns(2)
     util = frontier.utility
     base = frontier.table.iloc[0]
-    m[0].metric(f"{util} (held out)", f"{row[util]:.3f}",
-                delta=f"{row[util] - base[util]:+.3f} vs λ = {base['lam']:g}")
-    m[1].metric("probe AUC for Z", f"{row['probe_auc']:.3f}",
+    m[0].metric(words.label(util, short=True), f"{row[util]:.3f}",
+                delta=f"{row[util] - base[util]:+.3f} vs λ = {base['lam']:g}",
+                help=words.label(util) + ", on held-out rows")
+    m[1].metric("attacker AUC for Z", f"{row['probe_auc']:.3f}",
                 delta=f"{row['probe_auc'] - base['probe_auc']:+.3f}", delta_color="inverse",
-                help="A held-out attacker's AUC guessing Z from the outputs; 0.5 = nothing to recover.")
+                help="A held-out attacker's AUC guessing Z from the model's outputs; 0.5 = nothing to recover.")
     m = st.columns(2)
     m[0].metric("Demographic-parity gap", f"{row['dp_gap']:.3f}",
                 delta=f"{row['dp_gap'] - base['dp_gap']:+.3f}", delta_color="inverse")
-    m[1].metric("k-NN MI (nats)", f"{row['knn_mi']:.4f}", help="Held-out k-NN estimate of I(S'; Z).")
-    st.caption(f"Trained {int(row['epochs'])} epochs in {row['seconds']:.2f} s.")
+    m[1].metric("k-NN MI (nats)", f"{row['knn_mi']:.4f}", help="Held-out k-NN estimate of I(S'; Z), in nats.")
+    st.caption(f"This model: {int(row['epochs'])} epochs of training ({row['seconds']:.2f} s of computing).")
+    if row["probe_auc"] >= 0.6:
+        st.warning(f"An attacker still recovers Z from this model's outputs (AUC {row['probe_auc']:.2f}; 0.5 is "
+                   "chance). Raise λ to remove more.", icon=":material/gpp_maybe:")
+    if util == "r2" and row[util] < 0:
+        st.warning(f"R² is {row[util]:.2f} on held-out rows: the model is worse than predicting the mean.",
+                   icon=":material/warning:")
 with left:
     st.plotly_chart(
         tplots.trained_frontier_figure(frontier, analytic, current=current), key="trained_chart",
         on_select=partial(_pick_lam, "trained_chart"), selection_mode="points", config={"displaylogo": False},
     )
+    words.note("Each blue point is a model trained at one λ; the star is the one shown. Left means an "
+               "attacker guesses Z less well from the outputs, up means better predictions of y.")
     st.caption(
-        "Leakage is a held-out probe's AUC for Z from a model's outputs: the trained model's (points) or a "
-        f"logistic model's trained on the transported features X_t ({state.method} barycenter, analytic "
-        "curve). Click a trained point to select its λ."
+        "Leakage on this chart is an attacker's AUC for Z from a model's **outputs** on held-out rows: the "
+        "trained model's (points) or, for the dotted curve, a logistic model's trained on the transported "
+        f"features X_t ({state.method} barycenter). The Feature-unlearning page's frontier attacks X_t itself, "
+        "so its curve differs from this one. Click a trained point to select its λ."
     )
 
 # -- per-λ detail ----------------------------------------------------------------------------------
@@ -250,6 +268,8 @@ d1, d2 = st.columns(2)
 with d1:
     st.plotly_chart(tplots.training_curves_figure(res.history, lam=current), key="trained_curves",
                     config={"displaylogo": False})
+    words.note("Task loss should fall and level off; Î (right axis, nats) is the leakage penalty the model "
+               "was trained against. The dotted line is Î on held-out rows.")
 with d2:
     with ui.engine_errors("Scoring the held-out rows", stop=False):
         S, z, groups = held_out_outputs(key, lam_values.index(current), frontier)
@@ -258,13 +278,29 @@ with d2:
             name = f"P(y = {res.classes[-1]})"
         st.plotly_chart(tplots.group_outputs_figure(S, z, groups=groups, output_name=name, lam=current),
                         key="trained_outputs", config={"displaylogo": False})
+        words.note("One histogram per group of Z. The more they overlap, the less the outputs say about Z.")
 
 with st.expander("Sweep table", expanded=False):
     wanted = ("lam", "accuracy", "auc", "r2", "mse", "probe_auc", "probe_acc", "knn_mi", "dp_gap",
               "discrimination", "reg", "test_reg", "epochs", "seconds", "pareto")
     cols = [c for c in wanted if c in frontier.table]
-    st.dataframe(frontier.table[cols], hide_index=True)
+    st.dataframe(words.screen_table(frontier.table, cols), hide_index=True)
+    st.caption("The CSV download keeps the engine's short column names, for scripts.")
     st.download_button("Trained frontier (CSV)", data=frontier.to_csv(),
                        file_name=f"{data.key.label}-trained-frontier.csv", mime="text/csv", on_click="ignore",
                        key="trained_dl")
 st.session_state["_last_trained_frontier"] = frontier  # the Audit page exports it
+
+# the wait the user had, from the click to here (the sweep, the overlay, the scoring and the charts)
+_sweep_wait = waits.waited_for(("sweep", key))
+if _sweep_wait is not None and not st.session_state.get("_trained_wait_done") == key:
+    waits.record(("sweep", key), waits.waited())
+    st.session_state["_trained_wait_done"] = key
+    _sweep_wait = waits.waited_for(("sweep", key))
+sweep_caption.caption(
+    f"Sweep of {len(frontier.table)} λ values ({frontier.meta['n_train']:,} training / "
+    f"{frontier.meta['n_test']:,} held-out rows): "
+    + (f"you waited {_sweep_wait:.1f} s from your click, of which training took {frontier.seconds:.1f} s; "
+       "cached now." if _sweep_wait is not None else f"cached, shown at once (training took {frontier.seconds:.1f} s "
+       "when it ran).")
+)

@@ -52,7 +52,7 @@ def test_t_moves_the_attack_check():
     before, after = app(t="0"), app(t="1")
     acc0, acc1 = metric(before, "Attacker accuracy"), metric(after, "Attacker accuracy")
     assert acc0 > 0.75 and acc1 < 0.6  # at the barycenter the attacker is back near chance
-    assert metric(after, "MI (nats)") < metric(before, "MI (nats)")
+    assert metric(after, "(nats)") < metric(before, "(nats)")
 
 
 def test_figure_picker_changes_the_preview():
@@ -81,8 +81,8 @@ def test_trained_frontier_from_the_session_is_offered():
 
 def test_bootstrap_resamples_control_the_certificate_intervals():
     at = app()
-    mi = next(m for m in at.metric if m.label.endswith("MI (nats)"))
+    mi = next(m for m in at.metric if m.label.endswith("(nats)"))
     assert "[" in mi.proto.help  # an interval with the default resamples
     at.select_slider(key="audit_boot").set_value(0).run()
-    mi = next(m for m in at.metric if m.label.endswith("MI (nats)"))
+    mi = next(m for m in at.metric if m.label.endswith("(nats)"))
     assert "n/a" in mi.proto.help  # no resamples, no interval

@@ -70,7 +70,7 @@ def test_t_slider_moves_points_metrics_marker_and_url(bary):
     cur_after = _current(bary)
     assert cur_after[2] == pytest.approx(0.8) and cur_after[:2] != cur_before[:2]
     spec, dl = vega_chart(bary, "Distortion vs W2")
-    V = float(spec["title"]["text"].split("V = ")[1].rstrip(")"))
+    V = float(spec["title"]["subtitle"][0].split("V = ")[1].split(" ")[0])  # "V = 1.57 (training split)"
     (cur,) = dl[dl["kind"] == "current"].itertuples()
     assert (cur.D, cur.L) == pytest.approx((0.64 * V, 0.04 * V), rel=1e-3)
     # A t step changes data only: the same specs, so the browser updates the drawn charts in place.

@@ -18,7 +18,7 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
     latex = " ".join(el.value for el in home.latex)
     assert r"\lambda" in latex and "W_2" in latex and "(1-t)" in latex
     m = metrics(home)
-    assert m["Rows"] == "1,000" and m["Features"] == "2" and m["Groups of group"] == "2"
+    assert m["Rows"] == "1,000" and m["Features"] == "2" and m["Groups of Z"] == "2"  # not "Groups of group" (issue 15)
     spec, data = vega_chart(home, "barycenter")
     assert len(data) == 600 and spec["params"][0]["name"] == "preview" and "bind" in spec["params"][0]
     links = [el.proto.label for el in home.get("page_link")]
@@ -51,18 +51,18 @@ def test_mini_demo_slider_moves_the_points(home):
     # which they do not at t = 0.5.
     gap = lambda xy: np.linalg.norm(xy[groups == "group 0"].mean(0) - xy[groups == "group 1"].mean(0))  # noqa: E731
     assert gap(after) < 0.25 * gap(before)
-    V = float(metrics(home)["V (cost of full unlearning)"])
+    V = float(metrics(home)["V of this demo"])
     assert float(metrics(home)["D(t) = t²V"]) == pytest.approx(V, rel=1e-2)  # D(1) = V
     assert d_before != metrics(home)["D(t) = t²V"]
 
 
 def test_seed_changes_the_data_and_goes_to_the_url():
     at = open_app()
-    v0 = metrics(at)["V (cost of full unlearning)"]
+    v0 = metrics(at)["V of this demo"]
     at.number_input(key="_w_seed").set_value(7).run()
     assert_clean(at)
     assert at.query_params["seed"] == "7"
-    assert metrics(at)["V (cost of full unlearning)"] != v0
+    assert metrics(at)["V of this demo"] != v0
 
 
 def test_dataset_picker_switches_the_summary():
@@ -121,7 +121,7 @@ def test_upload_accepts_a_good_csv():
     assert_clean(at)
     assert any("Loaded people.csv: 240 rows" in s.value for s in at.success), [s.value for s in at.success]
     m = metrics(at)
-    assert m["Rows"] == "240" and m["Groups of sex"] == "2"
+    assert m["Rows"] == "240" and m["Groups of Z = sex"] == "2"
     assert at.session_state["app"].upload.sensitive == "sex"
     assert at.query_params["dataset"] == "upload" and at.query_params["z"] == "sex"
 

@@ -57,7 +57,7 @@ def test_defaults_run_the_sweep_and_draw_it_over_the_analytic_frontier():
     trace(fig, "barycenter (t = 1)")
     trace(fig, "λ = 0 (plain training)")
     labels = [m.label for m in at.metric]
-    assert "probe AUC for Z" in labels and "Demographic-parity gap" in labels
+    assert "attacker AUC for Z" in labels and "Demographic-parity gap" in labels
 
 
 def test_sweep_button_widgets_change_the_view():

@@ -134,7 +134,9 @@ def test_epoch_curves_figure_draws_runs_and_reference():
     assert_allclose(np.asarray(ua.y, float), [1.0, 0.8, 0.7])
     line = _trace(fig, "retrain · ua")
     assert_allclose(np.asarray(line.y, float), [0.6, 0.6])  # the target the run should reach
-    assert {t.name for t in fig.data} >= {"mi", "retrained (target)"}
+    # legend entries carry the human method name (issue 15), never the code name "mi"
+    assert {t.name for t in fig.data} >= {"MI unlearning (the paper)", "retrained (target)"}
+    assert "mi" not in {t.name for t in fig.data if t.showlegend is not False}
     with pytest.raises(ValueError, match="metrics"):
         fplots.epoch_curves_figure([mi], metrics=("nope",))
 
@@ -142,7 +144,7 @@ def test_epoch_curves_figure_draws_runs_and_reference():
 def test_per_class_figure_marks_forgotten_class_and_split():
     a, b = _report("original", [1.0], [1, 1, 1]), _report("mi", [0.7], [1, 0.6, 1])
     fig = fplots.per_class_figure([a, b], split="test", forgotten=["1"])
-    assert [t.name for t in fig.data] == ["original", "mi"]
+    assert [t.name for t in fig.data] == ["original model (trained on all rows)", "MI unlearning (the paper)"]
     assert list(fig.data[1].x) == ["0", "1 ★", "2"]
     assert_allclose(np.asarray(fig.data[1].y, float), [1, 0.6, 1])
     forget = fplots.per_class_figure([b], split="forget")

@@ -161,8 +161,20 @@ def cached_fit(key: DataKey, method: str, seed: int) -> Fitted:
     for a in (X, X_end, move, train):
         a.setflags(write=False)
     zs = z.astype(str)
+    _fitted().add((key, method, seed))
     return Fitted(maps, X, X_end, zs, tuple(sorted(set(zs.tolist()))), tuple(map(str, ds.X.columns)), move,
                   time.perf_counter() - start, train)
+
+
+@st.cache_resource(show_spinner=False)
+def _fitted() -> set:
+    """Keys (data, method, seed) whose :func:`cached_fit` has run in this process."""
+    return set()
+
+
+def fit_ready(key: DataKey, method: str, seed: int) -> bool:
+    """Whether :func:`cached_fit` for these arguments is (very likely) cached: a page can skip its wait UI."""
+    return (key, method, seed) in _fitted()
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,17 +224,43 @@ def cached_heldout_maps(key: DataKey, method: str, seed: int):
     return heldout_view(load_data(key), method=method, t=0.0, random_state=seed)[2]
 
 
-@st.cache_data(max_entries=24, show_spinner="Computing the frontier (one downstream model and one attacker per t)…")
-def cached_frontier(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR):
-    """The analytic frontier over ``FRONTIER_TS`` (``unlearn_core.frontier.analytic.analytic_frontier``)."""
+def frontier_key(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR) -> tuple:
+    """The store key of :func:`cached_frontier`'s result (``ui.waits.ready`` tells whether it is computed)."""
+    return ("frontier", key, method, int(seed), estimator)
+
+
+def cached_frontier(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR, *,
+                    progress=None):
+    """The analytic frontier over ``FRONTIER_TS`` (``unlearn_core.frontier.analytic.analytic_frontier``).
+
+    Kept in the process-wide store of :mod:`ui.waits` (not ``st.cache_data``, which cannot report
+    progress): ``progress(fraction, message)`` is called once per t on a miss. Pages that may wait for
+    it call it through ``ui.waits.compute`` (a progress bar and a cancel).
+    """
     from unlearn_core.frontier.analytic import analytic_frontier
 
+    from .waits import results
+
+    k = frontier_key(key, method, seed, estimator)
+    hit = results().get(k)
+    if hit is not None:
+        return hit
     ds = load_data(key)
-    return analytic_frontier(
+    maps = cached_heldout_maps(key, method, seed)
+    n_t = len(FRONTIER_TS)
+
+    def each_t(frac: float, msg: str) -> None:
+        if progress is not None:
+            done = round(frac * n_t) + 1
+            progress(frac, f"{msg}: a downstream model and an attacker ({done} of {n_t} values of t)")
+
+    out = analytic_frontier(
         ds, method=method, ts=np.asarray(FRONTIER_TS), downstream="logistic",
         leakage_estimator=None if estimator == DEFAULT_ESTIMATOR else estimator, random_state=seed,
-        maps=cached_heldout_maps(key, method, seed),
+        maps=maps, progress=each_t,
     )
+    results().put(k, out)
+    return out
 
 
 @st.cache_data(max_entries=64, show_spinner="Attacking the held-out rows (gradient boosting, cross-fitted)…")

@@ -18,13 +18,14 @@ import json
 import math
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import leakage, metrics
+from .labels import estimator_short, label
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
 from .leakage._types import LeakageEstimate
@@ -278,11 +279,11 @@ def _render_html(c: Certificate) -> str:
     p = c.pinsker
     w = c.residual_w2
     ev = c.evaluation
-    util = "".join(f"<tr><td>{e(str(k))}</td><td>{_fmt(v, 4) if isinstance(v, float) else e(str(v))}</td></tr>"
+    util = "".join(f"<tr><td>{e(label(str(k)))}</td><td>{_fmt(v, 4) if isinstance(v, float) else e(str(v))}</td></tr>"
                    for k, v in c.utility.items()) or "<tr><td colspan=2>no utility metric was recorded</td></tr>"
     bound_txt = (
         f"If the mutual information is at most {_fmt(p['mi_used'], 4)} nats (the upper end of the "
-        f"{e(str(p['mi_method']))} interval), no attacker can guess {e(c.z_name)} correctly more often than "
+        f"{e(estimator_short(str(p['mi_method'])))} estimate's interval), no attacker can guess {e(c.z_name)} correctly more often than "
         f"<b>{_fmt(p['bound'], 3)}</b> of the time (Pinsker's inequality). This bound is only as good as that "
         "estimate."
         if p.get("bound") is not None else "No MI estimate was available, so no accuracy bound is stated."
@@ -457,6 +458,7 @@ def certificate(
     max_rows: int = 4000,
     test_size: float = 0.3,
     notes: Sequence[str] = (),
+    progress: Callable[[float, str], None] | None = None,
 ) -> Certificate:
     """Measure the leakage left in an unlearning outcome and record it as a :class:`Certificate`.
 
@@ -479,7 +481,15 @@ def certificate(
     :class:`LeakageEstimate` objects. The Pinsker accuracy bound uses the largest upper
     confidence limit among the MI estimates (conservative); the attack is :func:`probe_attack`; the
     residual W2 is the ``w2`` estimator (Gaussian closed form) on the measured rows.
+
+    ``progress(fraction_done, message)``, when given, is called before each step (the barycenter fit,
+    the attacker, each estimator, the residual W2): the UI draws a progress bar from it, and a UI may
+    stop the run by raising from it.
     """
+    def step(frac: float, msg: str) -> None:
+        if progress is not None:
+            progress(frac, msg)
+
     check_n_boot(n_boot)
     check_scalar(ci_level, "ci_level", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
     check_scalar(max_rows, "max_rows", int, min_val=10)
@@ -532,6 +542,7 @@ def certificate(
         t = tt
         seed = seed_from(random_state)  # the frontier's and view_attack's seed: the same view, the same rows
         train, test = split_dataset(dataset, test_size=test_size, random_state=seed)
+        step(0.0, f"fitting the {method} barycenter on {len(train.z):,} training rows")
         fit = transport.fit_barycenter(train.X, train.z.to_numpy(), method=method, random_state=seed)
         S_tr = np.asarray(fit.transform(train.X.to_numpy(dtype=float), train.z.to_numpy(), tt), dtype=float)
         S = np.asarray(fit.transform(test.X.to_numpy(dtype=float), test.z.to_numpy(), tt), dtype=float)
@@ -547,6 +558,7 @@ def certificate(
     if codes.size != S.shape[0]:
         raise ValueError(f"the outcome has {S.shape[0]} rows but z has {codes.size}")
     # the strong attacker on every measured row, before the estimators' subset: the number every page shows
+    step(0.25, f"a gradient-boosting attacker guessing {z_name} on {codes.size:,} held-out rows")
     strong = attack(S, zz, random_state=seed_from(random_state))
     if codes.size > max_rows:
         rows = np.sort(rng.choice(codes.size, size=int(max_rows), replace=False))
@@ -554,7 +566,9 @@ def certificate(
         note_list.append(f"measured on a random subset of {max_rows} rows")
 
     ests: list[LeakageEstimate] = []
-    for item in estimates:
+    for i, item in enumerate(estimates):
+        step(0.5 + 0.4 * i / max(len(estimates), 1), f"leakage estimate {i + 1} of {len(estimates)}"
+             + (f" ({n_boot} bootstrap resamples)" if n_boot else ""))
         if isinstance(item, LeakageEstimate):
             ests.append(item)
             continue
@@ -572,6 +586,7 @@ def certificate(
         ests.append(leakage.estimate(S, zz, method=name, n_boot=n_boot, ci_level=ci_level,
                                      random_state=seed_from(rng), **opts))
     pinsker = _pinsker(ests, codes, labels, strong, note_list)
+    step(0.9, "the residual W2 between the groups")
     w2 = leakage.estimate(S, zz, method="w2", n_boot=n_boot, ci_level=ci_level, random_state=seed_from(rng))
     residual = {"value": w2.value, "ci": list(w2.ci) if w2.ci else None, "kind": "gaussian closed form",
                 "unit": "squared units of the outcome", "theory": theory}

@@ -224,7 +224,7 @@ def unlearn(
                       forget_batch=forget_batch, random_state=random_state, progress=progress,
                       should_stop=should_stop, reference=reference, extra={"estimator": estimator})
         return _finish(rep, original, problem, "user" if rep.stopped else "budget",
-                       rep.message if rep.stopped else f"the explicit budget: lam = {lam:g}, {epochs} epochs")
+                       rep.message if rep.stopped else f"the explicit budget: λ = {lam:g}, {epochs} epochs")
     return _auto(original, problem, step, lam=lam, lr=lr, retain_batch=retain_batch,
                  forget_batch=forget_batch, random_state=random_state, progress=progress,
                  should_stop=should_stop, reference=reference, estimator=estimator)

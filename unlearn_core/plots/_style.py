@@ -20,3 +20,11 @@ def base_layout(**overrides) -> dict:
     layout = dict(template=TEMPLATE, margin=dict(l=50, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.18))
     layout.update(overrides)
     return layout
+
+
+def plain_numbers(fig):
+    """Axis ticks as plain decimals on every axis of ``fig`` (plotly's default SI prefixes turn 0.000494
+    nats into "494µ"); returns ``fig``."""
+    fig.update_xaxes(exponentformat="none")
+    fig.update_yaxes(exponentformat="none")
+    return fig

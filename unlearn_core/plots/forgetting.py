@@ -17,7 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout
+from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, plain_numbers
+from ..labels import METHODS as _METHOD_LABELS
 
 __all__ = ["CURVE_METRICS", "epoch_curves_figure", "forgotten_samples_figure", "per_class_figure"]
 
@@ -55,7 +56,7 @@ def epoch_curves_figure(
     bad = [m for m in metrics if m not in CURVE_METRICS]
     if bad or not metrics:
         raise ValueError(f"metrics must be a non-empty subset of {', '.join(CURVE_METRICS)}, got {metrics}")
-    titles = dict(titles or {})
+    titles = {**_METHOD_LABELS, **(titles or {})}
     ncol = min(len(metrics), 2)
     nrow = math.ceil(len(metrics) / ncol)
     fig = make_subplots(rows=nrow, cols=ncol, subplot_titles=[CURVE_METRICS[m] for m in metrics],
@@ -69,9 +70,10 @@ def epoch_curves_figure(
             if m not in h:
                 continue
             fig.add_trace(go.Scatter(
-                x=h["epoch"], y=h[m], mode="lines+markers", name=f"{titles.get(name, name)} · {m}",
+                x=h["epoch"], y=h[m], mode="lines+markers", name=f"{name} · {m}",
                 legendgroup=name, showlegend=False, line=dict(color=colors[name]), marker=dict(size=6),
-                hovertemplate=f"{titles.get(name, name)}<br>epoch %{{x}}<br>{m} %{{y:.4g}}<extra></extra>",
+                hovertemplate=f"{titles.get(name, name)}<br>epoch %{{x}}<br>{CURVE_METRICS[m]} %{{y:.4g}}"
+                "<extra></extra>",
             ), row=row, col=col)
         if reference is not None and hasattr(reference, m):
             fig.add_trace(go.Scatter(
@@ -79,7 +81,7 @@ def epoch_curves_figure(
                 y=[float(getattr(reference, m))] * 2, mode="lines", name=f"retrain · {m}",
                 legendgroup="retrain",
                 showlegend=False, line=dict(color="black", dash="dash", width=1.2),
-                hovertemplate=f"retrained reference: {m} = %{{y:.4g}}<extra></extra>",
+                hovertemplate=f"retrained reference: {CURVE_METRICS[m]} = %{{y:.4g}}<extra></extra>",
             ), row=row, col=col)
     # One legend entry per run (dummy traces carry it; the panels' traces share legend groups).
     for name in names:
@@ -88,9 +90,9 @@ def epoch_curves_figure(
     if reference is not None:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="retrained (target)",
                                  legendgroup="retrain", line=dict(color="black", dash="dash")))
-    fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_xaxes(title_text="epoch", dtick=1, tick0=0, tickformat="d")
     fig.update_layout(**base_layout(title="Unlearning, epoch by epoch", height=height * nrow / 1.6 + 120))
-    return fig
+    return plain_numbers(fig)
 
 
 def per_class_figure(
@@ -107,7 +109,7 @@ def per_class_figure(
     """
     if split not in ("test", "retain", "forget"):
         raise ValueError(f"split must be 'test', 'retain' or 'forget', got {split!r}")
-    titles = dict(titles or {})
+    titles = {**_METHOD_LABELS, **(titles or {})}
     names = [getattr(r, "method", f"run {i}") for i, r in enumerate(reports)]
     colors = _method_colors(names)
     marked = {str(c) for c in forgotten}
@@ -126,7 +128,7 @@ def per_class_figure(
         height=height, barmode="group", yaxis=dict(title="accuracy", range=[0, 1.02]),
         xaxis=dict(title="class", type="category"),
     ))
-    return fig
+    return plain_numbers(fig)
 
 
 def forgotten_samples_figure(

@@ -17,24 +17,44 @@ import plotly.graph_objects as go
 
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
-from ._style import HIGHLIGHT, MUTED, base_layout
+from .. import labels as _labels
+from ._style import HIGHLIGHT, MUTED, base_layout, plain_numbers
 
-LABELS = {
-    "t": "t", "lam": "λ", "auc": "AUC (test)", "accuracy": "accuracy (test)", "r2": "R² (test)",
-    "mse": "MSE (test)", "probe_auc": "linear probe AUC for Z", "probe_acc": "linear probe accuracy for Z",
-    "attack_auc": "attacker AUC for Z (gradient boosting, held out; 0.5 = chance)",
-    "attack_acc": "attacker accuracy for Z (held out)", "attack_mi": "attacker's MI lower bound (nats)",
-    "w2_leakage": "W2 leakage L", "distortion": "distortion D = E‖X − X_t‖²",
-    "dp_gap": "demographic parity (selection rate) gap",
-    "dp_gap_rate": "demographic parity (selection rate) gap", "dp_gap_score": "mean-score parity gap",
-    "discrimination": "discrimination", "ks": "KS gap",
-}
+LABELS = _labels.LABELS  # the one vocabulary (unlearn_core.labels); kept here for old imports
 
 
-def _label(col: str) -> str:
-    if col.startswith("est_"):  # the analytic frontier's column for a named leakage estimator
-        return f"leakage estimate: {col[4:].replace('_', '-')}"
-    return LABELS.get(col, col.replace("_", " "))
+def _label(col: str, short: bool = False) -> str:
+    return _labels.label(col, short=short)
+
+
+def outlier_clip(values: np.ndarray, *, k: float = 3.0) -> tuple[float, float] | None:
+    """A y range that leaves out far-low outliers (below Q1 − k·IQR), or None when nothing is that far.
+
+    A method that wrecks utility at one t (R² of −114 on the test split when the others sit near 0.6)
+    would otherwise stretch the axis until the rest of the frontier is a flat line. The caller draws
+    the clipped points at the edge and says so.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 4:
+        return None
+    q1, q3 = np.percentile(v, [25, 75])
+    spread = max(q3 - q1, 0.05 * max(abs(q3), 1e-9), 1e-9)
+    fence = q1 - k * spread
+    if v.min() >= fence:
+        return None
+    kept = v[v >= fence]
+    lo, hi = float(kept.min()), float(kept.max())
+    pad = 0.08 * max(hi - lo, 1e-6)
+    return lo - pad, hi + pad
+
+
+def clip_note(values: np.ndarray, params: np.ndarray, rng: tuple[float, float], name: str, pname: str) -> str:
+    """The sentence that says an axis was clipped: which points lie below it, with their values."""
+    v = np.asarray(values, dtype=float)
+    low = np.flatnonzero(v < rng[0])
+    pts = ", ".join(f"{pname} = {float(params[i]):.3g}: {v[i]:.3g}" for i in low[:3])
+    return f"axis clipped at {rng[0]:.3g}; {low.size} point(s) below it drawn on the edge ({name} {pts})"
 
 
 def theoretical_curve(V: float, n: int = 101) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +71,7 @@ def _nearest_row(values: np.ndarray, x: float) -> int:
 
 def _param_text(frontier: Frontier) -> np.ndarray:
     p = frontier.table[frontier.param].to_numpy(dtype=float)
-    name = _label(frontier.param)
+    name = _label(frontier.param, short=True)
     return np.array([f"{name} = {v:.3g}" for v in p])
 
 
@@ -76,10 +96,10 @@ def frontier_figure(
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=x, y=y, mode="lines+markers", name=f"sweep over {_label(frontier.param)}",
+            x=x, y=y, mode="lines+markers", name=f"sweep over {_label(frontier.param, short=True)}",
             customdata=[[float(v)] for v in p], text=_param_text(frontier),  # plain lists: read back by clicks
             marker=dict(size=np.where(pareto, 11, 7), color=p, colorscale="Viridis", showscale=True,
-                        colorbar=dict(title=_label(frontier.param), thickness=12),
+                        colorbar=dict(title=_label(frontier.param, short=True), thickness=12),
                         line=dict(width=np.where(pareto, 1.5, 0), color="black")),
             line=dict(color=MUTED, width=1),
             hovertemplate="%{text}<br>leakage %{x:.4g}<br>utility %{y:.4g}<extra>click to select</extra>",
@@ -94,14 +114,24 @@ def frontier_figure(
                 customdata=[[p[i]]], hovertemplate=f"current: {_param_text(frontier)[i]}<extra></extra>",
             )
         )
+    yaxis = dict(title=_label(frontier.utility, short=True) + " — higher is better")
+    rng = outlier_clip(y)
+    if rng is not None:  # draw the far-low points on the clipped edge, and say so
+        yaxis["range"] = list(rng)
+        fig.data[0].y = np.maximum(y, rng[0])
+        if len(fig.data) > 1:
+            fig.data[1].y = np.maximum(np.asarray(fig.data[1].y, dtype=float), rng[0])
+        note = clip_note(y, p, rng, _label(frontier.utility, short=True), _label(frontier.param, short=True))
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom",
+                           showarrow=False, font=dict(size=11, color=HIGHLIGHT), align="left")
     fig.update_layout(
         **base_layout(
             title=title or f"Utility vs leakage ({frontier.kind} frontier; Pareto points outlined)",
             height=height, clickmode="event+select", dragmode=False,
-            xaxis=dict(title=_label(frontier.leakage)), yaxis=dict(title=_label(frontier.utility)),
+            xaxis=dict(title=_label(frontier.leakage)), yaxis=yaxis,
         )
     )
-    return fig
+    return plain_numbers(fig)
 
 
 def distortion_leakage_figure(
@@ -146,10 +176,10 @@ def distortion_leakage_figure(
         )
     fig.update_layout(
         **base_layout(
-            title=title or f"Distortion vs W2 leakage (V = {V:.4g})", height=height,
+            title=title or f"Distortion vs W2 leakage (V = {V:.4g}, training split)", height=height,
             clickmode="event+select", dragmode=False,
             xaxis=dict(title=_label("w2_leakage"), rangemode="tozero"),
             yaxis=dict(title=_label("distortion"), rangemode="tozero"),
         )
     )
-    return fig
+    return plain_numbers(fig)

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._style import HIGHLIGHT, PALETTE, base_layout
+from ._style import HIGHLIGHT, PALETTE, base_layout, plain_numbers
 
 __all__ = ["estimates_figure", "timings_figure"]
 
@@ -95,7 +95,7 @@ def estimates_figure(
         legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.5, xanchor="center"),
         margin=dict(l=50, r=20, t=60, b=85),
     ))
-    return fig
+    return plain_numbers(fig)
 
 
 def timings_figure(

@@ -19,14 +19,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..frontier._types import Frontier
-from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, group_colors
-from .frontier import LABELS
+from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, group_colors, plain_numbers
+from ..labels import label as _screen_label
 
 __all__ = ["group_outputs_figure", "trained_frontier_figure", "training_curves_figure"]
 
 
 def _label(col: str) -> str:
-    return LABELS.get(col, col.replace("_", " "))
+    return _screen_label(col)
 
 
 def _fmt_lam(v: float) -> str:
@@ -118,9 +118,10 @@ def trained_frontier_figure(
     fig.update_layout(**base_layout(
         title=title or "Trained frontier over the barycenter (analytic) frontier",
         height=height, clickmode="event+select", dragmode=False,
-        xaxis=dict(title=_label(lcol) + " — lower leaks less"), yaxis=dict(title=_label(ucol)),
+        xaxis=dict(title=_label(lcol) + " — lower leaks less"),
+        yaxis=dict(title=_screen_label(ucol, short=True) + " — higher is better"),
     ))
-    return fig
+    return plain_numbers(fig)
 
 
 def training_curves_figure(
@@ -148,10 +149,10 @@ def training_curves_figure(
                                  line=dict(color=PALETTE[5], dash="dot")), secondary_y=True)
     lam_txt = "" if lam is None else f" at λ = {_fmt_lam(float(lam))}"
     fig.update_layout(**base_layout(title=f"Training curves{lam_txt}", height=height))
-    fig.update_xaxes(title_text="epoch")
+    fig.update_xaxes(title_text="epoch", dtick=1, tick0=0, tickformat="d")  # whole epochs only
     fig.update_yaxes(title_text="task loss", secondary_y=False)
     fig.update_yaxes(title_text="Î (nats)", secondary_y=True, rangemode="tozero")
-    return fig
+    return plain_numbers(fig)
 
 
 def group_outputs_figure(
@@ -203,4 +204,4 @@ def group_outputs_figure(
         title=f"Model output by group{lam_txt} (held-out rows)", height=height, barmode="overlay",
         xaxis=dict(title=name), yaxis=dict(title="density"),
     ))
-    return fig
+    return plain_numbers(fig)

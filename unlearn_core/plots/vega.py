@@ -22,7 +22,7 @@ import numpy as np
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
 from ._style import HIGHLIGHT, MUTED, group_colors
-from .frontier import _label, theoretical_curve
+from .frontier import _label, clip_note, outlier_clip, theoretical_curve
 from .transport import DisplayPoints, _padded_range, density_curves, mccann
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def _group_color(groups: list[str]) -> dict:
     }
 
 
-def _title(text: str, subtitle: str) -> dict:
+def _title(text: str, subtitle: str | list[str]) -> dict:
     return {"text": text, "subtitle": subtitle, "anchor": "start"}
 
 
@@ -87,6 +87,11 @@ def _on_canvas(spec: dict) -> dict:
     browser tests.
     """
     return {**spec, "usermeta": {**spec.get("usermeta", {}), "embedOptions": {"renderer": "canvas"}}}
+
+
+#: Room above a selectable chart's title: Streamlit draws its selection toolbar over the top edge of
+#: charts with ``on_select``, which cut the tops of the title's letters.
+SELECT_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
 
 
 def _pick_params() -> list[dict]:
@@ -170,7 +175,8 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
     if has_ci:  # the attacker's interval on the leakage axis
         data["leakage_lo"] = tab[f"{frontier.leakage}_lo"].to_numpy(dtype=float)
         data["leakage_hi"] = tab[f"{frontier.leakage}_hi"].to_numpy(dtype=float)
-    name = _label(frontier.param)
+    name = _label(frontier.param, short=True)
+    rng = outlier_clip(data["utility"].to_numpy())
     x = {
         "field": "leakage",
         "type": "quantitative",
@@ -180,20 +186,25 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
     y = {
         "field": "utility",
         "type": "quantitative",
-        "title": _label(frontier.utility),
-        "scale": {"zero": False},
+        # the short label: a y title longer than the plot pushes the chart's own title out of view
+        "title": _label(frontier.utility, short=True) + " — higher is better",
+        "axis": {"titleLimit": height - 40},
+        "scale": {"zero": False} if rng is None else {"zero": False, "domain": list(rng), "clamp": True},
     }
     tooltip = [
         {"field": "param", "title": name, "format": ".3g"},
-        {"field": "leakage", "format": ".4g"},
-        {"field": "utility", "format": ".4g"},
+        {"field": "leakage", "title": _label(frontier.leakage, short=True), "format": ".4g"},
+        {"field": "utility", "title": _label(frontier.utility, short=True), "format": ".4g"},
     ]
     spec = {
         "height": height,
+        "padding": SELECT_PADDING,
         "title": _title(
             f"Utility vs leakage ({frontier.kind} frontier)",
-            "Pareto points outlined; the diamond is the current t; click a point to move there"
-            + ("; bars: 95% interval of the attacker" if has_ci else ""),
+            [f"Pareto points outlined; the diamond is the current {name}",
+             "click a point to move there" + ("; bars: 95% interval of the attacker" if has_ci else "")]
+            + ([] if rng is None else [clip_note(data["utility"].to_numpy(), p, rng,
+                                                 _label(frontier.utility, short=True), name)]),
         ),
         "layer": [
             {"mark": {"type": "line", "color": MUTED, "strokeWidth": 1}, "encoding": {"x": x, "y": y}},
@@ -260,16 +271,19 @@ def distortion_leakage_at(
         ignore_index=True,
     )
     x = {"field": "L", "type": "quantitative", "title": _label("w2_leakage")}
-    y = {"field": "D", "type": "quantitative", "title": _label("distortion")}
+    y = {"field": "D", "type": "quantitative", "title": "distortion D (squared feature units)",
+         "axis": {"titleLimit": height - 40}}
     tooltip = [
         {"field": "param", "title": "t", "format": ".2f"},
-        {"field": "L", "format": ".4g"},
-        {"field": "D", "format": ".4g"},
+        {"field": "L", "title": "W2 leakage L", "format": ".4g"},
+        {"field": "D", "title": "distortion D", "format": ".4g"},
     ]
     spec = {
         "height": height,
+        "padding": SELECT_PADDING,
         "title": _title(
-            f"Distortion vs W2 leakage (V = {V:.4g})", "dashed: theory √D + √L = √V; diamond: the current t"
+            "Distortion vs W2 leakage", [f"V = {V:.4g} (training split)", "dashed: theory √D + √L = √V",
+                                         "diamond: the current t"]
         ),
         "layer": [
             {
