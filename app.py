@@ -4,13 +4,17 @@ Run with ``streamlit run app.py``. Pages are registered explicitly in ``PAGES``;
 session state and the URL mirror are shared (package ``ui``; its docstring says how to add a page).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import ui
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
-st.set_page_config(page_title="Unlearning explorer", page_icon=":material/blur_on:", layout="wide")
+# A local file: a ":material/…:" page icon makes the browser fetch the favicon from a font CDN on every load.
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+st.set_page_config(page_title="Unlearning explorer", page_icon=str(ICON), layout="wide")
 
 state = ui.init_state()
 
