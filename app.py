@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 import ui
+from ui import presenter
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
@@ -40,8 +41,10 @@ if _start and not st.session_state.get("_start_page_done"):
 st.session_state["_start_page_done"] = True
 
 state.page = page.url_path
+presenter.apply_step()  # before the sidebar: a presenter step sets the view its widgets are seeded from
 render_sidebar()
 show_notices()
+presenter.render()
 st.session_state[FRAME_KEY] = True  # pages check it (ui.nav.ensure_frame)
 try:
     page.run()
