@@ -249,6 +249,12 @@ class Certificate:
         """A standalone HTML page a person can read (calibrated wording; no claim beyond the measurements)."""
         return _render_html(self)
 
+    def to_pdf(self) -> bytes:
+        """The same report as :meth:`to_html`, as PDF bytes (:func:`unlearn_core.audit_pdf.certificate_pdf`)."""
+        from .audit_pdf import certificate_pdf
+
+        return certificate_pdf(self)
+
 
 def _fmt(x: Any, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
