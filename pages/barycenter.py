@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from ui import access
 from ui.nav import ensure_frame
 from ui.selection import param_from_vega_selection
 from unlearn_core import plots
@@ -193,6 +194,7 @@ def explorer() -> None:
     with frontier_slot:
         _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",
               on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
+        access.frontier_point_picker(frontier)  # the chart's points for the keyboard
         _verdicts(frontier, row)
     if "distortion" in tab:
         V_fr = float(frontier.meta.get("V", V))
