@@ -9,13 +9,14 @@ from pathlib import Path
 import streamlit as st
 
 import ui
-from ui import presenter
+from ui import presenter, theme
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
 # A local file: a ":material/…:" page icon makes the browser fetch the favicon from a font CDN on every load.
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 st.set_page_config(page_title="Unlearning explorer", page_icon=str(ICON), layout="wide")
+theme.inject()  # small-screen layout (ui/theme.py); colours follow the browser's light / dark preference
 
 state = ui.init_state()
 
