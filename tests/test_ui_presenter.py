@@ -85,7 +85,7 @@ def test_css_hides_technical_captions_and_the_story_widgets_and_scales_once():
     css = presenter.css(("dl_data", "dl_frontier"))
     assert ".st-key-dl_data," in css and ".st-key-dl_frontier," in css
     assert "stCaptionContainer" in css and "display: none" in css
-    assert f"zoom: {presenter.SCALE}" in css and f"font-size: {round(16 * presenter.SCALE)}px" in css
+    assert f'[data-testid="stMainBlockContainer"] {{ zoom: {presenter.SCALE}; }}' in css
 
 
 def _story_text(at) -> str:

@@ -8,8 +8,9 @@ Playground's hide flags do. In presenter mode
   and each step sets its view (the AppState fields of :attr:`Step.view`: t, dataset, Z, method, ...);
 - the advanced controls that lesson mode hides are absent too (:func:`ui.state.lesson_mode`), and the
   widgets a story lists in :attr:`Story.hide` are hidden by CSS;
-- the technical captions are hidden (the story's sentence says what to look at) and the type and the
-  charts are enlarged by one factor, :data:`SCALE`.
+- the technical captions are hidden (the story's sentence says what to look at) and the main area,
+  type and charts together, is zoomed by one factor, :data:`SCALE` (so every chart's height and font
+  follow that one setting and its width still fits its column).
 
 Stories are data, one table for all pages: to add or change a step, edit :data:`STORIES`. A step's view
 holds AppState field names and values (checked by ``tests/test_ui_presenter.py`` against the pages'
@@ -169,15 +170,14 @@ def _exit() -> None:
 
 
 def css(hide: tuple[str, ...] = ()) -> str:
-    """The presenter style sheet: bigger type and charts, no technical captions, hidden widgets."""
+    """The presenter style sheet: the main area zoomed by :data:`SCALE` (type and charts together, so a
+    chart's width still fits its column), no technical captions, the story's hidden widgets gone."""
     hidden = "".join(f".st-key-{k}," for k in hide)
     return f"""<style>
-html {{ font-size: {round(16 * SCALE)}px; }}
+[data-testid="stMainBlockContainer"] {{ zoom: {SCALE}; }}
 [data-testid="stMain"] [data-testid="stCaptionContainer"] {{ display: none; }}
 {hidden} .presenter-hidden {{ display: none !important; }}
-[data-testid="stMain"] [data-testid="stVegaLiteChart"],
-[data-testid="stMain"] [data-testid="stPlotlyChart"] {{ zoom: {SCALE}; }}
-.st-key-presenter_story p {{ font-size: 1.35rem; line-height: 1.4; }}
+.st-key-presenter_story p {{ font-size: 1.3rem; line-height: 1.4; }}
 </style>"""
 
 
@@ -192,13 +192,13 @@ def render() -> None:
         return
     n = len(sto.steps)
     with st.container(border=True, key="presenter_story"):
-        cols = st.columns([6, 1, 1, 1], vertical_alignment="center")
-        cols[0].markdown(f"**{sto.title}** · step {s.step} of {n}  \n{sto.steps[s.step - 1].text}")
-        cols[1].button("Back", key="presenter_back", on_click=_go, args=(-1,), disabled=s.step <= 1,
+        st.markdown(f"**{sto.title}** · step {s.step} of {n}  \n{sto.steps[s.step - 1].text}")
+        cols = st.columns([1, 1, 1, 3])
+        cols[0].button("Back", key="presenter_back", on_click=_go, args=(-1,), disabled=s.step <= 1,
                        icon=":material/arrow_back:", width="stretch")
-        cols[2].button("Next", key="presenter_next", on_click=_go, args=(1,), disabled=s.step >= n,
+        cols[1].button("Next", key="presenter_next", on_click=_go, args=(1,), disabled=s.step >= n,
                        icon=":material/arrow_forward:", type="primary", width="stretch")
-        cols[3].button("Exit", key="presenter_exit", on_click=_exit, icon=":material/close:",
+        cols[2].button("Exit", key="presenter_exit", on_click=_exit, icon=":material/close:",
                        width="stretch", help="Leave presenter mode (the controls come back).")
 
 

@@ -171,9 +171,24 @@ def test_a_presenter_link_opens_its_step_and_next_moves_on(app_url, context_fact
     assert not page.locator(".st-key-dl_data").is_visible()
     captions = page.locator("[data-testid=stMain] [data-testid=stCaptionContainer]")
     assert captions.count() > 0 and not any(captions.nth(i).is_visible() for i in range(captions.count()))
-    big = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-    assert big == pytest.approx(16 * presenter.SCALE, abs=1)
+    zoom = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stMainBlockContainer]'))"
+                         ".zoom")
+    assert float(zoom) == pytest.approx(presenter.SCALE)
+    for chart in page.locator("[data-testid=stMain] [data-testid=stVegaLiteChart]").all()[:2]:
+        col = chart.locator("xpath=ancestor::*[@data-testid='stColumn'][1]").bounding_box()
+        rect = chart.bounding_box()  # zoomed charts still fit their column
+        assert rect["x"] >= col["x"] - 1 and rect["x"] + rect["width"] <= col["x"] + col["width"] + 1
     shot(page, "reach-presenter-barycenter-step3")
+    # a click on a frontier point still selects its t in the zoomed main area
+    points = page.locator("[data-testid=stVegaLiteChart]").filter(has_text="Utility vs leakage") \
+        .locator("g.sweep_marks path")
+    target = float(points.nth(3).get_attribute("aria-label").split("t: ")[1].split(";")[0])
+    points.nth(3).scroll_into_view_if_needed()
+    pt = points.nth(3).bounding_box()
+    page.mouse.click(pt["x"] + pt["width"] / 2, pt["y"] + pt["height"] / 2)
+    page.wait_for_function(f"() => new URL(location.href).searchParams.get('t') === '{target:g}'",
+                           timeout=TIMEOUT_MS)
+    wait_idle(page)
     box.get_by_role("button", name="Next").click()
     page.wait_for_function("() => location.search.includes('step=4')", timeout=TIMEOUT_MS)
     wait_idle(page)
