@@ -138,19 +138,25 @@ def test_phone_width_formulas_fit_thumbnails_readable_slider_near_charts(app_url
 
 
 @pytest.mark.slow
-def test_no_request_leaves_the_machine_on_any_page(app_url, context_factory):
-    page = context_factory()
+def test_no_request_leaves_the_machine_and_every_page_reads_in_the_dark(app_url, context_factory):
+    page = context_factory(color_scheme="dark")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     for p in PAGES:
         open_page(page, f"{app_url}/{p}?{TOY}")
         page.wait_for_timeout(1500)  # favicon, fonts, late chart assets
         assert_no_exception(page)
+        c = page.evaluate(JS_COLOURS)
+        bg = luminance(c["app"])
+        assert bg < 0.05, (p, c["app"])
+        low = sorted({x for x in c["vegaText"] + c["plotlyText"] if contrast(luminance(x), bg) < 3.0})
+        assert not low, (p, low)
+        shot(page, f"reach-dark-{p or 'home'}")
     host = urlparse(app_url).hostname
     off = sorted({u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
                   and urlparse(u).hostname != host})
     assert not off, off
-    assert any("/media/" in u or "favicon" in u or u.endswith(".png") for u in requests)
+    assert any("/media/" in u for u in requests)  # the favicon, served by this server
 
 
 def test_a_presenter_link_opens_its_step_and_next_moves_on(app_url, context_factory):
