@@ -28,12 +28,14 @@ def test_picking_a_frontier_point_sets_t_and_the_slider_follows():
     at = open_app(timeout=TIMEOUT, page="barycenter", dataset="toy-gaussians", t=0.5)
     assert_clean(at)
     box = at.selectbox(key=FRONTIER_KEY)
-    assert math.isclose(box.value, 0.5)
+    assert box.value is None  # a one-shot control: empty between picks
     assert len(box.options) >= 11 and box.options[0].startswith("t = 0.00 · ")
     box.set_value(0.8).run()
     assert_clean(at)
     assert math.isclose(at.session_state["app"].t, 0.8)
     assert math.isclose(at.slider(key="_w_t").value, 0.8)
     assert at.query_params["t"] == "0.8"
-    at.slider(key="_w_t").set_value(0.3).run()  # the list follows the slider
-    assert math.isclose(at.selectbox(key=FRONTIER_KEY).value, 0.3)
+    assert at.selectbox(key=FRONTIER_KEY).value is None  # emptied for the next pick
+    at.slider(key="_w_t").set_value(0.3).run()  # moving the slider does not touch the list, nor t through it
+    assert at.selectbox(key=FRONTIER_KEY).value is None
+    assert math.isclose(at.session_state["app"].t, 0.3)

@@ -1,8 +1,13 @@
 """Keyboard access to chart points: a list of the frontier's points that sets t, reachable with Tab.
 
 A click on a frontier point selects its t, but a chart's marks cannot take keyboard focus. The picker
-lists the same points (t, leakage, utility, Pareto) in a select box bound to ``AppState.t``: Tab to
-it, arrow keys or type to choose, Enter to go. It follows t when the slider or a click moves it.
+lists the same points (t, leakage, utility, Pareto) in a select box: Tab to it, arrow keys or type to
+choose, Enter to move t there (the slider and the charts follow).
+
+It is a one-shot control, empty between picks, not a second widget bound to t: a widget that followed
+t would get a new value from the server on every t step, and with fast key presses on the slider the
+browser can send that widget's previous value back in the next rerun, which would read as a pick and
+undo the presses (the race of issue 16).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .state import bound_key, state
+from .state import state
 
 FRONTIER_KEY = "frontier_points"
 
@@ -40,18 +45,21 @@ def point_labels(frontier) -> dict[float, str]:
 
 
 def _picked(key: str) -> None:
-    state().set_t(st.session_state[key])
+    """Move t to the picked point and empty the box for the next pick."""
+    value = st.session_state.get(key)
+    if value is not None:
+        state().set_t(value)
+        st.session_state[key] = None
 
 
 def frontier_point_picker(frontier, *, key: str = FRONTIER_KEY,
                           label: str = "Frontier point (sets t)") -> None:
-    """A select box of the frontier's points, bound to t (the point nearest the current t is shown)."""
+    """A select box of the frontier's points; choosing one sets t (see the module docstring)."""
     labels = point_labels(frontier)
     ts = list(labels)
     if not ts:
         return
-    nearest = ts[int(np.argmin(np.abs(np.asarray(ts) - state().t)))]
-    st.selectbox(label, ts, format_func=labels.get, key=bound_key("t", key, value=nearest),
-                 on_change=_picked, args=(key,),
+    st.selectbox(label, ts, index=None, format_func=labels.get, key=key, on_change=_picked, args=(key,),
+                 placeholder="Jump to a point of the chart…",
                  help="The points of the chart above, for the keyboard: Tab here, choose with the arrow keys "
                  "or by typing, Enter to move t there.")
