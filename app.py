@@ -4,14 +4,19 @@ Run with ``streamlit run app.py``. Pages are registered explicitly in ``PAGES``;
 session state and the URL mirror are shared (package ``ui``; its docstring says how to add a page).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import ui
-from ui import waits, words
+from ui import presenter, theme, waits, words
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
-st.set_page_config(page_title="Unlearning explorer", page_icon=":material/blur_on:", layout="wide")
+# A local file: a ":material/…:" page icon makes the browser fetch the favicon from a font CDN on every load.
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+st.set_page_config(page_title="Unlearning explorer", page_icon=str(ICON), layout="wide")
+theme.inject()  # small-screen layout (ui/theme.py); colours follow the browser's light / dark preference
 
 waits.start_clock()  # the wall clock of this run: what a user waits from their click (ui.waits)
 waits.stale_style()  # panels of the previous view fade out while a slow rerun computes the new one
@@ -39,10 +44,12 @@ if _start and not st.session_state.get("_start_page_done"):
 st.session_state["_start_page_done"] = True
 
 state.page = page.url_path
+presenter.apply_step()  # before the sidebar: a presenter step sets the view its widgets are seeded from
 render_sidebar()
 with st.sidebar:
     words.glossary()  # one shared glossary on every page
 show_notices()
+presenter.render()
 st.session_state[FRAME_KEY] = True  # pages check it (ui.nav.ensure_frame)
 try:
     page.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import streamlit as st
@@ -41,6 +42,12 @@ def cached_certificate(
         "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
     }
     return cert.to_json(), cert.to_html(), summary
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def certificate_pdf_bytes(cert_json: str) -> bytes:
+    """The certificate (from its JSON) as a PDF: ``unlearn_core.audit.Certificate.to_pdf``."""
+    return audit.Certificate(**json.loads(cert_json)).to_pdf()
 
 
 state = ui.state()
@@ -118,11 +125,15 @@ st.subheader("Leakage certificate")
 if cert_html is not None:
     with st.container(border=True, height=520):
         st.html(cert_html)
-    c = st.columns(2)
+    c = st.columns(3)
     c[0].download_button("Certificate (JSON)", cert_json, file_name=f"{data.key.label}-certificate.json",
                          mime="application/json", on_click="ignore", key="audit_cert_json")
     c[1].download_button("Certificate (HTML)", cert_html, file_name=f"{data.key.label}-certificate.html",
                          mime="text/html", on_click="ignore", key="audit_cert_html")
+    c[2].download_button("Certificate (PDF)", lambda: certificate_pdf_bytes(cert_json),
+                         file_name=f"{data.key.label}-certificate.pdf", mime="application/pdf",
+                         on_click="ignore", key="audit_cert_pdf",
+                         help="The same report as the HTML, as a PDF (made on this machine, offline).")
 
 # -- tables --------------------------------------------------------------------------------------
 st.subheader("Tables (CSV)")

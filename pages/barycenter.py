@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from ui import waits, words
+from ui import access, waits, words
 from ui.nav import ensure_frame
 from ui.selection import param_from_vega_selection
 from unlearn_core import plots
@@ -256,6 +256,7 @@ def explorer() -> None:
                                             words.label(frontier.utility, short=True), "t")
             st.warning(f"The utility axis is clipped so the other points stay readable: {note}.",
                        icon=":material/unfold_less:")
+        access.frontier_point_picker(frontier)  # the chart's points for the keyboard
         _verdicts(frontier, row)
         w = waits.waited_for(fkey)
         if w is not None:

@@ -24,14 +24,15 @@ st.markdown(
     "every group's distribution μ_z to their **Wasserstein-2 barycenter**, with the optimal maps T_z. "
     "The result is independent of Z and distorts the data as little as any Z-independent outcome can:"
 )
-st.latex(
-    r"\bar\mu = \arg\min_\nu \sum_z w_z\, W_2^2(\mu_z, \nu), \qquad \bar X = T_Z(X), \qquad "
-    r"I(\bar X; Z) = 0, \qquad \mathbb{E}\|X - \bar X\|^2 = V := \sum_z w_z W_2^2(\mu_z, \bar\mu)"
+st.latex(  # short lines (gathered): one long line is clipped on a phone (390 px)
+    r"\begin{gathered}\bar\mu = \arg\min_\nu \sum_z w_z\, W_2^2(\mu_z, \nu), \\ "
+    r"\bar X = T_Z(X), \qquad I(\bar X; Z) = 0, \\ "
+    r"\mathbb{E}\|X - \bar X\|^2 = V := \sum_z w_z W_2^2(\mu_z, \bar\mu)\end{gathered}"
 )
 st.markdown("Partial unlearning walks the straight (McCann) path towards the barycenter:")
 st.latex(
-    r"X_t = (1-t)\,X + t\,T_Z(X),\qquad D(t) = t^2 V,\qquad L(t) = (1-t)^2 V,\qquad "
-    r"\sqrt{D} + \sqrt{L} = \sqrt{V},\qquad t^\ast = \frac{\lambda}{1+\lambda}"
+    r"\begin{gathered}X_t = (1-t)\,X + t\,T_Z(X), \\ D(t) = t^2 V,\qquad L(t) = (1-t)^2 V, \\ "
+    r"\sqrt{D} + \sqrt{L} = \sqrt{V},\qquad t^\ast = \frac{\lambda}{1+\lambda}\end{gathered}"
 )
 st.caption(
     "D is the distortion E‖X − X_t‖², L the W2 leakage Σ_z w_z W2²(Law(X_t | z), μ̄); t* minimises D + λL."

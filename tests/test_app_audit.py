@@ -42,7 +42,7 @@ def test_defaults_render_attack_check_and_downloads():
     if not has_cert:
         assert any("certificate engine" in i.value for i in at.info)
     else:  # the certificate is rendered on the page and offered as JSON and HTML
-        assert {"Certificate (JSON)", "Certificate (HTML)"} <= set(labels)
+        assert {"Certificate (JSON)", "Certificate (HTML)", "Certificate (PDF)"} <= set(labels)
         html = at.get("html")[0].proto.body
         assert "Leakage certificate" in html and "toy-gaussians" in html
         assert any("barycenter fitted on the training split only" in c.value for c in at.caption)

@@ -120,7 +120,7 @@ def test_page_knobs_have_unique_short_keys_and_real_fields_and_pages(root):
 
     keys = [k.key for k in PAGE_KNOBS]
     assert len(set(keys)) == len(keys) and all(len(k) <= 9 and k.isidentifier() for k in keys)
-    assert len(URL_FIELDS) == 9 + len(keys)  # the frame's nine keys keep their meaning; none is reused
+    assert len(URL_FIELDS) == 11 + len(keys)  # the frame's nine keys + present, step; none is reused
     names = {f.name for f in fields(AppState)}
     assert {k.field for k in PAGE_KNOBS} <= names
     app = (root / "app.py").read_text(encoding="utf-8")

@@ -117,6 +117,9 @@ def render_sidebar() -> None:
                         help="Seeds the synthetic data, the train/test split and every stochastic fit.")
         st.toggle("Lesson mode", key=bound_key("lesson"), on_change=commit, args=("lesson",),
                   help="Hide advanced controls: for teaching and demos.")
+        st.toggle("Presenter mode", key=bound_key("present"), on_change=commit, args=("present",),
+                  help="For a projector: a guided story on every page (Back / Next), big type and charts, "
+                  "fewer controls. The link (…?present=1&step=2) reopens the step.")
 
 
 def _dataset_changed() -> None:

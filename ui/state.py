@@ -16,6 +16,9 @@ given gets a notice: a bad one is replaced by the default, t and λ outside thei
 between the slider's steps snapped, seeds follow numpy's rule (0 <= seed < 2**32) so the sidebar shows
 the seed the engine uses. Types and ranges are checked here; membership in a page's menus (a
 class of the data, a registered estimator) is checked by the page with :func:`choice`.
+
+Presenter mode (``present``) and its story's ``step`` (:mod:`ui.presenter`) are frame fields too; the
+URL carries them only while presenting.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class AppState:
     lam: float = 1.0
     lesson: bool = False
     page: str = ""
+    present: bool = False  # presenter mode (ui.presenter): a guided story, big type, fewer controls
+    step: int = 1  # the presenter story's step on this page (1-based); in the URL only when presenting
     # -- page knobs (PAGE_KNOBS); "" / None / 0 where noted = the page's default for the data in use --
     # Trained frontier (pages/trained.py)
     train_penalty: str = ""  # "" = the first differentiable penalty
@@ -210,7 +215,7 @@ PAGE_KNOBS: tuple[PageKnob, ...] = (
 # URL key -> AppState field. Short, readable keys; values are plain strings.
 URL_FIELDS = {
     "dataset": "dataset", "z": "sensitive", "seed": "seed", "method": "method", "estimator": "estimator",
-    "t": "t", "lam": "lam", "lesson": "lesson", "page": "page",
+    "t": "t", "lam": "lam", "lesson": "lesson", "page": "page", "present": "present", "step": "step",
 } | {k.key: k.field for k in PAGE_KNOBS}
 
 
@@ -251,6 +256,17 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         else:
             st_.notices.append(f"Lesson mode {_short(v)} in the link is not 1 / 0 (or true / false); "
                                "lesson mode is off.")
+    if (v := get("present")) is not None:
+        if v.strip().lower() in _TRUE | _FALSE:
+            st_.present = v.strip().lower() in _TRUE
+        else:
+            st_.notices.append(f"Presenter mode {_short(v)} in the link is not 1 / 0 (or true / false); "
+                               "presenter mode is off.")
+    if (v := get("step")) is not None:
+        try:
+            st_.step = int(v.strip())  # checked against the page's story by ui.presenter
+        except ValueError:
+            st_.notices.append(f"Step {_short(v)} in the link is not an integer; showing step 1.")
     for knob in PAGE_KNOBS:
         if (v := get(knob.key)) is None:
             continue
@@ -333,8 +349,8 @@ def state() -> AppState:
 
 
 def lesson_mode() -> bool:
-    """True when advanced controls should be hidden."""
-    return state().lesson
+    """True when advanced controls should be hidden (lesson mode, or presenter mode)."""
+    return state().lesson or state().present
 
 
 def _fmt(v: Any) -> str:
@@ -363,7 +379,7 @@ def url_params(st_: AppState) -> dict[str, str]:
             if st_.page == _KNOB_PAGE[k] and v != field_default(f):
                 out[k] = _fmt(v)
             continue
-        if v in ("", None) or (k == "lesson" and not v):
+        if v in ("", None) or (k in ("lesson", "present") and not v) or (k == "step" and not st_.present):
             continue
         out[k] = _fmt(v)
     return out

@@ -250,6 +250,12 @@ class Certificate:
         """A standalone HTML page a person can read (calibrated wording; no claim beyond the measurements)."""
         return _render_html(self)
 
+    def to_pdf(self) -> bytes:
+        """The same report as :meth:`to_html`, as PDF bytes (:func:`unlearn_core.audit_pdf.certificate_pdf`)."""
+        from .audit_pdf import certificate_pdf
+
+        return certificate_pdf(self)
+
 
 def _fmt(x: Any, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -299,7 +305,7 @@ def _render_html(c: Certificate) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Leakage certificate: {e(d['name'])}, Z = {e(c.z_name)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;line-height:1.45}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
-.muted{{color:#555}}</style></head><body>
+.muted{{opacity:.72}}</style></head><body>
 <h1>Leakage certificate</h1>
 <p class="muted">A record of measurements, not a proof of fairness or of complete unlearning.</p>
 <h2>What was unlearned</h2>

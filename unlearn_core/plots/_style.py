@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# Okabe-Ito: distinguishable for the common colour-vision deficiencies.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Ink for reference lines, outlines and small text that must read on the light *and* the dark theme
+#: (the app follows the browser's preference; a figure cannot know which one it lands on). A grey of
+#: relative luminance ~0.2 has a contrast of ~4.2:1 against both white and Streamlit's dark #171614,
+#: where black or white would vanish on one of them.
+INK = "#7A7A7A"
+# Okabe-Ito: distinguishable for the common colour-vision deficiencies (its black replaced by INK).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", INK)
 HIGHLIGHT = "#D62728"
 MUTED = "#9E9E9E"
 TEMPLATE = "none"

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, plain_numbers
+from ._style import HIGHLIGHT, INK, MUTED, PALETTE, base_layout, plain_numbers
 from ..labels import METHODS as _METHOD_LABELS
 
 __all__ = ["CURVE_METRICS", "epoch_curves_figure", "forgotten_samples_figure", "per_class_figure"]
@@ -80,7 +80,7 @@ def epoch_curves_figure(
                 x=[0, max(int(max((r.history["epoch"].max() for r in reports), default=1)), 1)],
                 y=[float(getattr(reference, m))] * 2, mode="lines", name=f"retrain · {m}",
                 legendgroup="retrain",
-                showlegend=False, line=dict(color="black", dash="dash", width=1.2),
+                showlegend=False, line=dict(color=INK, dash="dash", width=1.2),
                 hovertemplate=f"retrained reference: {CURVE_METRICS[m]} = %{{y:.4g}}<extra></extra>",
             ), row=row, col=col)
     # One legend entry per run (dummy traces carry it; the panels' traces share legend groups).
@@ -89,7 +89,7 @@ def epoch_curves_figure(
                                  legendgroup=name, line=dict(color=colors[name])))
     if reference is not None:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="retrained (target)",
-                                 legendgroup="retrain", line=dict(color="black", dash="dash")))
+                                 legendgroup="retrain", line=dict(color=INK, dash="dash")))
     fig.update_xaxes(title_text="epoch", dtick=1, tick0=0, tickformat="d")
     fig.update_layout(**base_layout(title="Unlearning, epoch by epoch", height=height * nrow / 1.6 + 120))
     return plain_numbers(fig)
@@ -178,7 +178,7 @@ def forgotten_samples_figure(
     fig.update_annotations(font_size=11)
     fig.update_layout(**base_layout(
         title=dict(text=f"Forgotten samples: true · original → {after_name}",
-                   subtitle=dict(text="red: the prediction changed", font=dict(color=MUTED, size=11))),
+                   subtitle=dict(text="red: the prediction changed", font=dict(color=INK, size=11))),
         height=height or 110 + 120 * nrows, showlegend=False, margin=dict(l=10, r=10, t=90, b=10),
     ))
     return fig

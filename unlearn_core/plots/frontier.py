@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
 from .. import labels as _labels
-from ._style import HIGHLIGHT, MUTED, base_layout, plain_numbers
+from ._style import HIGHLIGHT, INK, MUTED, base_layout, plain_numbers
 
 LABELS = _labels.LABELS  # the one vocabulary (unlearn_core.labels); kept here for old imports
 
@@ -100,7 +100,7 @@ def frontier_figure(
             customdata=[[float(v)] for v in p], text=_param_text(frontier),  # plain lists: read back by clicks
             marker=dict(size=np.where(pareto, 11, 7), color=p, colorscale="Viridis", showscale=True,
                         colorbar=dict(title=_label(frontier.param, short=True), thickness=12),
-                        line=dict(width=np.where(pareto, 1.5, 0), color="black")),
+                        line=dict(width=np.where(pareto, 1.5, 0), color=INK)),
             line=dict(color=MUTED, width=1),
             hovertemplate="%{text}<br>leakage %{x:.4g}<br>utility %{y:.4g}<extra>click to select</extra>",
         )
@@ -110,7 +110,7 @@ def frontier_figure(
         fig.add_trace(
             go.Scatter(
                 x=[x[i]], y=[y[i]], mode="markers", name="current",
-                marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color="black")),
+                marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color=INK)),
                 customdata=[[p[i]]], hovertemplate=f"current: {_param_text(frontier)[i]}<extra></extra>",
             )
         )
@@ -164,13 +164,13 @@ def distortion_leakage_figure(
     )
     fig.add_trace(
         go.Scatter(x=L_th, y=D_th, mode="lines", name="theory √D + √L = √V",
-                   line=dict(color="black", dash="dash", width=1.5), hoverinfo="skip")
+                   line=dict(color=INK, dash="dash", width=1.5), hoverinfo="skip")
     )
     if t is not None:
         fig.add_trace(
             go.Scatter(
                 x=[distortion_leakage(t, V)[1]], y=[distortion_leakage(t, V)[0]], mode="markers", name="current",
-                marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color="black")),
+                marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color=INK)),
                 customdata=[[t]], hovertemplate=f"t = {t:.2f}<extra></extra>",
             )
         )

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..frontier._types import Frontier
-from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout, group_colors, plain_numbers
+from ._style import HIGHLIGHT, INK, MUTED, PALETTE, base_layout, group_colors, plain_numbers
 from ..labels import label as _screen_label
 
 __all__ = ["group_outputs_figure", "trained_frontier_figure", "training_curves_figure"]
@@ -96,7 +96,7 @@ def trained_frontier_figure(
             r = at.iloc[int(end[0])]
             fig.add_trace(go.Scatter(
                 x=[r[acol]], y=[r[ucol]], mode="markers", name="barycenter (t = 1)",
-                marker=dict(symbol="diamond", size=15, color=PALETTE[1], line=dict(width=1.5, color="black")),
+                marker=dict(symbol="diamond", size=15, color=PALETTE[1], line=dict(width=1.5, color=INK)),
                 hovertemplate="barycenter endpoint t = 1<br>leakage %{x:.4g}<br>utility %{y:.4g}"
                 "<extra></extra>",
             ))
@@ -112,7 +112,7 @@ def trained_frontier_figure(
         i = int(np.nanargmin(np.abs(lam - float(current))))
         fig.add_trace(go.Scatter(
             x=[x[i]], y=[y[i]], mode="markers", name="current", customdata=[[lam[i]]],
-            marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color="black")),
+            marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color=INK)),
             hovertemplate=f"selected λ = {_fmt_lam(lam[i])}<extra></extra>",
         ))
     fig.update_layout(**base_layout(

@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._utils import RandomState, as_2d_float, check_random_state
-from ._style import MUTED, base_layout, group_colors
+from ._style import INK, MUTED, base_layout, group_colors
 from ..transport._types import mccann  # noqa: F401  (re-exported: plots.transport.mccann)
 
 if TYPE_CHECKING:
@@ -287,7 +287,8 @@ def transport_vega_spec(
 
     spec = {
         "height": height,
-        "title": {"text": title or "Transport to the barycenter", "subtitle": sub, "anchor": "start"},
+        "title": {"text": title or "Transport to the barycenter", "subtitle": sub, "anchor": "start",
+                  "subtitleColor": INK},
         "params": [{"name": "preview", "value": float(t),
                     "bind": {"input": "range", "min": 0, "max": 1, "step": 0.01, "name": "preview t "}}],
         "transform": [

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
-from ._style import HIGHLIGHT, MUTED, group_colors
+from ._style import HIGHLIGHT, INK, MUTED, group_colors
 from .frontier import _label, clip_note, outlier_clip, theoretical_curve
 from .transport import DisplayPoints, _padded_range, density_curves, mccann
 
@@ -55,7 +55,9 @@ def _group_color(groups: list[str]) -> dict:
 
 
 def _title(text: str, subtitle: str | list[str]) -> dict:
-    return {"text": text, "subtitle": subtitle, "anchor": "start"}
+    # Streamlit's chart theme colours the title but not the subtitle (Vega's default is black, unreadable
+    # on the dark theme): INK reads on both.
+    return {"text": text, "subtitle": subtitle, "anchor": "start", "subtitleColor": INK}
 
 
 def _current_layer(test: str, x: dict, y: dict, tooltip: list) -> dict:
@@ -66,7 +68,7 @@ def _current_layer(test: str, x: dict, y: dict, tooltip: list) -> dict:
         "filled": True,
         "size": 320,
         "color": HIGHLIGHT,
-        "stroke": "black",
+        "stroke": INK,
         "strokeWidth": 1,
     }
     return {
@@ -223,7 +225,7 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
                         "title": name,
                         "scale": {"scheme": "viridis"},
                     },
-                    "stroke": {"condition": {"test": "datum.pareto", "value": "black"}, "value": None},
+                    "stroke": {"condition": {"test": "datum.pareto", "value": INK}, "value": None},
                     "strokeWidth": {"condition": {"test": "datum.pareto", "value": 1.5}, "value": 0},
                     "tooltip": tooltip,
                 },
@@ -288,7 +290,7 @@ def distortion_leakage_at(
         "layer": [
             {
                 "transform": [{"filter": "datum.kind === 'theory'"}],
-                "mark": {"type": "line", "color": "black", "strokeDash": [5, 4], "strokeWidth": 1.5},
+                "mark": {"type": "line", "color": INK, "strokeDash": [5, 4], "strokeWidth": 1.5},
                 "encoding": {"x": x, "y": y, "order": {"field": "param"}},
             },
             {
@@ -404,7 +406,7 @@ def who_pays_at(stats: list[dict], *, height: int = 300) -> tuple[pd.DataFrame, 
                 "encoding": {"y": {"field": "median", "type": "quantitative"}},
             },
             {
-                "mark": {"type": "text", "dy": -10, "fontSize": 11},
+                "mark": {"type": "text", "dy": -10, "fontSize": 11, "color": INK},
                 "encoding": {"y": {"field": "hi", "type": "quantitative"}, "text": {"field": "label"}},
             },
         ],
