@@ -87,15 +87,21 @@ with st.expander("Display options", expanded=False):
         o[3].selectbox("Density of feature", numeric, key="bary_feature")
     )
 
-with ui.engine_errors(f"Fitting the {state.method} barycenter"):
-    fit = ui.cached_fit(data.key, state.method, state.seed)
-    pts = ui.cached_display(data.key, state.method, state.seed, axes, cap)
-maps = fit.maps
-V = float(maps.total_cost)
-diag = f"V = {V:.4g} · fit {maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate")
-if not maps.converged:
-    st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
-st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
+# A shipped view (ui.precomputed) draws the frontier at once; the maps are fitted after first paint.
+fit_key = ui.precomputed.fit_key(data.key, state.method, state.seed, state.estimator)
+fit_job = None if fit_key is None else ui.background.get(fit_key)
+fit = pts = None
+if fit_key is None or (fit_job is not None and fit_job.ready):
+    with ui.engine_errors(f"Fitting the {state.method} barycenter"):
+        fit = ui.cached_fit(data.key, state.method, state.seed)
+        pts = ui.cached_display(data.key, state.method, state.seed, axes, cap)
+if fit is not None:
+    maps = fit.maps
+    V = float(maps.total_cost)
+    diag = f"V = {V:.4g} · fit {maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate")
+    if not maps.converged:
+        st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
+    st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
 def _pick_t(chart_key: str) -> None:
@@ -147,25 +153,35 @@ def explorer() -> None:
     )
     t = state.t
     lam = ui.lam_of(t)
-    view = ui.cached_view_at(data.key, state.method, state.seed, t, feature)
     c[1].metric("λ = t/(1−t)", "∞" if np.isinf(lam) else f"{lam:.3g}")
-    c[2].metric("Distortion D(t)", f"{view.distortion:.4g}",
-                help=f"E‖X − X_t‖² over the {int(fit.train.sum()):,} training rows the maps were fitted on, "
-                f"where V = {V:.4g} is measured; theory t²V = {t * t * V:.4g}")
-    c[3].metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}", help="(1 − t)² V, from the fitted barycenter")
+    distortion_slot, leakage_slot = c[2].empty(), c[3].empty()
+    if fit is not None:
+        view = ui.cached_view_at(data.key, state.method, state.seed, t, feature)
+        distortion_slot.metric(
+            "Distortion D(t)", f"{view.distortion:.4g}",
+            help=f"E‖X − X_t‖² over the {int(fit.train.sum()):,} training rows the maps were fitted on, "
+            f"where V = {V:.4g} is measured; theory t²V = {t * t * V:.4g}")
+        leakage_slot.metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}",
+                            help="(1 − t)² V, from the fitted barycenter")
     utility_slot = c[4].empty()
 
     left, right = st.columns([1, 1])
-    with left:
-        _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
     frontier_slot = right.container()
     a, b, c3 = st.columns(3)
-    with a:
-        _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
-                                 groups=fit.groups, random_state=state.seed), key="densities")
-    with b:
-        stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
-        _vega(*vega.who_pays_at(stats), key="who_pays")
+    if fit is not None:
+        with left:
+            _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
+        with a:
+            _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
+                                     groups=fit.groups, random_state=state.seed), key="densities")
+        with b:
+            stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
+            _vega(*vega.who_pays_at(stats), key="who_pays")
+    else:
+        with left:
+            ui.background.wait_panel(fit_key, f"Fitting the {state.method} barycenter for the transport, "
+                                     "density and who-pays panels", ui.precomputed.warm_fit, data.key,
+                                     state.method, int(state.seed))
     dl_slot = c3.container()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(
@@ -174,7 +190,8 @@ def explorer() -> None:
         file_name=f"{data.key.label}-{state.method}-t{t:.2f}.csv", mime="text/csv", on_click="ignore",
         key="dl_data",
     )
-    st.session_state["_engine_seconds"] = view.seconds
+    if fit is not None:
+        st.session_state["_engine_seconds"] = view.seconds
     ui.sync_url()
 
     frontier = None
@@ -182,6 +199,12 @@ def explorer() -> None:
         frontier = ui.cached_frontier(data.key, state.method, state.seed, state.estimator)
     if frontier is None:
         return
+    if fit is None:  # the numbers the pending maps would give, from the frontier's own fit
+        V_fr = float(frontier.meta.get("V", np.nan))
+        distortion_slot.metric("Distortion D(t)", f"{t * t * V_fr:.4g}",
+                               help=f"t²V with V = {V_fr:.4g} from the precomputed fit (training split)")
+        leakage_slot.metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V_fr:.4g}",
+                            help="(1 − t)² V, from the precomputed fit")
     tab = frontier.table
     row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]
     ulabel = plots.frontier.LABELS.get(frontier.utility, frontier.utility)
@@ -194,8 +217,12 @@ def explorer() -> None:
         _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",
               on_select=partial(_pick_t, "frontier_chart"), selection_mode=vega.PICK)
         _verdicts(frontier, row)
+        if "precomputed" in frontier.meta:
+            st.caption(f"Frontier {frontier.meta['precomputed']} (batch command, shipped in "
+                       "assets/precomputed/); another method, seed, Z or axis is computed live.",
+                       help="tests/test_precomputed.py recomputes it with the engine and checks it matches.")
     if "distortion" in tab:
-        V_fr = float(frontier.meta.get("V", V))
+        V_fr = float(frontier.meta.get("V", V if fit is not None else np.nan))
         with dl_slot:
             _vega(*vega.distortion_leakage_at(frontier, V=V_fr, t=t), key="dl_chart",
                   on_select=partial(_pick_t, "dl_chart"), selection_mode=vega.PICK)
@@ -204,6 +231,8 @@ def explorer() -> None:
 
 
 explorer()
+if fit is None:
+    st.stop()  # the animation needs the maps; the fit's panel reruns the page when they are ready
 
 st.subheader("The whole path, animated in your browser")
 animated = plots.transport_figure(pts, t=state.t, arrows=arrows, title="The McCann path over a grid of t")

@@ -1,0 +1,201 @@
+"""Shipped precomputed results (``assets/precomputed/``): the slow defaults, ready on a first visit.
+
+Each sub-folder of ``assets/precomputed/`` is a results folder written by the batch command from the
+study file next to it (``python -m unlearn_core run assets/precomputed/<name>.toml --out
+assets/precomputed/<name>``; see ``unlearn_core.results`` for the format: ``manifest.json`` + Parquet
+tables). A page asks for the result of *its current view*; it gets one only when
+
+- a shipped study computed exactly that view (dataset, Z, seed, method, grid, ... compared field by
+  field with the page's knobs), and
+- the data the page has loaded hashes to the manifest's ``data.sha256`` (a changed data file is not
+  silently shown with old numbers).
+
+Otherwise the page computes live, as before. What a page shows from here is labelled with
+:func:`label` ("precomputed on <date> with <versions>"). ``tests/test_precomputed.py`` recomputes the
+shipped tables with the engine and checks they still match.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+PRECOMPUTED_DIR = Path(__file__).resolve().parents[1] / "assets" / "precomputed"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded:
+    """One results folder read into memory: its manifest and its tables."""
+
+    name: str
+    manifest: Mapping[str, Any]
+    tables: Mapping[str, pd.DataFrame]
+
+    @property
+    def kind(self) -> str:
+        return str(self.manifest.get("kind", ""))
+
+    @property
+    def study(self) -> Mapping[str, Any]:
+        return self.manifest.get("study", {}) or {}
+
+
+def label(res: Loaded) -> str:
+    """'precomputed on <date> with <versions>': what a page writes beside anything it shows from ``res``."""
+    created = str(res.manifest.get("created", ""))[:10] or "an unknown date"
+    v = res.manifest.get("versions", {}) or {}
+    order = ("unlearn_core", "numpy", "scikit-learn", "pot", "torch", "pandas", "python")
+    parts = [f"{k} {v[k]}" for k in order if k in v] + [f"{k} {v[k]}" for k in v if k not in order]
+    return f"precomputed on {created} with {', '.join(parts) or 'unrecorded versions'}"
+
+
+def _read(path: Path) -> Loaded:
+    try:
+        from unlearn_core.results import read_results
+    except ImportError:  # TEMPORARY until issue-17 is merged
+        man = json.loads((path / "manifest.json").read_text())
+        return Loaded(path.name, man, {k: pd.read_parquet(path / f) for k, f in man["tables"].items()})
+    res = read_results(path)
+    return Loaded(path.name, res.manifest, res.tables)
+
+
+@st.cache_resource(show_spinner=False)
+def shipped() -> dict[str, Loaded]:
+    """Every complete, valid results folder under ``assets/precomputed/`` (read once per server)."""
+    out: dict[str, Loaded] = {}
+    if not PRECOMPUTED_DIR.is_dir():
+        return out
+    for sub in sorted(p for p in PRECOMPUTED_DIR.iterdir() if (p / "manifest.json").is_file()):
+        try:
+            res = _read(sub)
+        except Exception as exc:  # a broken shipped folder must not break a page: it is computed live
+            _log.warning("ignoring shipped results %s: %s", sub, exc)
+            continue
+        if res.manifest.get("complete"):
+            out[sub.name] = res
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _data_sha256(key) -> str:
+    from .cache import load_data
+
+    try:
+        from unlearn_core.results import data_sha256
+    except ImportError:  # TEMPORARY until issue-17 is merged
+        import hashlib
+
+        return hashlib.sha256(load_data(key).X.to_numpy(float).tobytes()).hexdigest()
+    return data_sha256(load_data(key))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as study values: numbers to 1e-12, sequences element-wise, the rest by ==."""
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
+        try:
+            a, b = list(a), list(b)
+        except TypeError:
+            return False
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) <= 1e-12 * max(1.0, abs(float(a)))
+    return a == b
+
+
+def _get(study: Mapping[str, Any], dotted: str) -> Any:
+    cur: Any = study
+    for part in dotted.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return _MISSING
+        cur = cur[part]
+    return cur
+
+
+_MISSING = object()
+
+
+def find(kind: str, key, want: Mapping[str, Any]) -> Loaded | None:
+    """The shipped ``kind`` result whose study has every ``want`` field (dotted path) equal, on ``key``'s data.
+
+    Only built-in datasets have shipped results (never an upload). The data hash is checked last (it
+    loads the data, which the page has loaded anyway).
+    """
+    from .state import UPLOAD
+
+    if key.name == UPLOAD:
+        return None
+    for res in shipped().values():
+        if res.kind != kind:
+            continue
+        if all(_same(_get(res.study, k), v) for k, v in want.items()):
+            sha = (res.manifest.get("data") or {}).get("sha256")
+            try:
+                if sha and sha == _data_sha256(key):
+                    return res
+            except Exception as exc:  # noqa: BLE001  (no hash, no shipped result: the page computes live)
+                _log.warning("cannot hash %s: %s", key, exc)
+    return None
+
+
+def frontier_from(res: Loaded, table: str = "frontier"):
+    """A :class:`unlearn_core.frontier.Frontier` from a results table and the manifest's frontier block."""
+    from unlearn_core.frontier._types import Frontier
+
+    info = res.manifest.get("frontier") or {}
+    tab = res.tables[table].reset_index(drop=True)
+    meta = dict(info.get("meta") or {})
+    meta["precomputed"] = label(res)
+    return Frontier.build(tab, kind=info.get("kind", "analytic"), param=info.get("param", "t"),
+                          utility=info["utility"], leakage=info["leakage"], meta=meta,
+                          seconds=float(info.get("seconds", np.nan)))
+
+
+def manifest_text(res: Loaded) -> str:
+    """The manifest as indented JSON (for an expander)."""
+    return json.dumps(res.manifest, indent=2, default=str)
+
+
+# -- the views pages ask for ------------------------------------------------------------------------
+def analytic_frontier(key, method: str, seed: int, estimator: str):
+    """The shipped analytic frontier of this view (``ui.cached_frontier``'s arguments), or None.
+
+    Shipped only for the frontier's default leakage axis (the attacker) over ``ui.cache.FRONTIER_TS``
+    with a logistic downstream model, as ``ui.cached_frontier`` computes it.
+    """
+    from .cache import FRONTIER_TS
+    from .state import DEFAULT_ESTIMATOR
+
+    if estimator != DEFAULT_ESTIMATOR:
+        return None
+    res = find("analytic_frontier", key, {
+        "dataset.name": key.name, "dataset.sensitive": key.sensitive, "method": method, "seeds": [int(seed)],
+        "grid.ts": list(FRONTIER_TS), "downstream": "logistic", "attacker": "hgb"})
+    return None if res is None else frontier_from(res)
+
+
+def warm_fit(key, method: str, seed: int) -> None:
+    """The barycenter page's maps and its default 2-D view, filled into their caches (background)."""
+    from .cache import cached_display, cached_fit, cached_move_stats
+
+    cached_fit(key, method, seed)
+    cached_move_stats(key, method, seed)
+    cached_display(key, method, seed, None, 1000)
+
+
+def fit_key(key, method: str, seed: int, estimator: str) -> tuple | None:
+    """None when the view has no shipped frontier (the page fits at once, as it always did); else the
+    :mod:`ui.background` key of the job that fits its maps after first paint (:func:`warm_fit`)."""
+    if analytic_frontier(key, method, seed, estimator) is None:
+        return None
+    return ("fit", key, method, int(seed))
