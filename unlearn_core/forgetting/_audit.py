@@ -28,6 +28,7 @@ membership signal) with a bootstrap interval, next to the population loss attack
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,13 +104,16 @@ class ShadowBank:
 def train_shadows(
     problem: ForgetProblem, *, n_shadows: int = DEFAULT_SHADOWS, hidden: tuple[int, ...] = (128, 64),
     epochs: int = 30, batch_size: int = 64, lr: float = 1e-3, random_state: RandomState = 0,
-    progress=None,
+    progress=None, executor: Executor | None = None,
 ) -> ShadowBank:
     """Train ``n_shadows`` MLPs, each on a random half of the pool D_train + D_test (seeded).
 
     The pool holds every row of the problem; row i is in shadow k's half with probability 1/2,
     balanced so that each row is in exactly half of the shadows (``n_shadows`` even). Shadows use the
     original model's architecture and schedule (the attack must imitate how the target was trained).
+    Shadow s is seeded ``seed + 1000 + s`` (weights) and ``seed + 2000 + s`` (batches), so ``executor``
+    (a ``concurrent.futures.Executor``, :mod:`unlearn_core.parallel`) trains them concurrently and gives
+    the same bank as the serial loop; the pool goes to the workers once.
     """
     if int(n_shadows) < 2 or int(n_shadows) % 2:
         raise ValueError(f"n_shadows must be an even number >= 2, got {n_shadows}")
@@ -124,26 +128,46 @@ def train_shadows(
         member_all[rng.choice(k, size=k // 2, replace=False), i] = True
     peers = np.asarray(problem.peer_idx if problem.peer_idx is not None else np.arange(len(problem.y_test)))
     audit = np.r_[problem.forget_idx, len(problem.y_train) + peers]
-    phi = np.empty((k, audit.size))
     import time
 
     t0 = time.perf_counter()
-    with single_thread():
-        for s in range(k):
-            idx = np.flatnonzero(member_all[s])
-            model = make_model("mlp", problem.n_features, problem.n_classes, hidden=tuple(hidden),
-                               random_state=seed + 1000 + s)
-            fit_plain(model, X[idx], y[idx], epochs=int(epochs), batch_size=int(batch_size), lr=lr,
-                      gen=torch_generator(seed + 2000 + s))
-            phi[s] = logit_confidence(model_logits(model, X[audit]), y[audit])
-            if progress is not None:
-                progress(s + 1, k, {"shadow": s + 1})
+    spec = (problem.n_features, problem.n_classes, tuple(hidden), int(epochs), int(batch_size), lr, seed)
+    if executor is None:
+        phi = np.empty((k, audit.size))
+        with single_thread():
+            for s in range(k):
+                phi[s] = _shadow_phi(X, y, member_all[s], audit, s, spec)
+                if progress is not None:
+                    progress(s + 1, k, {"shadow": s + 1})
+    else:
+        from ..parallel import Task, map_tasks
+
+        tasks = [Task(id=f"shadow={s}", index=s, seed=seed + 1000 + s, payload=s) for s in range(k)]
+        sub = None if progress is None else (lambda d, n, m: progress(d, n, {"shadow": d}))
+        out = map_tasks(_shadow_task, tasks, executor, sub, shared=(X, y, member_all, audit, spec))
+        phi = np.vstack(out)
     rows = pd.DataFrame({
         "split": ["forget"] * problem.forget_idx.size + ["peer"] * peers.size,
         "index": np.r_[problem.forget_idx, peers],
         "label": y[audit],
     })
     return ShadowBank(phi=phi, member=member_all[:, audit], rows=rows, seconds=time.perf_counter() - t0)
+
+
+def _shadow_phi(X: np.ndarray, y: np.ndarray, member: np.ndarray, audit: np.ndarray, s: int,
+                spec: tuple) -> np.ndarray:
+    """Train shadow ``s`` on the rows ``member`` marks and return phi on the audited rows."""
+    n_features, n_classes, hidden, epochs, batch_size, lr, seed = spec
+    idx = np.flatnonzero(member)
+    model = make_model("mlp", n_features, n_classes, hidden=hidden, random_state=seed + 1000 + s)
+    fit_plain(model, X[idx], y[idx], epochs=epochs, batch_size=batch_size, lr=lr,
+              gen=torch_generator(seed + 2000 + s))
+    return logit_confidence(model_logits(model, X[audit]), y[audit])
+
+
+def _shadow_task(task, shared) -> np.ndarray:
+    X, y, member_all, audit, spec = shared
+    return _shadow_phi(X, y, member_all[task.payload], audit, task.payload, spec)
 
 
 def lira_scores(bank: ShadowBank, logits: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -572,18 +573,32 @@ def repeat(
     method: str, original: ModelRun, problem: ForgetProblem, *, n_trials: int = 5,
     random_state: RandomState = 0,
     reference: UnlearnReport | None = None, progress: Progress | None = None,
-    should_stop: ShouldStop | None = None, **options: Any,
+    should_stop: ShouldStop | None = None, executor: Executor | None = None, **options: Any,
 ) -> Trials:
     """Run ``METHODS[method]`` ``n_trials`` times from the same original with independent seeds.
 
     As in the authors' script, the original model and the forget set are fixed and the method's own
-    randomness (batch order, initialisation for retraining, fake labels) varies.
+    randomness (batch order, initialisation for retraining, fake labels) varies. Trial i's seed is
+    ``trial_seeds(random_state, n_trials)[i]``, a function of (seed, i) only.
+
+    ``executor`` (a ``concurrent.futures.Executor``, :mod:`unlearn_core.parallel`) runs the trials
+    concurrently with the same seeds and so the same reports as the serial loop; the original, the
+    problem and the reference go to the workers once, and ``progress`` then reports finished trials
+    (``progress(done, n_trials, {"trial": i})``) rather than steps.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if int(n_trials) < 1:
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
     seeds = trial_seeds(random_state, n_trials)
+    if executor is not None:
+        from ..parallel import Task, map_tasks
+
+        tasks = [Task(id=f"trial={i}", index=i, seed=s, payload=None) for i, s in enumerate(seeds)]
+        sub = None if progress is None else (lambda k, n, m: progress(k, n, {"trial": m["task"]}))
+        reports = map_tasks(_trial_task, tasks, executor, sub, should_stop, shared=(
+            method, original, problem, reference, dict(options)))
+        return Trials(method=method, reports=tuple(reports), seeds=seeds[: len(reports)])
     reports = []
     for i, s in enumerate(seeds):
         if should_stop is not None and should_stop():
@@ -593,3 +608,9 @@ def repeat(
         reports.append(METHODS[method](original, problem, random_state=s, reference=reference, progress=sub,
                                        should_stop=should_stop, **options))
     return Trials(method=method, reports=tuple(reports), seeds=seeds[: len(reports)])
+
+
+def _trial_task(task, shared) -> UnlearnReport:
+    """One trial of :func:`repeat` (module level, so process and Dask workers can run it)."""
+    method, original, problem, reference, options = shared
+    return METHODS[method](original, problem, random_state=task.seed, reference=reference, **options)
