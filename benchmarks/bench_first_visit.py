@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,7 @@ JS_DONE = (
     " const main = document.querySelector('.st-key-' + key);"
     " return !!main && !!main.querySelector('.js-plotly-plot .main-svg, canvas, svg.marks'); }"
 )
+CHARTS = "[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]"
 JS_IDLE = (
     "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
     " return !!app && app.getAttribute('data-test-script-state') === 'notRunning'"
@@ -120,17 +121,16 @@ def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600) -> d
                     break
                 if button and page.evaluate(JS_IDLE):
                     btn = page.get_by_role("button", name=button, exact=True)
-                    charts = page.locator("[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]").count()
+                    charts = page.locator(CHARTS).count()
                     if btn.count() and charts == 0:
                         page.wait_for_timeout(300)  # still idle and chartless after a moment: a real stop
-                        if page.evaluate(JS_IDLE) and page.locator(
-                                "[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]").count() == 0:
+                        if page.evaluate(JS_IDLE) and page.locator(CHARTS).count() == 0:
                             out["idle_no_chart"] = time.perf_counter() - start - 0.3
                             btn.first.click()
                             page.wait_for_timeout(200)
                             try:
                                 page.wait_for_function(JS_DONE, arg=main_key, polling=10,
-                                                       timeout=max(1.0, deadline - time.perf_counter()) * 1000)
+                                                       timeout=max(1.0, deadline - time.perf_counter()) * 1e3)
                             except PwTimeout:
                                 out["error"] = "timeout after the click"
                                 break
@@ -181,7 +181,8 @@ for (file, line, fn), (cc, nc, tt, ct, callers) in stats.stats.items():
 found["imports (all modules first imported by the run)"] = max(
     [ct for (file, line, fn), (cc, nc, tt, ct, callers) in stats.stats.items()
      if fn == "_find_and_load" and "importlib._bootstrap" in file] or [0.0])
-print(json.dumps({{"total": total, "found": found, "exceptions": [str(e.value)[:200] for e in at.exception]}}))
+errs = [str(e.value)[:200] for e in at.exception]
+print(json.dumps({{"total": total, "found": found, "exceptions": errs}}))
 """
 
 #: label -> (file part, function name): what a first run spends its time in.
@@ -229,13 +230,14 @@ def main() -> None:
     lines = [
         f"Command: `python benchmarks/bench_first_visit.py --dataset {args.dataset} --repeats {args.repeats}"
         f"{' --profile' if args.profile else ''}`",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; load average before "
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; load average before "
         f"{load_before[0]:.1f} / {load_before[1]:.1f}, after {load_after[0]:.1f} / {load_after[1]:.1f} "
         "(1 / 5 min; shared machine).",
         f"Each visit: fresh `streamlit run app.py` and fresh Chromium, `/<page>?dataset={args.dataset}`, "
         "time to script idle + title + main charts drawn + no spinner/progress. Median of the repeats.",
         "",
-        "| page | first visit (median) | all runs (s) | idle, no chart (before a click) | precomputed label | "
+        "| page | first visit (median) | all runs (s) | idle, no chart (before a click) | "
+        "precomputed label | "
         "< 3 s |",
         "|---|---:|---|---:|---|---|",
     ]
@@ -259,7 +261,8 @@ def main() -> None:
             if "error" in prof:
                 lines.append(f"- {PAGES[p][0]}: profiling failed: {prof['error'][-300:]}")
                 continue
-            parts = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(prof["found"].items(), key=lambda kv: -kv[1])
+            found = sorted(prof["found"].items(), key=lambda kv: -kv[1])
+            parts = ", ".join(f"{k} {v:.1f} s" for k, v in found
                               if v >= 0.05)
             lines.append(f"- {PAGES[p][0]}: total {prof['total']:.1f} s: {parts or 'nothing named above'}")
     text = "\n".join(lines)

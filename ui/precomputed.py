@@ -59,12 +59,9 @@ def label(res: Loaded) -> str:
 
 
 def _read(path: Path) -> Loaded:
-    try:
-        from unlearn_core.results import read_results
-    except ImportError:  # TEMPORARY until issue-17 is merged
-        man = json.loads((path / "manifest.json").read_text())
-        return Loaded(path.name, man, {k: pd.read_parquet(path / f) for k, f in man["tables"].items()})
-    res = read_results(path)
+    from .results_view import _api
+
+    res = _api().read_results(path)
     return Loaded(path.name, res.manifest, res.tables)
 
 
@@ -88,14 +85,9 @@ def shipped() -> dict[str, Loaded]:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _data_sha256(key) -> str:
     from .cache import load_data
+    from .results_view import _api
 
-    try:
-        from unlearn_core.results import data_sha256
-    except ImportError:  # TEMPORARY until issue-17 is merged
-        import hashlib
-
-        return hashlib.sha256(load_data(key).X.to_numpy(float).tobytes()).hexdigest()
-    return data_sha256(load_data(key))
+    return _api().data_sha256(load_data(key))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -126,7 +118,7 @@ _MISSING = object()
 
 
 def find(kind: str, key, want: Mapping[str, Any]) -> Loaded | None:
-    """The shipped ``kind`` result whose study has every ``want`` field (dotted path) equal, on ``key``'s data.
+    """The shipped ``kind`` result whose study has every ``want`` field (dotted path) equal on ``key``'s data.
 
     Only built-in datasets have shipped results (never an upload). The data hash is checked last (it
     loads the data, which the page has loaded anyway).
@@ -199,3 +191,24 @@ def fit_key(key, method: str, seed: int, estimator: str) -> tuple | None:
     if analytic_frontier(key, method, seed, estimator) is None:
         return None
     return ("fit", key, method, int(seed))
+
+
+#: The trained page's pickers, without importing torch on a first visit: the names of
+#: ``unlearn_core.leakage.differentiable.PENALTIES`` and ``unlearn_core.models.MODELS`` (importing them
+#: loads torch, about 1.5 s; tests/test_precomputed.py checks these equal the registries).
+PENALTY_NAMES: tuple[str, ...] = ("softmax-averaging", "hsic", "dv", "sinkhorn")
+MODEL_NAMES: tuple[str, ...] = ("logistic", "mlp")
+
+
+def trained_sweep(data_key, estimator: str, model: str, hidden: tuple[int, ...], lambdas: tuple[float, ...],
+                  epochs: int, warm_start: bool, seed: int):
+    """The shipped λ sweep of exactly these settings (the trained page's ``SweepKey``), or None.
+
+    Its Frontier has no trained models (``meta["results"]`` is absent): the per-λ curves and outputs
+    need the models, which the page trains on request.
+    """
+    res = find("trained_frontier", data_key, {
+        "dataset.name": data_key.name, "dataset.sensitive": data_key.sensitive, "estimator": estimator,
+        "model": model, "hidden": list(hidden), "grid.lambdas": [float(v) for v in lambdas],
+        "epochs": int(epochs), "warm_start": bool(warm_start), "seeds": [int(seed)]})
+    return None if res is None else frontier_from(res)
