@@ -40,15 +40,10 @@ top[0].selectbox(
 top[1].caption(transport.DESCRIPTIONS.get(state.method, ""))
 PROBE = ui.DEFAULT_ESTIMATOR
 if not lesson:
-    estimators = [PROBE]
-    try:
-        from unlearn_core import leakage
-
-        # X_t is continuous: estimators that need probabilities (softmax averaging) do not apply.
-        estimators += [m for m in leakage.methods() if leakage.method_spec(m).input != "probabilities"]
-        titles = {m: leakage.method_spec(m).title for m in estimators[1:]}
-    except (ImportError, AttributeError):
-        titles = {}
+    # X_t is continuous: estimators that need probabilities (softmax averaging) do not apply. The names
+    # come from ui.precomputed (equal to the leakage registry, tested) so a first visit loads no sklearn.
+    titles = dict(ui.precomputed.FRONTIER_ESTIMATORS)
+    estimators = [PROBE, *titles]
     if state.estimator not in estimators:
         ui.notice(f"Leakage estimator {state.estimator!r} does not apply here; using the attacker's AUC.")
         state.estimator = PROBE

@@ -23,6 +23,10 @@ def test_picker_names_equal_the_engine_registries():
 
     assert pc.PENALTY_NAMES == tuple(PENALTIES)
     assert pc.MODEL_NAMES == tuple(MODELS)
+    from unlearn_core import leakage
+
+    assert pc.FRONTIER_ESTIMATORS == {m: leakage.method_spec(m).title for m in leakage.methods()
+                                      if leakage.method_spec(m).input != "probabilities"}
 
 
 def test_shipped_folders_are_valid_complete_small_and_match_their_study_file():

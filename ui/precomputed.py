@@ -198,6 +198,21 @@ def fit_key(key, method: str, seed: int, estimator: str) -> tuple | None:
 #: loads torch, about 1.5 s; tests/test_precomputed.py checks these equal the registries).
 PENALTY_NAMES: tuple[str, ...] = ("softmax-averaging", "hsic", "dv", "sinkhorn")
 MODEL_NAMES: tuple[str, ...] = ("logistic", "mlp")
+#: The Feature-unlearning page's leakage-axis menu without importing the estimators (scikit-learn, about
+#: 1 s): ``unlearn_core.leakage.methods()`` whose input is not probabilities, with their titles (a test
+#: checks this equals the registry).
+FRONTIER_ESTIMATORS: dict[str, str] = {
+    "gaussian": "Gaussian class-conditionals (parametric)",
+    "knn": "k-nearest neighbours (Ross 2014)",
+    "probe": "Classifier probe (variational bound)",
+    "dv": "Donsker-Varadhan / MINE (neural)",
+    "infonce": "InfoNCE (neural)",
+    "js": "Jensen-Shannon between groups (not MI)",
+    "tv": "Total variation between groups (not MI)",
+    "hsic": "HSIC (kernel dependence)",
+    "mmd": "MMD between group conditionals (not MI)",
+    "w2": "W2 between group conditionals (not MI)",
+}
 
 
 def trained_sweep(data_key, estimator: str, model: str, hidden: tuple[int, ...], lambdas: tuple[float, ...],
