@@ -164,6 +164,7 @@ def map_tasks(
     *,
     shared: Any = None,
     num_threads: int | None = 1,
+    on_result: Callable[[Task, R], None] | None = None,
 ) -> list[R]:
     """Run ``fn(task, shared)`` for every task; results in task order.
 
@@ -175,6 +176,8 @@ def map_tasks(
     progress, should_stop : the training protocol (module docstring).
     shared : data every task reads; sent to workers once where the executor can (module docstring).
     num_threads : torch / BLAS threads inside each task (None leaves them alone).
+    on_result : called in this process as ``on_result(task, result)`` the moment each task finishes
+        (completion order), e.g. to write the task's partial results for resume.
 
     Returns
     -------
@@ -190,11 +193,13 @@ def map_tasks(
             if should_stop is not None and should_stop():
                 break
             out.append(_call(fn, task, ref, num_threads))
+            if on_result is not None:
+                on_result(task, out[-1])
             if progress is not None:
                 progress(len(out), total, {"task": float(task.index)})
         return out
 
-    futures = {executor.submit(_call, fn, task, ref, num_threads): task.index for task in tasks}
+    futures = {executor.submit(_call, fn, task, ref, num_threads): k for k, task in enumerate(tasks)}
     done_results: dict[int, R] = {}
     pending = set(futures)
     stopped = False
@@ -205,8 +210,10 @@ def map_tasks(
                 if fut.cancelled():
                     continue
                 done_results[futures[fut]] = fut.result()  # re-raises a task's exception
+                if on_result is not None:
+                    on_result(tasks[futures[fut]], done_results[futures[fut]])
                 if progress is not None:
-                    progress(len(done_results), total, {"task": float(futures[fut])})
+                    progress(len(done_results), total, {"task": float(tasks[futures[fut]].index)})
             if should_stop is not None and should_stop():
                 stopped = True
                 break
@@ -218,6 +225,8 @@ def map_tasks(
             if not fut.cancelled():
                 try:
                     done_results[futures[fut]] = fut.result()
+                    if on_result is not None:
+                        on_result(tasks[futures[fut]], done_results[futures[fut]])
                 except Exception:  # noqa: BLE001 - a stopped sweep reports what finished cleanly
                     pass
     out = []
