@@ -53,7 +53,9 @@ m = opened.manifest
 st.success(f"Loaded **{m.get('kind')}** results from {ui.md_text(opened.source)}: computed on "
            f"{str(m.get('created', ''))[:19]} by the batch command, not live.", icon=":material/inventory_2:")
 
-frontier = rv.frontier(opened)
+atts = rv.attackers(m, opened.tables)
+attacker = st.selectbox("Attacker", atts, key="results_attacker") if len(atts) > 1 else None
+frontier = rv.frontier(m, opened.tables, attacker=attacker)
 if frontier is not None and frontier.kind == "analytic":
     from unlearn_core.plots import vega
 

@@ -12,6 +12,7 @@ import pytest
 from ui import precomputed as pc
 from ui import results_view as rv
 from ui.cache import FRONTIER_TS, DataKey
+from unlearn_core.batch import parse_study
 
 SHIPPED = sorted(p for p in pc.PRECOMPUTED_DIR.glob("*") if (p / "manifest.json").is_file())
 ADULT = DataKey("adult", "sex", None)
@@ -34,8 +35,8 @@ def test_shipped_folders_are_valid_complete_small_and_match_their_study_file():
     for folder in SHIPPED:
         opened = rv.open_folder(folder)
         assert opened.manifest["complete"] is True
-        study = tomllib.loads(folder.with_suffix(".toml").read_text())
-        assert opened.manifest["study"] == study, folder.name
+        study = parse_study(tomllib.loads(folder.with_suffix(".toml").read_text())).to_dict()
+        assert opened.manifest["study"] == study, folder.name  # written by the batch command from it
         size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
         assert size < 200_000, f"{folder.name} is {size:,} bytes"
 
@@ -89,9 +90,10 @@ def test_shipped_trained_sweep_matches_the_engine_now():
     shipped = pc.frontier_from(pc.shipped()["adult-trained"])
     study = pc.shipped()["adult-trained"].study
     ds = datasets.load("adult", sensitive="sex")
-    now = trained_frontier(ds, lambdas=(study["grid"]["lambdas"][0],), estimator=study["estimator"],
-                           model=study["model"], hidden=tuple(study["hidden"]), epochs=study["epochs"],
-                           warm_start=study["warm_start"], random_state=0)
+    o = study["options"]
+    now = trained_frontier(ds, lambdas=(study["grid"]["lambdas"][0],), estimator=study["method"]["estimator"],
+                           model=study["method"]["model"], hidden=tuple(o["hidden"]), epochs=o["epochs"],
+                           warm_start=o["warm_start"], random_state=study["seeds"]["random_state"])
     cols = [c for c in now.table.columns if c not in ("seconds", "pareto") and c in shipped.table]
     assert {"lam", shipped.utility, "probe_auc"} <= set(cols)
     pd.testing.assert_frame_equal(now.table[cols].reset_index(drop=True), shipped.table[cols].iloc[:1]

@@ -59,9 +59,9 @@ def label(res: Loaded) -> str:
 
 
 def _read(path: Path) -> Loaded:
-    from .results_view import _api
+    from unlearn_core.results import read_results
 
-    res = _api().read_results(path)
+    res = read_results(path)
     return Loaded(path.name, res.manifest, res.tables)
 
 
@@ -84,10 +84,11 @@ def shipped() -> dict[str, Loaded]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _data_sha256(key) -> str:
-    from .cache import load_data
-    from .results_view import _api
+    from unlearn_core.results import data_sha256
 
-    return _api().data_sha256(load_data(key))
+    from .cache import load_data
+
+    return data_sha256(load_data(key))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -140,17 +141,15 @@ def find(kind: str, key, want: Mapping[str, Any]) -> Loaded | None:
     return None
 
 
-def frontier_from(res: Loaded, table: str = "frontier"):
-    """A :class:`unlearn_core.frontier.Frontier` from a results table and the manifest's frontier block."""
-    from unlearn_core.frontier._types import Frontier
+def frontier_from(res: Loaded, attacker: str = "hgb"):
+    """The :class:`~unlearn_core.frontier.Frontier` a page draws from a shipped frontier result."""
+    from .results_view import frontier
 
-    info = res.manifest.get("frontier") or {}
-    tab = res.tables[table].reset_index(drop=True)
-    meta = dict(info.get("meta") or {})
-    meta["precomputed"] = label(res)
-    return Frontier.build(tab, kind=info.get("kind", "analytic"), param=info.get("param", "t"),
-                          utility=info["utility"], leakage=info["leakage"], meta=meta,
-                          seconds=float(info.get("seconds", np.nan)))
+    fr = frontier(res.manifest, res.tables, attacker=attacker)
+    if fr is None:
+        raise ValueError(f"{res.name}: no frontier table to draw")
+    fr.meta["precomputed"] = label(res)
+    return fr
 
 
 def manifest_text(res: Loaded) -> str:
@@ -162,8 +161,8 @@ def manifest_text(res: Loaded) -> str:
 def analytic_frontier(key, method: str, seed: int, estimator: str):
     """The shipped analytic frontier of this view (``ui.cached_frontier``'s arguments), or None.
 
-    Shipped only for the frontier's default leakage axis (the attacker) over ``ui.cache.FRONTIER_TS``
-    with a logistic downstream model, as ``ui.cached_frontier`` computes it.
+    Shipped only for the frontier's default leakage axis (the gradient-boosting attacker) over
+    ``ui.cache.FRONTIER_TS`` with a logistic downstream model, as ``ui.cached_frontier`` computes it.
     """
     from .cache import FRONTIER_TS
     from .state import DEFAULT_ESTIMATOR
@@ -171,9 +170,13 @@ def analytic_frontier(key, method: str, seed: int, estimator: str):
     if estimator != DEFAULT_ESTIMATOR:
         return None
     res = find("analytic_frontier", key, {
-        "dataset.name": key.name, "dataset.sensitive": key.sensitive, "method": method, "seeds": [int(seed)],
-        "grid.ts": list(FRONTIER_TS), "downstream": "logistic", "attacker": "hgb"})
-    return None if res is None else frontier_from(res)
+        "dataset.name": key.name, "dataset.sensitive": key.sensitive, "dataset.n_samples": None,
+        "method.barycenter": method, "seeds.random_state": int(seed), "grid.ts": list(FRONTIER_TS),
+        "evaluation.downstream": "logistic", "evaluation.leakage_estimator": None,
+        "options.keep_z": False, "options.test_size": 0.3})
+    if res is None or "hgb" not in (res.study.get("evaluation") or {}).get("attackers", []):
+        return None
+    return frontier_from(res, "hgb")
 
 
 def warm_fit(key, method: str, seed: int) -> None:
@@ -219,11 +222,21 @@ def trained_sweep(data_key, estimator: str, model: str, hidden: tuple[int, ...],
                   epochs: int, warm_start: bool, seed: int):
     """The shipped λ sweep of exactly these settings (the trained page's ``SweepKey``), or None.
 
-    Its Frontier has no trained models (``meta["results"]`` is absent): the per-λ curves and outputs
-    need the models, which the page trains on request.
+    The options the page does not set must be ``trained_frontier``'s defaults, as in a live sweep. Its
+    Frontier has no trained models (``meta["results"]`` is absent): the per-λ curves and outputs need
+    the models, which the page trains on request.
     """
+    import inspect
+
+    from unlearn_core.frontier.trained import trained_frontier
+
+    d = {k: v.default for k, v in inspect.signature(trained_frontier).parameters.items()}
     res = find("trained_frontier", data_key, {
-        "dataset.name": data_key.name, "dataset.sensitive": data_key.sensitive, "estimator": estimator,
-        "model": model, "hidden": list(hidden), "grid.lambdas": [float(v) for v in lambdas],
-        "epochs": int(epochs), "warm_start": bool(warm_start), "seeds": [int(seed)]})
+        "dataset.name": data_key.name, "dataset.sensitive": data_key.sensitive, "dataset.n_samples": None,
+        "method.estimator": estimator, "method.model": model,
+        "grid.lambdas": sorted(float(v) for v in lambdas), "seeds.random_state": int(seed),
+        "options.hidden": list(hidden) if model == "mlp" else list(d["hidden"]),
+        "options.epochs": int(epochs), "options.warm_start": bool(warm_start),
+        "options.warm_epochs": d["warm_epochs"], "options.batch_size": d["batch_size"], "options.lr": d["lr"],
+        "options.test_size": d["test_size"], "evaluation.eval_estimators": list(d["eval_estimators"])})
     return None if res is None else frontier_from(res)

@@ -43,126 +43,10 @@ class Opened:
 
 
 def _api():
-    """``unlearn_core.results`` (issue 17's engine side), or this module's reader of the same format."""
-    try:
-        from unlearn_core import results
-    except ImportError:  # INTERIM: until the engine's results module is merged (see _Interim)
-        return _Interim
+    """``unlearn_core.results``: the format's reader, validator and data hash."""
+    from unlearn_core import results
+
     return results
-
-
-class _Interim:
-    """A reader of the documented results format, used only while ``unlearn_core.results`` is absent.
-
-    The format (``/tmp/briefs/h17.md``, issue 17): ``manifest.json`` with the fields of
-    :data:`MANIFEST_FIELDS`, one Parquet file per table named in ``tables``.
-    """
-
-    FORMAT = "unlearn-explorer-results"
-    MAX_ARCHIVE_BYTES = 200 * 2**20
-
-    @staticmethod
-    def validate_manifest(m: Any) -> list[str]:
-        if not isinstance(m, dict):
-            return ["manifest: not a JSON object"]
-        out = []
-        for k, typ in MANIFEST_FIELDS.items():
-            if k not in m:
-                out.append(f"manifest.{k}: missing")
-            elif not isinstance(m[k], typ) or (typ is int and isinstance(m[k], bool)):
-                out.append(f"manifest.{k}: expected {typ.__name__}, got {type(m[k]).__name__}")
-        if out:
-            return out
-        if m["format"] != _Interim.FORMAT:
-            out.append(f"manifest.format: {m['format']!r} is not {_Interim.FORMAT!r}")
-        if m["version"] != 1:
-            out.append(f"manifest.version: {m['version']!r} is not a version this explorer reads (1)")
-        sha = m["data"].get("sha256")
-        if not (isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
-            out.append("manifest.data.sha256: not a SHA-256 hex digest")
-        for name, f in m["tables"].items():
-            if not (isinstance(f, str) and f.endswith(".parquet") and "/" not in f and "\\" not in f
-                    and not f.startswith(".")):
-                out.append(f"manifest.tables.{name}: {f!r} is not a Parquet file name in the folder")
-        return out
-
-    @staticmethod
-    def _tables(m: dict, read) -> dict[str, pd.DataFrame]:
-        import io
-
-        out = {}
-        for name, f in m["tables"].items():
-            try:
-                out[name] = pd.read_parquet(io.BytesIO(read(f)))
-            except (OSError, KeyError) as exc:
-                raise ResultsError(f"manifest.tables.{name}: cannot read {f!r} ({exc})") from exc
-            except Exception as exc:  # noqa: BLE001  (pyarrow's errors for a file that is not Parquet)
-                raise ResultsError(f"manifest.tables.{name}: {f!r} is not a Parquet table ({exc})") from exc
-        return out
-
-    @staticmethod
-    def _manifest(text: bytes) -> dict:
-        import json
-
-        try:
-            m = json.loads(text)
-        except ValueError as exc:
-            raise ResultsError(f"manifest.json is not JSON ({exc})") from exc
-        problems = _Interim.validate_manifest(m)
-        if problems:
-            raise ResultsError("the manifest is not valid: " + "; ".join(problems))
-        return m
-
-    @staticmethod
-    def read_results(path: Path) -> _Read:
-        m = _Interim._manifest((Path(path) / "manifest.json").read_bytes())
-        return _Read(m, _Interim._tables(m, lambda f: (Path(path) / f).read_bytes()))
-
-    @staticmethod
-    def read_archive(data: bytes) -> _Read:
-        import io
-        import zipfile
-
-        if len(data) > _Interim.MAX_ARCHIVE_BYTES:
-            raise ResultsError(f"the archive is over {_Interim.MAX_ARCHIVE_BYTES // 2**20} MB")
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as exc:
-            raise ResultsError("not a .zip archive") from exc
-        names = [i.filename for i in zf.infolist() if not i.is_dir()]
-        for n in names:
-            if n.startswith("/") or ".." in n.split("/") or "\\" in n:
-                raise ResultsError(f"archive member {n!r} points outside the archive")
-            if not (n.endswith(".parquet") or n.endswith("manifest.json")):
-                raise ResultsError(f"archive member {n!r} is neither manifest.json nor a Parquet table")
-        if sum(i.file_size for i in zf.infolist()) > _Interim.MAX_ARCHIVE_BYTES:
-            raise ResultsError(f"the archive expands to over {_Interim.MAX_ARCHIVE_BYTES // 2**20} MB")
-        manifests = sorted((n for n in names if n.split("/")[-1] == "manifest.json"),
-                           key=lambda n: n.count("/"))
-        if not manifests:
-            raise ResultsError("the archive has no manifest.json: not a results folder")
-        root = manifests[0][: -len("manifest.json")]
-        m = _Interim._manifest(zf.read(manifests[0]))
-        return _Read(m, _Interim._tables(m, lambda f: zf.read(root + f)))
-
-    @staticmethod
-    def data_sha256(ds) -> str:
-        import hashlib
-
-        return hashlib.sha256(ds.X.to_numpy(float).tobytes()).hexdigest()
-
-
-@dataclass(frozen=True)
-class _Read:
-    manifest: dict
-    tables: dict
-
-
-#: The manifest's fields and their JSON types (the interim reader checks them).
-MANIFEST_FIELDS: dict[str, type] = {
-    "format": str, "version": int, "kind": str, "study": dict, "data": dict, "seeds": dict, "versions": dict,
-    "timings": dict, "tables": dict, "tasks": dict, "created": str, "complete": bool,
-}
 
 
 def _check(manifest: Any) -> None:
@@ -229,38 +113,43 @@ def _data_warnings(manifest: dict) -> list[str]:
 
 
 # -- tables back into the objects the figure builders take ----------------------------------------
-def _frontier_table(op: Opened, names: tuple[str, ...]) -> pd.DataFrame | None:
-    for n in names:
-        if n in op.tables:
-            return op.tables[n]
-    return next(iter(op.tables.values()), None) if len(op.tables) == 1 else None
+def attackers(manifest: dict, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The attackers of an analytic-frontier result (its table has one block of rows per attacker)."""
+    tab = tables.get("frontier")
+    if manifest.get("kind") != "analytic_frontier" or tab is None or "attacker" not in tab:
+        return []
+    return list(dict.fromkeys(str(a) for a in tab["attacker"]))
 
 
-def frontier(op: Opened):
-    """The :class:`Frontier` of an ``analytic_frontier`` or ``trained_frontier`` result, or None."""
+def frontier(manifest: dict, tables: dict[str, pd.DataFrame], *, attacker: str | None = None):
+    """The :class:`Frontier` of an ``analytic_frontier`` (one attacker's rows) or ``trained_frontier``
+    result, with the facts the charts need from ``manifest["meta"]["frontier"]``; None for other kinds."""
     from unlearn_core.frontier._types import Frontier
 
-    if op.kind == "analytic_frontier":
-        kind, param, names = "analytic", "t", ("frontier", "analytic_frontier")
-    elif op.kind == "trained_frontier":
-        kind, param, names = "trained", "lam", ("frontier", "trained_frontier", "sweep")
-    else:
+    kind = manifest.get("kind")
+    if kind not in ("analytic_frontier", "trained_frontier") or "frontier" not in tables:
         return None
-    tab = _frontier_table(op, names)
-    if tab is None or param not in tab:
-        return None
-    info = op.manifest.get("frontier") or {}
+    info = dict(((manifest.get("meta") or {}).get("frontier")) or {})
+    tab = tables["frontier"]
+    leakage = info.get("leakage")
+    if kind == "analytic_frontier":
+        atts = attackers(manifest, tables)
+        if atts:
+            attacker = attacker if attacker in atts else atts[0]
+            tab = tab[tab["attacker"] == attacker].drop(columns="attacker")
+        if isinstance(leakage, dict):
+            leakage = leakage.get(attacker) if attacker in leakage else next(iter(leakage.values()), None)
+    param = "t" if kind == "analytic_frontier" else "lam"
     utility = info.get("utility") or next((c for c in UTILITY_COLUMNS if c in tab), None)
-    leakage = info.get("leakage") or next((c for c in LEAKAGE_COLUMNS if c in tab), None)
-    if utility is None or leakage is None:
+    leakage = leakage or next((c for c in LEAKAGE_COLUMNS if c in tab), None)
+    if utility is None or leakage is None or param not in tab:
         return None
+    meta = {k: v for k, v in info.items() if k not in ("kind", "param", "utility", "leakage")}
+    meta["attacker"] = attacker
     tab = tab.sort_values(param).reset_index(drop=True)
-    if "pareto" not in tab:
-        tab = tab.assign(pareto=False)
-    meta = dict(info.get("meta") or {})
-    meta.setdefault("loaded", op.source)
-    return Frontier.build(tab, kind=kind, param=param, utility=utility, leakage=leakage, meta=meta,
-                          seconds=float((op.manifest.get("timings") or {}).get("total_s", np.nan)))
+    return Frontier.build(tab, kind=info.get("kind", kind.split("_")[0]), param=param, utility=utility,
+                          leakage=leakage, meta=meta,
+                          seconds=float((manifest.get("timings") or {}).get("total_s", np.nan)))
 
 
 def summary_rows(op: Opened) -> list[dict[str, str]]:
