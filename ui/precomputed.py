@@ -2,15 +2,17 @@
 
 Each sub-folder of ``assets/precomputed/`` is a results folder written by the batch command from the
 study file next to it (``python -m unlearn_core run assets/precomputed/<name>.toml --out
-assets/precomputed/<name>``; see ``unlearn_core.results`` for the format: ``manifest.json`` + Parquet
-tables). A page asks for the result of *its current view*; it gets one only when
+assets/precomputed/<name>``, then delete ``<name>/tasks/``, the per-task files kept only for resuming;
+see ``unlearn_core.results`` for the format: ``manifest.json`` + Parquet tables). A page asks for the result of *its current view*; it gets one only when
 
 - a shipped study computed exactly that view (dataset, Z, seed, method, grid, ... compared field by
   field with the page's knobs), and
 - the data the page has loaded hashes to the manifest's ``data.sha256`` (a changed data file is not
   silently shown with old numbers).
 
-Otherwise the page computes live, as before. What a page shows from here is labelled with
+Otherwise the page computes live, as before. Objects that are not tables (the barycenter's fitted maps,
+the trained models) are not shipped: the Feature-unlearning page fits its maps in the background after
+first paint (``ui.background``), and the trained page trains its models when asked. What a page shows from here is labelled with
 :func:`label` ("precomputed on <date> with <versions>"). ``tests/test_precomputed.py`` recomputes the
 shipped tables with the engine and checks they still match.
 """
