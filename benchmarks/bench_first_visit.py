@@ -37,26 +37,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-#: page url_path -> (title, the keyed element that is the page's main chart or verdict, run button or None)
+_VEGA = "[data-testid=stMain] [data-testid=stVegaLiteChart]"
+_PLOTLY = "[data-testid=stMain] [data-testid=stPlotlyChart]"
+#: page url_path -> (title, CSS selector of the page's main chart, run button or None). Streamlit marks a
+#: keyed element with the class st-key-<key> only when it is a widget (a chart with on_select); the other
+#: pages' main chart is their first chart of its kind.
 PAGES: dict[str, tuple[str, str, str | None]] = {
-    "home": ("Home", "home_demo", None),
-    "barycenter": ("Feature unlearning", "frontier_chart", None),
-    "trained": ("Trained frontier", "trained_chart", "Run sweep"),
-    "forget": ("Data unlearning", "forget_curves", "Run"),
-    "images": ("Image unlearning", "img_frontier", None),
-    "leakage": ("Leakage lab", "lab_estimates", None),
-    "audit": ("Audit & export", "audit_attack", None),
+    "home": ("Home", _VEGA, None),  # the mini-demo
+    "barycenter": ("Feature unlearning", ".st-key-frontier_chart", None),
+    "trained": ("Trained frontier", ".st-key-trained_chart", "Run sweep"),
+    "forget": ("Data unlearning", _PLOTLY, "Run"),  # the epoch curves
+    "images": ("Image unlearning", _VEGA, None),  # the image frontier
+    "leakage": ("Leakage lab", _PLOTLY, None),  # the estimates
+    "audit": ("Audit & export", _PLOTLY, None),  # the attacker vs the bound (after the certificate)
 }
 
-# Done: script idle, title shown, the main element (Streamlit gives a keyed element the class
-# st-key-<key>) present and drawn, no spinner or progress bar in the main area.
+# Done: script idle, title shown, the main chart present and drawn (plotly SVG, Vega canvas or SVG), no
+# spinner or progress bar in the main area.
 JS_DONE = (
-    "(key) => { const app = document.querySelector(\"[data-testid='stApp']\");"
+    "(sel) => { const app = document.querySelector(\"[data-testid='stApp']\");"
     " if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;"
     " if (!document.querySelector(\"[data-testid='stMain'] h1\")) return false;"
     " if (document.querySelector(\"[data-testid='stMain'] [data-testid=stSpinner],"
     " [data-testid='stMain'] [data-testid=stProgress]\")) return false;"
-    " const main = document.querySelector('.st-key-' + key);"
+    " const main = document.querySelector(sel);"
     " return !!main && !!main.querySelector('.js-plotly-plot .main-svg, canvas, svg.marks'); }"
 )
 CHARTS = "[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]"
