@@ -72,13 +72,23 @@ JS_IDLE = (
 )
 
 
-def _start_server(port: int):
+REFERENCE_APP = """
+import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Reference: one slider, one chart")
+t = st.slider("t (reference)", 0.0, 1.0, 0.5, step=0.05)
+st.plotly_chart(go.Figure(go.Scatter(x=[0.0, t], y=[0.0, t])))
+"""
+
+
+def _start_server(port: int, root: Path = ROOT, script: str = "app.py"):
     log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(480):
@@ -102,14 +112,25 @@ def _stop_server(proc, log) -> None:
     log.close()
 
 
-def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600) -> dict:
-    """One cold visit: fresh server, fresh Chromium; seconds to done (and to first idle paint)."""
+def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600, root: Path = ROOT) -> dict:
+    """One cold visit: fresh server, fresh Chromium; seconds to done (and to first idle paint).
+
+    ``path`` "reference" opens the one-slider, one-chart reference app (Streamlit's and Chromium's own
+    cold cost); ``root`` is the checkout whose app.py is served (e.g. an export of main, for "before").
+    """
     from browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import TimeoutError as PwTimeout
     from playwright.sync_api import sync_playwright
 
-    title, main_key, button = PAGES[path]
-    proc, url, log = _start_server(port)
+    if path == "reference":
+        ref = Path(tempfile.mkdtemp()) / "reference_app.py"
+        ref.write_text(REFERENCE_APP)
+        title, main_key, button = "Reference app", _PLOTLY, None
+        proc, url, log = _start_server(port, ref.parent, ref.name)
+        path = ""
+    else:
+        title, main_key, button = PAGES[path]
+        proc, url, log = _start_server(port, root)
     out: dict = {"page": path}
     try:
         with sync_playwright() as pw:
@@ -117,7 +138,7 @@ def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600) -> d
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(timeout_s * 1000)
             start = time.perf_counter()
-            page.goto(f"{url}/{'' if path == 'home' else path}?dataset={dataset}", wait_until="commit")
+            page.goto(f"{url}/{'' if path in ('home', '') else path}?dataset={dataset}", wait_until="commit")
             deadline = start + timeout_s
             while True:  # done, or idle with a run button and no chart (needs a click)
                 if page.evaluate(JS_DONE, main_key):
@@ -225,44 +246,67 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8640)
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="also time this checkout (e.g. `git archive main | tar -x -C DIR`), interleaved")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     os.chdir(ROOT)
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     runs: dict[str, list[dict]] = {p: [] for p in pages}
+    before: dict[str, list[dict]] = {p: [] for p in pages}
+    ref: list[float] = []
     load_before = os.getloadavg()
-    for _ in range(args.repeats):  # interleaved: every page once per round
+    for _ in range(args.repeats):  # interleaved: the reference, then each page (before, after), per round
+        r = first_visit("reference", args.dataset, args.port)
+        ref.append(r["seconds"])
+        print(json.dumps(r), file=sys.stderr, flush=True)
         for p in pages:
+            if args.before is not None:
+                r = first_visit(p, args.dataset, args.port, root=args.before)
+                before[p].append(r)
+                print("before", json.dumps(r), file=sys.stderr, flush=True)
             r = first_visit(p, args.dataset, args.port)
             runs[p].append(r)
             print(json.dumps(r), file=sys.stderr, flush=True)
     load_after = os.getloadavg()
     lines = [
         f"Command: `python benchmarks/bench_first_visit.py --dataset {args.dataset} --repeats {args.repeats}"
-        f"{' --profile' if args.profile else ''}`",
+        f"{' --before ' + str(args.before) if args.before else ''}{' --profile' if args.profile else ''}`",
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; load average before "
         f"{load_before[0]:.1f} / {load_before[1]:.1f}, after {load_after[0]:.1f} / {load_after[1]:.1f} "
         "(1 / 5 min; shared machine).",
         f"Each visit: fresh `streamlit run app.py` and fresh Chromium, `/<page>?dataset={args.dataset}`, "
         "time to script idle + title + main charts drawn + no spinner/progress. Median of the repeats.",
         "",
-        "| page | first visit (median) | all runs (s) | idle, no chart (before a click) | "
-        "precomputed label | "
-        "< 3 s |",
-        "|---|---:|---|---:|---|---|",
+        f"Reference (a one-slider, one-chart plotly app, cold, same method): median "
+        f"{statistics.median(ref):.2f} s ({', '.join(f'{x:.2f}' for x in ref)}): Streamlit's and Chromium's "
+        "own cold cost on this machine now.",
+        "",
+        "| page | before (main) | after (this branch) | after / reference | idle, no chart (after) | "
+        "precomputed label (after) | < 3 s (after) |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
+    rmed = statistics.median(ref)
+
+    def med(rs: list[dict]) -> tuple[float, str]:
+        ok = [r["seconds"] for r in rs if "seconds" in r]
+        errs = [r.get("error") for r in rs if r.get("error")] + (
+            ["exception box"] if any(r.get("exception") for r in rs) else [])
+        idle = [r["idle_no_chart"] for r in rs if "idle_no_chart" in r]
+        m = statistics.median(ok) if ok else float("nan")
+        note = (f" (idle without chart at {statistics.median(idle):.2f} s, then a click)" if idle else "") + (
+            f" ({', '.join(errs)})" if errs else "")
+        return m, note
+
     for p in pages:
-        ok = [r["seconds"] for r in runs[p] if "seconds" in r]
-        med = statistics.median(ok) if ok else float("nan")
+        a, anote = med(runs[p])
+        b, bnote = med(before[p]) if before[p] else (float("nan"), "")
         idle = [r["idle_no_chart"] for r in runs[p] if "idle_no_chart" in r]
-        errs = [r.get("error") for r in runs[p] if r.get("error")] + (
-            ["exception box"] if any(r.get("exception") for r in runs[p]) else [])
         lines.append(
-            f"| {PAGES[p][0]} | {med:.2f} s{' (' + ', '.join(errs) + ')' if errs else ''} | "
-            f"{', '.join(f'{x:.2f}' for x in ok)} | "
-            f"{(f'{statistics.median(idle):.2f} s, then click' if idle else '-')} | "
+            f"| {PAGES[p][0]} | {'-' if not before[p] else f'{b:.2f} s{bnote}'} | {a:.2f} s{anote} | "
+            f"{a / rmed:.2f} | {f'{statistics.median(idle):.2f} s' if idle else '-'} | "
             f"{'yes' if any(r.get('precomputed_label') for r in runs[p]) else 'no'} | "
-            f"{'met' if ok and med < 3 and not idle else 'MISSED'} |")
+            f"{'met' if a < 3 and not idle else 'MISSED'} |")
     if args.profile:
         lines += ["", "Where a first run's time goes (AppTest, fresh process, cProfile cumulative seconds; "
                   "profiling adds overhead, compare within a row):", ""]
