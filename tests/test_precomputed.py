@@ -4,6 +4,7 @@ the engine computes now."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -119,3 +120,24 @@ def test_trained_first_visit_draws_the_shipped_sweep():
     assert "precomputed on" in " ".join(c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1  # the sweep over the analytic overlay; no model to detail
     assert any("Run sweep" in i.value for i in at.info)
+
+
+def test_first_visits_with_shipped_results_load_no_heavy_library():
+    """What makes the first visit fast: the frame, the shipped frontier and sweep load no torch,
+    scikit-learn, POT or scipy.ndimage (each costs 0.5 to 2.5 s to import on this machine)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from app_helpers import open_app\n"
+        "for page in ('barycenter', 'trained'):\n"
+        "    at = open_app(page=page, dataset='adult')\n"
+        "    assert not at.exception, [e.value for e in at.exception]\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'ot', 'scipy.ndimage') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
