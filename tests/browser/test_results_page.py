@@ -28,7 +28,7 @@ def test_results_page_opens_an_uploaded_zip(app_url, browser_page, tmp_path):
     page.get_by_text("an uploaded .zip archive").click()
     wait_idle(page)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(archive))
-    drawn = ".st-key-results_frontier svg.marks, .st-key-results_frontier canvas"
+    drawn = "[data-testid=stVegaLiteChart] svg.marks, [data-testid=stVegaLiteChart] canvas"
     page.wait_for_selector(drawn, timeout=120_000)
     wait_idle(page)
     assert_no_exception(page)
