@@ -1,9 +1,13 @@
 """Shipped precomputed results (``assets/precomputed/``): the slow defaults, ready on a first visit.
 
 Each sub-folder of ``assets/precomputed/`` is a results folder written by the batch command from the
-study file next to it (``python -m unlearn_core run assets/precomputed/<name>.toml --out
-assets/precomputed/<name>``, then delete ``<name>/tasks/``, the per-task files kept only for resuming;
-see ``unlearn_core.results`` for the format: ``manifest.json`` + Parquet tables). A page asks for the result of *its current view*; it gets one only when
+study file next to it::
+
+    python -m unlearn_core run assets/precomputed/<name>.toml --out assets/precomputed/<name>
+
+then ``<name>/tasks/`` (per-task files, kept only for resuming) is deleted; the format is
+``unlearn_core.results``'s (``manifest.json`` + Parquet tables). A page asks for the result of *its
+current view*; it gets one only when
 
 - a shipped study computed exactly that view (dataset, Z, seed, method, grid, ... compared field by
   field with the page's knobs), and
@@ -12,9 +16,9 @@ see ``unlearn_core.results`` for the format: ``manifest.json`` + Parquet tables)
 
 Otherwise the page computes live, as before. Objects that are not tables (the barycenter's fitted maps,
 the trained models) are not shipped: the Feature-unlearning page fits its maps in the background after
-first paint (``ui.background``), and the trained page trains its models when asked. What a page shows from here is labelled with
-:func:`label` ("precomputed on <date> with <versions>"). ``tests/test_precomputed.py`` recomputes the
-shipped tables with the engine and checks they still match.
+first paint (``ui.background``), and the trained page trains its models when asked. What a page shows
+from here is labelled with :func:`label` ("precomputed on <date> with <versions>").
+``tests/test_precomputed.py`` recomputes the shipped tables with the engine and checks they still match.
 """
 
 from __future__ import annotations
