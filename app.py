@@ -30,6 +30,7 @@ PAGES = [
     st.Page("pages/images.py", title="Image unlearning", icon=":material/image:", url_path="images"),
     st.Page("pages/leakage_lab.py", title="Leakage lab", icon=":material/science:", url_path="leakage"),
     st.Page("pages/audit.py", title="Audit & export", icon=":material/verified:", url_path="audit"),
+    st.Page("pages/results.py", title="Results", icon=":material/inventory_2:", url_path="results"),
 ]
 register_pages(PAGES)
 page = st.navigation(PAGES)

@@ -42,15 +42,10 @@ top[0].selectbox(
 top[1].caption(transport.DESCRIPTIONS.get(state.method, ""))
 PROBE = ui.DEFAULT_ESTIMATOR
 if not lesson:
-    estimators = [PROBE]
-    try:
-        from unlearn_core import leakage
-
-        # X_t is continuous: estimators that need probabilities (softmax averaging) do not apply.
-        estimators += [m for m in leakage.methods() if leakage.method_spec(m).input != "probabilities"]
-        titles = {m: leakage.method_spec(m).title for m in estimators[1:]}
-    except (ImportError, AttributeError):
-        titles = {}
+    # X_t is continuous: estimators that need probabilities (softmax averaging) do not apply. The names
+    # come from ui.precomputed (equal to the leakage registry, tested) so a first visit loads no sklearn.
+    titles = dict(ui.precomputed.FRONTIER_ESTIMATORS)
+    estimators = [PROBE, *titles]
     if state.estimator not in estimators:
         ui.notice(f"Leakage estimator {state.estimator!r} does not apply here; using the attacker's AUC.")
         state.estimator = PROBE
@@ -89,33 +84,40 @@ with st.expander("Display options", expanded=False):
         o[3].selectbox("Density of feature", numeric, key="bary_feature")
     )
 
+# A shipped view (ui.precomputed) draws the frontier at once; its maps are fitted after first paint.
+bg_key = ui.precomputed.fit_key(data.key, state.method, state.seed, state.estimator)
+fit_job = None if bg_key is None else ui.background.get(bg_key)
+fit = pts = None
 fit_key = ("fit", data.key, state.method, state.seed)
-if not ui.cache.fit_ready(data.key, state.method, state.seed):
-    n_train = int(round(0.7 * ds.n_samples))
-    with st.status(f"Fitting the {state.method} barycenter of {ds.name} for Z = {ds.sensitive}…",
-                   expanded=True) as fit_status:
-        st.write(f"Step 1 of 2: optimal-transport maps of the {len(ds.groups)} groups on the ~{n_train:,} "
-                 "training rows, then every row mapped to t = 1. The engine reports no progress inside "
-                 "this step, so it cannot be stopped; the faded panels below are the previous view's.")
-        with ui.engine_errors(f"Fitting the {state.method} barycenter"):
-            ui.cached_fit(data.key, state.method, state.seed)
-        st.write("Step 2 of 2: the 2-D display of the rows.")
-        with ui.engine_errors("Preparing the display"):
-            ui.cached_display(data.key, state.method, state.seed, axes, cap)
-        waits.record(fit_key, waits.waited())
-        fit_status.update(label=f"Fitted in {waits.waited():.1f} s", state="complete", expanded=False)
-with ui.engine_errors(f"Fitting the {state.method} barycenter"):
-    fit = ui.cached_fit(data.key, state.method, state.seed)
-    pts = ui.cached_display(data.key, state.method, state.seed, axes, cap)
-maps = fit.maps
-V = float(maps.total_cost)
-diag = (f"V = {V:.4g} (training split, {int(fit.train.sum()):,} rows; the same V on every page) · fit "
-        f"{maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate"))
-if waits.waited_for(fit_key) is not None:
-    diag += f" · you waited {waits.waited_for(fit_key):.1f} s for the fit"
-if not maps.converged:
-    st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
-st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
+if bg_key is None or (fit_job is not None and fit_job.ready):
+    if not ui.cache.fit_ready(data.key, state.method, state.seed):
+        n_train = int(round(0.7 * ds.n_samples))
+        with st.status(f"Fitting the {state.method} barycenter of {ds.name} for Z = {ds.sensitive}…",
+                       expanded=True) as fit_status:
+            st.write(f"Step 1 of 2: optimal-transport maps of the {len(ds.groups)} groups on the "
+                     f"~{n_train:,} training rows, then every row mapped to t = 1. The engine reports no "
+                     "progress inside this step, so it cannot be stopped; the faded panels below are the "
+                     "previous view's.")
+            with ui.engine_errors(f"Fitting the {state.method} barycenter"):
+                ui.cached_fit(data.key, state.method, state.seed)
+            st.write("Step 2 of 2: the 2-D display of the rows.")
+            with ui.engine_errors("Preparing the display"):
+                ui.cached_display(data.key, state.method, state.seed, axes, cap)
+            waits.record(fit_key, waits.waited())
+            fit_status.update(label=f"Fitted in {waits.waited():.1f} s", state="complete", expanded=False)
+    with ui.engine_errors(f"Fitting the {state.method} barycenter"):
+        fit = ui.cached_fit(data.key, state.method, state.seed)
+        pts = ui.cached_display(data.key, state.method, state.seed, axes, cap)
+if fit is not None:
+    maps = fit.maps
+    V = float(maps.total_cost)
+    diag = (f"V = {V:.4g} (training split, {int(fit.train.sum()):,} rows; the same V on every page) · fit "
+            f"{maps.seconds:.2f} s · " + ("exact" if maps.exact else "approximate"))
+    if waits.waited_for(fit_key) is not None:
+        diag += f" · you waited {waits.waited_for(fit_key):.1f} s for the fit"
+    if not maps.converged:
+        st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
+    st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
 def _pick_t(chart_key: str) -> None:
@@ -182,36 +184,46 @@ def explorer() -> None:
     )
     t = state.t
     lam = ui.lam_of(t)
-    view = ui.cached_view_at(data.key, state.method, state.seed, t, feature)
     c[1].metric("λ = t/(1−t)", "∞" if np.isinf(lam) else f"{lam:.3g}")
-    c[2].metric("Distortion D(t)", f"{view.distortion:.4g}",
-                help=f"E‖X − X_t‖² over the {int(fit.train.sum()):,} training rows the maps were fitted on, "
-                f"where V = {V:.4g} is measured; theory t²V = {t * t * V:.4g}")
-    c[3].metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}", help="(1 − t)² V, from the fitted barycenter")
+    distortion_slot, leakage_slot = c[2].empty(), c[3].empty()
+    if fit is not None:
+        view = ui.cached_view_at(data.key, state.method, state.seed, t, feature)
+        distortion_slot.metric(
+            "Distortion D(t)", f"{view.distortion:.4g}",
+            help=f"E‖X − X_t‖² over the {int(fit.train.sum()):,} training rows the maps were fitted on, "
+            f"where V = {V:.4g} is measured; theory t²V = {t * t * V:.4g}")
+        leakage_slot.metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}",
+                            help="(1 − t)² V, from the fitted barycenter")
     utility_slot = c[4].empty()
 
     left, right = st.columns([1, 1])
-    with left:
-        _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
-        words.note("Each dot is a row, coloured by its group of Z. As t grows the groups slide toward one "
-                   "shared cloud (the barycenter); at t = 1 they overlap and a dot's place no longer tells "
-                   "its group.")
     # A computed frontier is drawn in a plain container, as on every t step, so Vega updates its charts in
     # place; a frontier still to compute gets an st.empty() whose progress status replaces the old chart.
     fkey = ui.cache.frontier_key(data.key, state.method, state.seed, state.estimator)
-    ready = waits.ready(fkey)
+    ready = ui.cache.frontier_ready(data.key, state.method, state.seed, state.estimator)
     frontier_slot = right.container() if ready else right.empty()
     a, b, c3 = st.columns(3)
-    with a:
-        _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
-                                 groups=fit.groups, random_state=state.seed), key="densities")
-        words.note(f"Dashed: each group's spread of {columns[feature]} before; solid: at t. The solid curves "
-                   "move together as t grows.")
-    with b:
-        stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
-        _vega(*vega.who_pays_at(stats), key="who_pays")
-        words.note("How far each group's rows move (feature units). A taller box means that group gives up "
-                   "more of its data to make the groups alike.")
+    if fit is not None:
+        with left:
+            _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
+            words.note("Each dot is a row, coloured by its group of Z. As t grows the groups slide toward one "
+                       "shared cloud (the barycenter); at t = 1 they overlap and a dot's place no longer tells "
+                       "its group.")
+        with a:
+            _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
+                                     groups=fit.groups, random_state=state.seed), key="densities")
+            words.note(f"Dashed: each group's spread of {columns[feature]} before; solid: at t. The solid "
+                       "curves move together as t grows.")
+        with b:
+            stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
+            _vega(*vega.who_pays_at(stats), key="who_pays")
+            words.note("How far each group's rows move (feature units). A taller box means that group gives "
+                       "up more of its data to make the groups alike.")
+    else:
+        with left:
+            ui.background.wait_panel(bg_key, f"Fitting the {state.method} barycenter for the transport, "
+                                     "density and who-pays panels", ui.precomputed.warm_fit, data.key,
+                                     state.method, int(state.seed))
     dl_slot = c3.container() if ready else c3.empty()
     d1, d2, _ = st.columns([1, 1, 2])
     d1.download_button(
@@ -220,7 +232,8 @@ def explorer() -> None:
         file_name=f"{data.key.label}-{state.method}-t{t:.2f}.csv", mime="text/csv", on_click="ignore",
         key="dl_data",
     )
-    st.session_state["_engine_seconds"] = view.seconds
+    if fit is not None:
+        st.session_state["_engine_seconds"] = view.seconds
     ui.sync_url()
 
     frontier = None
@@ -236,6 +249,12 @@ def explorer() -> None:
         if not ready:
             dl_slot.empty()
         return
+    if fit is None:  # the numbers the pending maps would give, from the frontier's own fit
+        V_fr = float(frontier.meta.get("V", np.nan))
+        distortion_slot.metric("Distortion D(t)", f"{t * t * V_fr:.4g}",
+                               help=f"t²V with V = {V_fr:.4g} from the precomputed fit (training split)")
+        leakage_slot.metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V_fr:.4g}",
+                            help="(1 − t)² V, from the precomputed fit")
     tab = frontier.table
     row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]
     ulabel = words.label(frontier.utility, short=True)
@@ -262,8 +281,12 @@ def explorer() -> None:
         if w is not None:
             st.caption(f":material/timer: You waited {w:.1f} s for this frontier (from your click); it is "
                        f"cached now. The engine's own time: {frontier.seconds:.1f} s.")
+        if "precomputed" in frontier.meta:
+            st.caption(f"Frontier {frontier.meta['precomputed']} (batch command, shipped in "
+                       "assets/precomputed/); another method, seed, Z or axis is computed live.",
+                       help="tests/test_precomputed.py recomputes it with the engine and checks it matches.")
     if "distortion" in tab:
-        V_fr = float(frontier.meta.get("V", V))
+        V_fr = float(frontier.meta.get("V", V if fit is not None else np.nan))
         with dl_slot if ready else dl_slot.container():
             _vega(*vega.distortion_leakage_at(frontier, V=V_fr, t=t), key="dl_chart",
                   on_select=partial(_pick_t, "dl_chart"), selection_mode=vega.PICK)
@@ -276,6 +299,8 @@ def explorer() -> None:
 
 
 explorer()
+if fit is None:
+    st.stop()  # the animation needs the maps; the fit's panel reruns the page when they are ready
 
 st.subheader("The whole path, animated in your browser")
 animated = plots.transport_figure(pts, t=state.t, arrows=arrows, title="The McCann path over a grid of t")

@@ -12,9 +12,12 @@ import ui
 from ui import waits, words
 from ui.cache import DataKey
 from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
-from unlearn_core.leakage.differentiable import PENALTIES
-from unlearn_core.models import MODELS
 from unlearn_core.plots import training as tplots
+
+# The registries' names without importing torch (ui.precomputed; a test keeps them equal): a first visit
+# draws the shipped sweep without loading torch, which only a sweep that trains needs.
+PENALTIES = ui.precomputed.PENALTY_NAMES
+MODELS = ui.precomputed.MODEL_NAMES
 
 # The defaults live on ui.AppState (a link without the knob opens them).
 DEFAULT_GRID: tuple[float, ...] = ui.field_default("train_lams")  # a 4-point subset of the engine's grid
@@ -199,6 +202,9 @@ if msg := st.session_state.get("_trained_msg"):
     st.warning(msg, icon=":material/cancel:")
 
 frontier = _sweeps().get(key)
+shipped = None
+if frontier is None:
+    shipped = frontier = ui.precomputed.trained_sweep(*key)  # the batch command's run of this very sweep
 if frontier is None:
     b[1].info(f"Press **Run sweep** to train {len(key.lambdas)} models ({ds.n_samples:,} rows).",
               icon=":material/model_training:")
@@ -261,6 +267,11 @@ with left:
     )
 
 # -- per-λ detail ----------------------------------------------------------------------------------
+st.session_state["_last_trained_frontier"] = frontier  # the Audit page exports it
+if "results" not in frontier.meta:  # a shipped sweep: tables only, no trained models
+    st.info("The training curves and the outputs by group need the trained models, which are not shipped: "
+            f"press **Run sweep** to train the {len(lam_values)} models live.", icon=":material/model_training:")
+    st.stop()
 res = frontier.meta["results"][lam_values.index(current)]
 if not res.converged and res.message:
     st.warning(f"λ = {current:g}: {res.message}", icon=":material/warning:")
@@ -297,10 +308,16 @@ if _sweep_wait is not None and not st.session_state.get("_trained_wait_done") ==
     waits.record(("sweep", key), waits.waited())
     st.session_state["_trained_wait_done"] = key
     _sweep_wait = waits.waited_for(("sweep", key))
-sweep_caption.caption(
-    f"Sweep of {len(frontier.table)} λ values ({frontier.meta['n_train']:,} training / "
-    f"{frontier.meta['n_test']:,} held-out rows): "
-    + (f"you waited {_sweep_wait:.1f} s from your click, of which training took {frontier.seconds:.1f} s; "
-       "cached now." if _sweep_wait is not None else f"cached, shown at once (training took {frontier.seconds:.1f} s "
-       "when it ran).")
-)
+if shipped is not None:
+    sweep_caption.caption(
+        f"Sweep of {len(frontier.table)} λ values {frontier.meta['precomputed']} "
+        f"({frontier.meta['n_train']:,} training / {frontier.meta['n_test']:,} held-out rows; it took "
+        f"{frontier.seconds:.0f} s). **Run sweep** retrains it live.")
+else:
+    sweep_caption.caption(
+        f"Sweep of {len(frontier.table)} λ values ({frontier.meta['n_train']:,} training / "
+        f"{frontier.meta['n_test']:,} held-out rows): "
+        + (f"you waited {_sweep_wait:.1f} s from your click, of which training took {frontier.seconds:.1f} s; "
+           "cached now." if _sweep_wait is not None else "cached, shown at once (training took "
+           f"{frontier.seconds:.1f} s when it ran).")
+    )

@@ -30,3 +30,20 @@ def toy():
     from unlearn_core import datasets
 
     return datasets.load("toy-gaussians", n_samples=600, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Put back ``sys.modules["__main__"]`` after every test.
+
+    Streamlit's script runner (AppTest) replaces ``__main__`` with the app script's module and leaves it
+    there. A later test that starts processes with the ``spawn`` method (ProcessPoolExecutor, a Dask
+    LocalCluster) makes every child re-run ``__main__``'s file, i.e. app.py outside Streamlit, and the
+    workers fail to start ("Nanny failed to start worker process").
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main

@@ -59,6 +59,7 @@ How to add a page
    ``slider_input``, ``assert_no_exception``, ``screenshot``).
 """
 
+from . import background, precomputed
 from .cache import (
     DataKey,
     LoadedData,
@@ -102,6 +103,7 @@ __all__ = [
     "T_GRID",
     "T_STEP",
     "UPLOAD",
+    "background",
     "bind",
     "bound_key",
     "cached_display",
@@ -120,6 +122,7 @@ __all__ = [
     "load_data",
     "md_text",
     "notice",
+    "precomputed",
     "show_error",
     "snap_t",
     "state",

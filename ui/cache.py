@@ -229,14 +229,29 @@ def frontier_key(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_
     return ("frontier", key, method, int(seed), estimator)
 
 
+def frontier_ready(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR) -> bool:
+    """True when :func:`cached_frontier` returns at once: computed in this process, or shipped for this view."""
+    from .precomputed import analytic_frontier as shipped_frontier
+    from .waits import ready
+
+    return ready(frontier_key(key, method, seed, estimator)) or (
+        shipped_frontier(key, method, seed, estimator) is not None)
+
+
 def cached_frontier(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR, *,
                     progress=None):
     """The analytic frontier over ``FRONTIER_TS`` (``unlearn_core.frontier.analytic.analytic_frontier``).
 
-    Kept in the process-wide store of :mod:`ui.waits` (not ``st.cache_data``, which cannot report
-    progress): ``progress(fraction, message)`` is called once per t on a miss. Pages that may wait for
-    it call it through ``ui.waits.compute`` (a progress bar and a cancel).
+    The shipped result of this view comes first (``ui.precomputed``: the same table, computed by the
+    batch command; tests/test_precomputed.py checks it matches the engine). Otherwise it is kept in the
+    process-wide store of :mod:`ui.waits` (not ``st.cache_data``, which cannot report progress):
+    ``progress(fraction, message)`` is called once per t on a miss. Pages that may wait for it call it
+    through ``ui.waits.compute`` (a progress bar and a cancel).
     """
+    from .precomputed import analytic_frontier as shipped_frontier
+
+    if (shipped := shipped_frontier(key, method, seed, estimator)) is not None:
+        return shipped
     from unlearn_core.frontier.analytic import analytic_frontier
 
     from .waits import results

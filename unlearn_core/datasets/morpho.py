@@ -47,7 +47,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 Attribute = Literal["thickness", "slant"]
 ATTRIBUTES: tuple[str, ...] = ("thickness", "slant")
@@ -111,6 +110,8 @@ def thickness(
 
 
 def _thickness_block(stack: np.ndarray, scale: int, threshold: float) -> np.ndarray:
+    from scipy import ndimage  # here, not at the top: importing the datasets (every page) needs no scipy
+
     if scale > 1:
         stack = ndimage.zoom(stack, (1, scale, scale), order=1, grid_mode=True, mode="nearest")
     ink = np.pad(stack > threshold, ((0, 0), (1, 1), (1, 1)))  # a background ring around every image
