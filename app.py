@@ -7,6 +7,7 @@ session state and the URL mirror are shared (package ``ui``; its docstring says 
 import streamlit as st
 
 import ui
+from ui.boundary import boundary, page_boundary, show_pending
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
 
@@ -36,11 +37,14 @@ if _start and not st.session_state.get("_start_page_done"):
 st.session_state["_start_page_done"] = True
 
 state.page = page.url_path
-render_sidebar()
+with boundary("Drawing the sidebar"):
+    render_sidebar()
 show_notices()
+show_pending()  # messages of widget callbacks that failed before this run (ui.boundary.callback)
 st.session_state[FRAME_KEY] = True  # pages check it (ui.nav.ensure_frame)
 try:
-    page.run()
+    with page_boundary(page.title):  # an unexpected error is a message on the page, never a traceback
+        page.run()
 finally:
     st.session_state[FRAME_KEY] = False
     ui.sync_url()

@@ -67,7 +67,10 @@ columns = [str(c) for c in ds.X.columns]
 d = len(columns)
 with st.expander("Display options", expanded=False):
     o = st.columns(4)
-    if d == 2:
+    if d == 1:  # one feature: a 1-D view (the feature on x, one lane per group on y)
+        axes = None
+        o[0].caption(f"One feature: {columns[0]} on x, one lane per group on y")
+    elif d == 2:
         axes = (0, 1)
         o[0].caption(f"Axes: {columns[0]} × {columns[1]}")
     else:
@@ -98,6 +101,7 @@ if not maps.converged:
 st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
+@ui.callback("Selecting a frontier point")
 def _pick_t(chart_key: str) -> None:
     """A click on a frontier point selects its t."""
     t = param_from_vega_selection(st.session_state.get(chart_key), vega.PICK)
@@ -131,7 +135,7 @@ def _verdicts(frontier, row) -> None:
                    "predicting the mean. This method wrecks utility on this data.", icon=":material/warning:")
 
 
-@st.fragment
+@ui.fragment  # st.fragment with the error boundary inside (ui.boundary)
 def explorer() -> None:
     """Everything that depends on t: reruns alone when t changes (slider or a click on the frontier).
 

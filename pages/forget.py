@@ -72,6 +72,7 @@ def _remember(key, value) -> None:
         store.pop(next(iter(store)))
 
 
+@ui.callback("Cancelling the run")
 def _cancel() -> None:
     st.session_state[CANCEL_KEY] = True
 
@@ -147,6 +148,7 @@ def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
     return True
 
 
+@ui.callback("Switching the dataset")
 def _dataset_changed() -> None:
     ui.commit("forget_dataset", "forget_dataset")
     s = ui.state()
@@ -154,6 +156,7 @@ def _dataset_changed() -> None:
         setattr(s, f, ui.field_default(f))  # they depend on the data: back to the new data's defaults
 
 
+@ui.callback("Switching the cohort column")
 def _column_changed() -> None:
     ui.commit("forget_column", "forget_column")
     ui.state().forget_value = None  # the new column's default value

@@ -65,7 +65,7 @@ st.caption(
 )
 
 
-@st.fragment
+@ui.fragment  # st.fragment with the error boundary inside (ui.boundary)
 def explorer() -> None:
     """The grid and the frontier: rerun alone when t moves."""
     st.slider(

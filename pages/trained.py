@@ -10,6 +10,7 @@ import streamlit as st
 
 import ui
 from ui.cache import DataKey
+from ui.selection import param_from_selection
 from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
 from unlearn_core.leakage.differentiable import PENALTIES
 from unlearn_core.models import MODELS
@@ -69,6 +70,7 @@ def held_out_outputs(key: SweepKey, index: int, _frontier) -> tuple[np.ndarray, 
     return S, test.z.to_numpy().astype(str), tuple(str(g) for g in res.groups)
 
 
+@ui.callback("Cancelling the sweep")
 def _cancel() -> None:
     st.session_state[CANCEL_KEY] = True
 
@@ -116,14 +118,12 @@ def _run_sweep(key: SweepKey, ds) -> None:
     st.session_state["_trained_msg"] = ""
 
 
-def _pick_lam(chart_key: str) -> None:
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    for p in points:
-        cd = p.get("customdata")
-        if cd is not None:
-            ui.state().train_pick = float(cd[0] if isinstance(cd, (list, tuple)) else cd)
-            return
+@ui.callback("Selecting a trained point")
+def _pick_lam(chart_key: str, lam_values: tuple[float, ...] = ()) -> None:
+    """A click on a trained point selects its λ (customdata[0], or the point's row of the sweep table)."""
+    lam = param_from_selection(st.session_state.get(chart_key), lam_values)
+    if lam is not None:
+        ui.state().train_pick = lam
 
 
 state = ui.state()
@@ -234,7 +234,8 @@ with right:
 with left:
     st.plotly_chart(
         tplots.trained_frontier_figure(frontier, analytic, current=current), key="trained_chart",
-        on_select=partial(_pick_lam, "trained_chart"), selection_mode="points", config={"displaylogo": False},
+        on_select=partial(_pick_lam, "trained_chart", tuple(lam_values)), selection_mode="points",
+        config={"displaylogo": False},
     )
     st.caption(
         "Leakage is a held-out probe's AUC for Z from a model's outputs: the trained model's (points) or a "

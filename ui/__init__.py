@@ -59,6 +59,7 @@ How to add a page
    ``slider_input``, ``assert_no_exception``, ``screenshot``).
 """
 
+from .boundary import boundary, callback, fragment
 from .cache import (
     DataKey,
     LoadedData,
@@ -103,7 +104,9 @@ __all__ = [
     "T_STEP",
     "UPLOAD",
     "bind",
+    "boundary",
     "bound_key",
+    "callback",
     "cached_display",
     "cached_fit",
     "cached_frontier",
@@ -114,6 +117,7 @@ __all__ = [
     "data_key",
     "engine_errors",
     "field_default",
+    "fragment",
     "init_state",
     "lam_of",
     "lesson_mode",

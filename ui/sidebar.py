@@ -12,6 +12,7 @@ from unlearn_core import datasets
 from unlearn_core._validation import SEED_MAX
 from unlearn_core.datasets import usercsv
 
+from .boundary import callback
 from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
 from .errors import md_text, show_error
 from .nav import registered_pages, start_page
@@ -119,6 +120,7 @@ def render_sidebar() -> None:
                   help="Hide advanced controls: for teaching and demos.")
 
 
+@callback("Switching the dataset")
 def _dataset_changed() -> None:
     commit("dataset")
     state().sensitive = ""  # the new dataset's default Z

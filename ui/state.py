@@ -31,6 +31,8 @@ import streamlit as st
 from unlearn_core import datasets
 from unlearn_core._validation import check_seed
 
+from .boundary import callback
+
 STATE_KEY = "app"
 UPLOAD = "upload"  # pseudo dataset name of the user's CSV
 T_STEP = 0.05
@@ -421,6 +423,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+@callback("Applying that setting")
 def commit(name: str, key: str | None = None) -> None:
     """Widget callback: copy the bound widget's value into ``AppState.<name>``."""
     value = st.session_state[key or f"_w_{name}"]
