@@ -17,6 +17,7 @@ from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
 from .errors import md_text, show_error
 from .nav import registered_pages, start_page
 from .state import UPLOAD, UploadedCSV, bound_key, commit, state
+from .upload_guess import guess_roles
 
 UPLOAD_LABEL = "Upload CSV…"
 MAX_UPLOAD_MB = 50
@@ -61,10 +62,14 @@ def _upload_flow() -> None:
         show_error(f"Reading {file.name}", exc)
         return
     sha = hashlib.sha256(data).hexdigest()
+    guess_target, guess_z = guess_roles(data, columns)  # from names and values; never the same column
     with st.form("upload_columns", border=False):
-        target = st.selectbox("Target column (y)", ["(none)"] + columns, index=min(len(columns), 1 if
-                              len(columns) else 0), key="upload_target")
-        sensitive = st.selectbox("Sensitive column (Z, to forget)", columns, index=0, key="upload_sensitive")
+        target = st.selectbox("Target column (y)", ["(none)"] + columns,
+                              index=0 if guess_target is None else 1 + columns.index(guess_target),
+                              key="upload_target", help="Guessed from the column names and values.")
+        sensitive = st.selectbox("Sensitive column (Z, to forget)", columns, index=columns.index(guess_z),
+                                 key="upload_sensitive", help="Guessed from the column names and values: "
+                                 "a column named like sex, race or age, binary or with few values.")
         features = st.multiselect("Feature columns (empty = all others)", columns, key="upload_features")
         go = st.form_submit_button("Use this file", type="primary")
     if not go:
