@@ -211,9 +211,10 @@ explorer()
 
 st.subheader("The whole path, animated in your browser")
 animated = plots.transport_figure(pts, t=state.t, arrows=arrows, title="The McCann path over a grid of t")
+animated.layout.sliders = ()  # one t in the app: the t slider above; this chart only plays the path
 st.plotly_chart(animated, key="transport", config={"displaylogo": False})
 st.caption(
-    f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap). Drag the slider under the plot, or "
-    "press ▶, to move the points along x ↦ (1 − t) x + t T_z(x) over a grid of 21 values of t, computed once and "
-    "played by plotly with no round trip. The t slider above recomputes every panel exactly."
+    f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap). Press ▶ to play the points along "
+    "x ↦ (1 − t) x + t T_z(x) from t = 0 to 1 (21 frames, played in your browser); it opens at the view's t, "
+    "which only the t slider above sets."
 )

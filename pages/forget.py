@@ -11,7 +11,7 @@ import streamlit as st
 
 import ui
 from ui.cache import DataKey
-from unlearn_core import datasets
+from ui.usable import current_data_for
 from unlearn_core import forgetting as fg
 from unlearn_core.plots import forgetting as fplots
 
@@ -148,14 +148,6 @@ def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
     return True
 
 
-@ui.callback("Switching the dataset")
-def _dataset_changed() -> None:
-    ui.commit("forget_dataset", "forget_dataset")
-    s = ui.state()
-    for f in ("forget_class", "forget_column", "forget_value", "forget_n", "forget_index"):
-        setattr(s, f, ui.field_default(f))  # they depend on the data: back to the new data's defaults
-
-
 @ui.callback("Switching the cohort column")
 def _column_changed() -> None:
     ui.commit("forget_column", "forget_column")
@@ -172,28 +164,14 @@ st.caption(
     "on D_r is the reference every method is compared with."
 )
 
-# -- data and forget set ---------------------------------------------------------------------------
-names = datasets.names()
-options = [DEFAULT_DATASET] + [n for n in names if n != DEFAULT_DATASET]
-if state.upload is not None:
-    options.append(ui.UPLOAD)
+# -- data and forget set: the sidebar's dataset ---------------------------------------------------
+# Data unlearning needs a classification target; a dataset without one gets a sentence and buttons to
+# the datasets this page can use (ui.usable), never a failure.
+data = current_data_for("forget", "Data unlearning", prefer=DEFAULT_DATASET)
+dkey, ds = data.key, data.dataset
 top = st.columns([2, 2, 3])
-name = top[0].selectbox(
-    "Dataset", options, on_change=_dataset_changed,
-    key=ui.bound_key("forget_dataset", "forget_dataset", value=ui.choice(
-        "forget_dataset", options, DEFAULT_DATASET if DEFAULT_DATASET in names else state.dataset,
-        what="Dataset")),
-    format_func=lambda n: "your CSV" if n == ui.UPLOAD else datasets.registry()[n].title,
-    help="Data unlearning needs a classification target. Default: the 8×8 digits, forgetting 75% of the 3s.",
-)
-with ui.engine_errors("Loading the dataset"):
-    dkey = ui.data_key(name, sensitive=state.upload.sensitive if name == ui.UPLOAD and state.upload else "",
-                       seed=state.seed, upload=state.upload)
-    ds = ui.load_data(dkey)
-if ds.y is None or ds.task != "classification":
-    st.error(f"**{ds.name}** has no classification target (task: {ds.task or 'none'}); data unlearning "
-             "needs one. Pick another dataset.", icon=":material/error:")
-    st.stop()
+top[0].caption(f"Dataset **{ds.name}** (the sidebar's): {ds.n_samples:,} rows, "
+               f"{len(pd.unique(ds.y.astype(str)))} classes.")
 
 kinds = list(fg.KINDS)
 kind = top[1].selectbox("Forget", kinds, format_func=lambda k: KIND_LABELS.get(k, k),

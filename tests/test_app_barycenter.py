@@ -50,7 +50,9 @@ def test_renders_every_panel(bary):
     assert len(d) == 1000 and "1,000 of 1,000 rows shown" in spec["title"]["subtitle"]
     # The client-side animation: plotly frames over the t grid, outside the t panels.
     fig = figure(bary, "McCann path")
-    assert len(fig["frames"]) == 21 and fig["layout"]["sliders"][0]["steps"][-1]["label"] == "1.00"
+    assert len(fig["frames"]) == 21 and fig["frames"][-1]["name"] == "1.00"
+    assert not fig["layout"].get("sliders")  # one t in the app (issue 15): no second t slider here
+    assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"].startswith("▶")
 
 
 def test_t_slider_moves_points_metrics_marker_and_url(bary):

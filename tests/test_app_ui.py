@@ -103,7 +103,7 @@ def test_transformed_csv_download_holds_the_barycenter_data():
 PAGE_VIEWS = {  # one non-default view per page: field -> value
     "trained": dict(train_penalty="hsic", train_model="logistic", train_lams=(0.0, 0.5, 100.0),
                     train_pick=0.5, train_epochs=12),
-    "forget": dict(forget_dataset="adult", forget_kind="cohort", forget_class=">50K", forget_fraction=0.35,
+    "forget": dict(forget_kind="cohort", forget_class=">50K", forget_fraction=0.35,
                    forget_column="sex", forget_op="!=", forget_value="Male, or not",
                    forget_cohort_fraction=0.6, forget_n=120, forget_index=42, forget_lam=0.25,
                    forget_epochs=9, forget_baselines=("neggrad", "relabel")),
@@ -174,12 +174,12 @@ def test_bad_page_knob_values_keep_defaults_and_say_so():
     s = AppState()
     bad = {"grid": "0,ten", "epochs": "0", "frac": "1.5", "cfrac": "abc", "rows": "-3", "row": "1.5",
            "flam": "-1", "fepochs": "21", "k": "two", "d": "0", "mi": "nan", "n": "x", "boot": "-1",
-           "aboot": "many", "class": "", "fdata": ""}
+           "aboot": "many", "class": ""}
     _parse_url(bad, s)
     fresh = AppState()
     for f in ("train_lams", "train_epochs", "forget_fraction", "forget_cohort_fraction", "forget_n",
               "forget_index", "forget_lam", "forget_epochs", "lab_K", "lab_d", "lab_target", "lab_n",
-              "lab_boot", "audit_boot", "forget_class", "forget_dataset"):
+              "lab_boot", "audit_boot", "forget_class"):
         assert getattr(s, f) == getattr(fresh, f), f
     assert len(s.notices) == len(bad)
     assert any("'0,ten'" in m and "λ grid" in m for m in s.notices)

@@ -18,6 +18,7 @@ from .errors import md_text, show_error
 from .nav import registered_pages, start_page
 from .state import UPLOAD, UploadedCSV, bound_key, commit, state
 from .upload_guess import guess_roles
+from .usable import NEEDS, left_out, usable_names
 
 UPLOAD_LABEL = "Upload CSV…"
 MAX_UPLOAD_MB = 50
@@ -96,12 +97,17 @@ def render_sidebar() -> None:
     """Draw the shared controls; they write into the session's AppState."""
     s = state()
     names = datasets.names()
-    options = names + [UPLOAD]
-    if s.dataset not in options:
+    if s.dataset not in names + [UPLOAD]:
         s.dataset = names[0]
+    # this page's datasets only (ui.usable); the one in use stays listed so the page can say why not
+    usable = usable_names(s.page)
+    options = [n for n in names if n in usable or n == s.dataset] + [UPLOAD]
     with st.sidebar:
         st.selectbox("Dataset", options, format_func=_dataset_label, key=bound_key("dataset"),
                      on_change=_dataset_changed, help="Built-in datasets, or your own CSV file.")
+        if absent := left_out(s.page, shown=s.dataset):
+            need = NEEDS[s.page].words
+            st.caption(f"Not listed on this page (it needs {need}): {', '.join(absent)}.")
         if s.dataset == UPLOAD:
             _upload_flow()
         else:

@@ -85,7 +85,6 @@ class AppState:
     train_pick: float | None = None  # the λ whose model is shown; None = the largest of the sweep
     train_epochs: int = 5
     # Data unlearning (pages/forget.py)
-    forget_dataset: str = ""  # "" = digits (this page has its own dataset: it needs a class target)
     forget_kind: str = "class-fraction"
     forget_class: str = ""  # "" = class "3" if there is one, else the first class
     forget_fraction: float = 0.75
@@ -185,7 +184,6 @@ PAGE_KNOBS: tuple[PageKnob, ...] = (
     PageKnob("grid", "train_lams", "trained", "λ grid", _list(_number(float, 0.0))),
     PageKnob("pick", "train_pick", "trained", "Selected λ", _number(float, 0.0)),
     PageKnob("epochs", "train_epochs", "trained", "Epochs", _number(int, 1, 100)),
-    PageKnob("fdata", "forget_dataset", "forget", "Dataset", _name),
     PageKnob("forget", "forget_kind", "forget", "Forget-set kind", _name),
     PageKnob("class", "forget_class", "forget", "Class", _name),
     PageKnob("frac", "forget_fraction", "forget", "Fraction of the class", _FRAC),
@@ -216,6 +214,10 @@ URL_FIELDS = {
 } | {k.key: k.field for k in PAGE_KNOBS}
 
 
+#: keys old links may carry; read by _parse_url, then dropped from the URL
+LEGACY_URL_KEYS = ("fdata",)
+
+
 def _parse_url(params: dict[str, Any], st_: AppState) -> None:
     """Apply query parameters to a fresh state, collecting a notice for every value ignored."""
 
@@ -226,6 +228,8 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         return None if v is None else str(v)
 
     known = datasets.names()
+    if get("dataset") is None and get("fdata") in known:  # links from before the page followed the sidebar
+        params = {**params, "dataset": get("fdata")}
     if (v := get("dataset")) is not None:
         if v in known:
             st_.dataset = v
@@ -375,7 +379,7 @@ def sync_url() -> None:
     """Mirror the view-defining fields to ``st.query_params`` (only keys whose value changed)."""
     want = url_params(state())
     qp = st.query_params
-    for k in [k for k in qp.keys() if k in URL_FIELDS and k not in want]:
+    for k in [k for k in qp.keys() if (k in URL_FIELDS or k in LEGACY_URL_KEYS) and k not in want]:
         del qp[k]
     for k, v in want.items():
         if qp.get(k) != v:
