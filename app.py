@@ -10,6 +10,7 @@ import ui
 from ui.boundary import boundary, page_boundary, show_pending
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
+from ui.state import leave_page_messages
 
 st.set_page_config(page_title="Unlearning explorer", page_icon=":material/blur_on:", layout="wide")
 
@@ -37,6 +38,7 @@ if _start and not st.session_state.get("_start_page_done"):
 st.session_state["_start_page_done"] = True
 
 state.page = page.url_path
+leave_page_messages(page.url_path)
 with boundary("Drawing the sidebar"):
     render_sidebar()
 show_notices()

@@ -73,22 +73,27 @@ with st.expander("Display options", expanded=False):
     elif d == 2:
         axes = (0, 1)
         o[0].caption(f"Axes: {columns[0]} × {columns[1]}")
-    else:
-        proj = o[0].radio("Axes", ["PCA", "two features"], horizontal=True, key="bary_proj")
+    else:  # every display option is a view knob (ui.state.PAGE_KNOBS): in the URL, reset by Reset
+        projs = ["PCA", "two features"]
+        proj = o[0].radio("Axes", projs, horizontal=True,
+                          **ui.bind("bary_proj", "bary_proj", options=projs, fallback="PCA", what="Axes"))
         if proj == "PCA":
             axes = None
         else:
-            xi = o[1].selectbox("x feature", range(d), format_func=lambda j: columns[j], key="bary_x")
-            yi = o[1].selectbox("y feature", range(d), index=1, format_func=lambda j: columns[j], key="bary_y")
+            cols_ = list(range(d))
+            xi = o[1].selectbox("x feature", cols_, format_func=lambda j: columns[j],
+                                **ui.bind("bary_x", "bary_x", options=cols_, fallback=0, what="x feature"))
+            yi = o[1].selectbox("y feature", cols_, format_func=lambda j: columns[j],
+                                **ui.bind("bary_y", "bary_y", options=cols_, fallback=1, what="y feature"))
             axes = (int(xi), int(yi)) if xi != yi else None
-    arrows = o[2].checkbox("Arrows to the barycenter", value=False, key="bary_arrows")
-    cap = 1000
+    arrows = o[2].checkbox("Arrows to the barycenter", **ui.bind("bary_arrows", "bary_arrows"))
+    cap = ui.field_default("bary_cap")
     if not lesson:
-        cap = int(o[2].number_input("Display cap (points)", 100, 5000, cap, step=100, key="bary_cap"))
+        cap = int(o[2].number_input("Display cap (points)", 100, 5000, step=100, **ui.bind(
+            "bary_cap", "bary_cap", options=range(100, 5001), fallback=cap, what="Display cap")))
     numeric = [c for c in columns if c in set(ds.numeric_columns)] or columns
-    feature = columns.index(
-        o[3].selectbox("Density of feature", numeric, key="bary_feature")
-    )
+    feature = columns.index(o[3].selectbox("Density of feature", numeric, **ui.bind(
+        "bary_feature", "bary_feature", options=numeric, fallback=numeric[0], what="Density of feature")))
 
 with ui.engine_errors(f"Fitting the {state.method} barycenter"):
     fit = ui.cached_fit(data.key, state.method, state.seed)

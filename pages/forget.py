@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui import runs as runs_  # "runs" is this page's list of (method, λ, epochs)
 from ui.cache import DataKey
-from ui.usable import current_data_for
+from ui.usable import current_data_for, title_of
 from unlearn_core import forgetting as fg
 from unlearn_core.plots import forgetting as fplots
 
@@ -75,6 +76,7 @@ def _remember(key, value) -> None:
 @ui.callback("Cancelling the run")
 def _cancel() -> None:
     st.session_state[CANCEL_KEY] = True
+    runs_.clear("forget_run")
 
 
 def _stop() -> bool:
@@ -170,7 +172,7 @@ st.caption(
 data = current_data_for("forget", "Data unlearning", prefer=DEFAULT_DATASET)
 dkey, ds = data.key, data.dataset
 top = st.columns([2, 2, 3])
-top[0].caption(f"Dataset **{ds.name}** (the sidebar's): {ds.n_samples:,} rows, "
+top[0].caption(f"Dataset **{title_of(data)}** (the sidebar's): {ds.n_samples:,} rows, "
                f"{len(pd.unique(ds.y.astype(str)))} classes.")
 
 kinds = list(fg.KINDS)
@@ -238,10 +240,12 @@ runs = [("mi", lam, epochs)] + [(m, 1.0 if m != "finetune" else 0.0, epochs) for
 b = st.columns([1, 4])
 go = b[0].button("Run", type="primary", key="forget_run", icon=":material/play_arrow:")
 small = ds.n_samples <= AUTO_RUN_MAX_ROWS
+runs_.report_interrupted("forget_run", again="Press **Run** to start it again.")
 if st.session_state.pop(CANCEL_KEY, False) and not go:
     st.warning("Run cancelled.", icon=":material/cancel:")
 elif go or small:
-    _run(base, runs, ds)
+    with runs_.tracked("forget_run", "unlearning run"):
+        _run(base, runs, ds)
 store = _store()
 prep = store.get(base)
 reports = [store.get((base, *r)) for r in runs]
@@ -314,8 +318,9 @@ with left:
     st.plotly_chart(fplots.epoch_curves_figure([mi, *others], reference=ref, metrics=curve_metrics),
                     key="forget_curves", config={"displaylogo": False})
 with right:
-    split = st.radio("Per-class accuracy on", ["test", "retain", "forget"], horizontal=True,
-                     key="forget_split")
+    splits = ["test", "retain", "forget"]
+    split = st.radio("Per-class accuracy on", splits, horizontal=True, **ui.bind(
+        "forget_split", "forget_split", options=splits, fallback="test", what="Per-class accuracy split"))
     forgotten = sorted({problem.names[int(v)] for v in problem.y_forget})
     st.plotly_chart(fplots.per_class_figure([prep.original_report, ref, mi, *others], split=split,
                                             forgotten=forgotten if len(forgotten) <= 3 else ()),

@@ -25,20 +25,21 @@ c = st.columns(3)
 dataset = c[0].selectbox(
     "Image dataset",
     names,
-    key="img_dataset",
+    **ui.bind("img_dataset", "img_dataset", options=names, fallback=names[0], what="Image dataset"),
     help="digits ship with scikit-learn (offline); MNIST is downloaded once.",
 )
 attribute = c[1].selectbox(
     "Attribute Z to remove",
     morpho.ATTRIBUTES,
-    key="img_attribute",
+    **ui.bind("img_attribute", "img_attribute", options=list(morpho.ATTRIBUTES), fallback=morpho.ATTRIBUTES[0],
+              what="Attribute"),
     format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})",
 )
 method_names = images.methods()
 method = c[2].selectbox(
     "Transport",
     method_names,
-    key="img_method",
+    **ui.bind("img_method", "img_method", options=method_names, fallback=method_names[0], what="Transport"),
     help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names),
 )
 st.caption(f"**{method}**: {images.METHODS[method]}")

@@ -16,7 +16,7 @@ from .boundary import callback
 from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
 from .errors import md_text, show_error
 from .nav import registered_pages, start_page
-from .state import UPLOAD, UploadedCSV, bound_key, commit, state
+from .state import UPLOAD, UploadedCSV, bound_key, commit, reset_data_knobs, reset_view, state
 from .upload_guess import guess_roles
 from .usable import NEEDS, left_out, usable_names
 
@@ -129,12 +129,16 @@ def render_sidebar() -> None:
                         help="Seeds the synthetic data, the train/test split and every stochastic fit.")
         st.toggle("Lesson mode", key=bound_key("lesson"), on_change=commit, args=("lesson",),
                   help="Hide advanced controls: for teaching and demos.")
+        st.button("Reset view", key="reset_view", on_click=reset_view, icon=":material/restart_alt:",
+                  help="Every setting on every page back to its default, and the link's settings cleared "
+                  "(an uploaded file stays loaded).")
 
 
 @callback("Switching the dataset")
 def _dataset_changed() -> None:
     commit("dataset")
     state().sensitive = ""  # the new dataset's default Z
+    reset_data_knobs()  # columns, classes and rows of the old data mean nothing on the new one
 
 
 def show_notices() -> None:

@@ -19,7 +19,7 @@ from unlearn_core.datasets import Dataset, DatasetSpec
 
 from .boundary import callback
 from .cache import LoadedData, current_data
-from .state import UPLOAD, state
+from .state import UPLOAD, reset_data_knobs, state
 
 
 class Need(NamedTuple):
@@ -50,10 +50,17 @@ def left_out(page: str, *, shown: str = "") -> list[str]:
     return [datasets.registry()[n].title for n in datasets.names() if n not in keep]
 
 
+def title_of(data: LoadedData) -> str:
+    """The dataset's title as the sidebar shows it (the file's name for an upload)."""
+    reg = datasets.registry()
+    return reg[data.key.name].title if data.key.name in reg else data.dataset.name
+
+
 @callback("Switching the dataset")
 def _switch(name: str) -> None:
     s = state()
     s.dataset, s.sensitive = name, ""  # "" = the new dataset's default Z
+    reset_data_knobs()
 
 
 def current_data_for(page: str, title: str, *, prefer: str = "") -> LoadedData:
@@ -72,11 +79,11 @@ def current_data_for(page: str, title: str, *, prefer: str = "") -> LoadedData:
     ds = data.dataset
     names = usable_names(page)
     names.sort(key=lambda n: n != prefer)
-    what = "your file" if data.key.name == UPLOAD else f"**{ds.name}**"
-    has = f"its target is {ds.task}" if ds.task else "it has no target column"
-    st.info(f"{title} needs {need.words}; {what} has none ({has}), so this page cannot use it. "
-            "Pick a dataset it can use:", icon=":material/swap_horiz:")
     reg = datasets.registry()
+    what = "your file" if data.key.name == UPLOAD else f"**{title_of(data)}**"
+    has = f"a {ds.task} target" if ds.task else "no target column"
+    st.info(f"{title} needs {need.words}, and {what} has {has}, so this page cannot use it. "
+            "Pick a dataset it can use:", icon=":material/swap_horiz:")
     cols = st.columns(min(4, max(1, len(names))))
     for i, name in enumerate(names):
         label = reg[name].title + ("" if reg[name].shipped else " (download)")
