@@ -78,9 +78,9 @@ def test_display_options_round_trip_through_the_url():
 @pytest.mark.parametrize("page", sorted({k.page for k in PAGE_KNOBS}))
 def test_every_knob_of_a_page_is_in_its_url_when_not_default(page):
     """Every PAGE_KNOBS field away from its default appears in the link of its page (and parses back)."""
-    from ui.state import _parse_url, url_params
-
     from test_app_ui import PAGE_VIEWS
+
+    from ui.state import _parse_url, url_params
 
     view = PAGE_VIEWS[page]
     assert set(view) == {k.field for k in PAGE_KNOBS if k.page == page}
