@@ -22,7 +22,7 @@ PAGES = [
     st.Page("pages/trained.py", title="Trained frontier", icon=":material/model_training:", url_path="trained"),
     st.Page("pages/forget.py", title="Data unlearning", icon=":material/delete_sweep:", url_path="forget"),
     st.Page("pages/images.py", title="Image unlearning", icon=":material/image:", url_path="images"),
-    st.Page("pages/leakage_lab.py", title="Leakage lab", icon=":material/science:", url_path="leakage"),
+    st.Page("pages/leakage.py", title="Leakage lab", icon=":material/science:", url_path="leakage"),
     st.Page("pages/audit.py", title="Audit & export", icon=":material/verified:", url_path="audit"),
 ]
 register_pages(PAGES)

@@ -12,6 +12,7 @@ import streamlit as st
 import ui
 from ui import runs as runs_  # "runs" is this page's list of (method, λ, epochs)
 from ui.cache import DataKey
+from ui.nav import ensure_frame
 from ui.usable import current_data_for, title_of
 from unlearn_core import forgetting as fg
 from unlearn_core.plots import forgetting as fplots
@@ -156,6 +157,7 @@ def _column_changed() -> None:
     ui.state().forget_value = None  # the new column's default value
 
 
+ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
 lesson = ui.lesson_mode()
 st.title("Data unlearning: forget a set of rows")

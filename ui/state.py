@@ -108,7 +108,7 @@ class AppState:
     forget_epochs: int = 5
     forget_baselines: tuple[str, ...] = ("finetune",)
     forget_split: str = "test"
-    # Leakage lab (pages/leakage_lab.py)
+    # Leakage lab (pages/leakage.py)
     lab_case: str = "world"
     lab_world: str = ""  # "" = the first ground-truth world
     lab_K: int = 2

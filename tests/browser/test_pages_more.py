@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = {"trained": "Trained frontier", "forget": "Data unlearning", "leakage": "Leakage lab",
          "audit": "Audit"}
 _APP = (ROOT / "app.py").read_text(encoding="utf-8")
-_MISSING = [p for p in ("trained", "forget", "leakage_lab", "audit") if f"pages/{p}.py" not in _APP]
+_MISSING = [p for p in ("trained", "forget", "leakage", "audit") if f"pages/{p}.py" not in _APP]
 if _MISSING:
     pytest.skip(f"pages not registered in app.py yet: {', '.join(_MISSING)}", allow_module_level=True)
 
