@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from ui import images as iui
 from ui.nav import ensure_frame
+from ui.remote_files import ensure_files
 from unlearn_core import images
 from unlearn_core.datasets import morpho
 
@@ -45,6 +46,8 @@ method = c[2].selectbox(
 st.caption(f"**{method}**: {images.METHODS[method]}")
 key = iui.ImageKey(dataset, attribute, method, int(state.seed))
 
+if not ensure_files(dataset):  # MNIST is not shipped: say where to get it and take the upload
+    st.stop()
 with ui.engine_errors(f"Loading {dataset} with Z = {attribute}"):
     ds = iui.load_images(dataset, attribute)
 with ui.engine_errors(f"Fitting the {method} barycenter of the images"):

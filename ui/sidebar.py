@@ -28,7 +28,9 @@ def _dataset_label(name: str) -> str:
     if name == UPLOAD:
         return UPLOAD_LABEL
     spec = datasets.registry().get(name)
-    return spec.title if spec is not None else name
+    if spec is None:
+        return name
+    return spec.title if spec.shipped else f"{spec.title} (download)"
 
 
 def _label(filename: str) -> str:
