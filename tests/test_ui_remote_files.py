@@ -26,8 +26,11 @@ def _texts(at) -> str:
     return " ".join(parts)
 
 
-@pytest.mark.parametrize("name, files", [("compas", ["compas-scores-two-years.csv"]), ("law", ["law_data.csv"]),
-                                         ("mnist", ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])])
+MISSING = [("compas", ["compas-scores-two-years.csv"]), ("law", ["law_data.csv"]),
+           ("mnist", ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])]
+
+
+@pytest.mark.parametrize("name, files", MISSING)
 def test_offline_a_missing_file_is_explained_with_an_upload_button(offline, name, files):
     at = open_app(page="home", dataset=name, timeout=TIMEOUT)
     assert not at.exception, [e.value for e in at.exception]
