@@ -14,7 +14,8 @@ a text input, a click on a button). After every rerun it asserts that
 The run is seeded (``derandomize=True``; no example database) so CI sees the same interactions every
 time. To keep it to a few minutes on two cores, values that only change how long a fit takes are drawn
 from a cheap subset on the pages that train models (seeds 0-2, 1-2 epochs, at most two λ / estimators,
-sample sizes up to 1,000, up to 30 bootstrap resamples), and Adult (45,222 rows) is driven on the pages
+sample sizes up to 1,000, up to 30 bootstrap resamples; the analytic frontier on a 3-point t grid, with
+the caches cleared around the module), and Adult (45,222 rows) is driven on the pages
 that only load or sample it (Home and the Leakage lab); the other shipped datasets are driven everywhere
 they apply. Failing examples are not shrunk: the failure message lists the interactions that led to it.
 """
@@ -199,6 +200,25 @@ def _open(page: str, dataset: str, seed: int):
         data, target, sensitive = UPLOADS[dataset]
         at = upload(at, data, dataset, target=target, sensitive=sensitive)  # refused: the page asks for one
     return at
+
+
+@pytest.fixture(scope="module", autouse=True)
+def coarse_frontier_grid():
+    """A 3-point t grid for the analytic frontier (0, 0.5, 1) instead of 11: the frontier fits one model and
+    one attacker per t, and this test is about the UI, not the frontier's resolution. The caches are
+    cleared before and after, so no other test sees a coarse frontier."""
+    import streamlit as st
+
+    from ui import cache
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    saved = cache.FRONTIER_TS
+    cache.FRONTIER_TS = (0.0, 0.5, 1.0)
+    yield
+    cache.FRONTIER_TS = saved
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.mark.parametrize("page", list(BUDGET))
