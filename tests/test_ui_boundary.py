@@ -105,7 +105,8 @@ def test_an_error_in_a_callback_is_shown_at_the_top_of_the_page(monkeypatch):
     def broken(t):
         raise TypeError("unsupported operand")
 
-    monkeypatch.setattr(sys.modules["ui.state"], "snap_t", broken)  # (ui.state is also a function)  # AppState.set_t, called by the t slider's callback
+    # AppState.set_t calls snap_t; the t slider's callback calls set_t (ui.state is also a function)
+    monkeypatch.setattr(sys.modules["ui.state"], "snap_t", broken)
     at.slider(key="home_t").set_value(0.7).run()
     assert not at.exception, [e.value for e in at.exception]
     bugs = [e.value for e in at.error if e.icon == UNEXPECTED_ICON]
