@@ -6,7 +6,8 @@ import ui
 from ui import images as iui
 from ui.nav import ensure_frame
 from ui.remote_files import ensure_files
-from unlearn_core import images
+from ui.usable import current_data_for
+from unlearn_core import datasets, images
 from unlearn_core.datasets import morpho
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
@@ -17,23 +18,19 @@ st.caption(
     "Z is measured from the pixels (Morpho-MNIST style): **thickness** = twice the mean distance from the "
     "stroke's centre line to its edge, **slant** = the shear of the image's second moments; each is split "
     "at its median. The barycenter of the two groups is fitted in a PCA code space and every image moves "
-    "along the McCann path x_t = (1 − t) x + t D(T_z(E(x))) toward its decoded barycenter image. This "
-    "page picks its own image dataset (the sidebar's dataset is not used here)."
+    "along the McCann path x_t = (1 − t) x + t D(T_z(E(x))) toward its decoded barycenter image. The "
+    "images are the sidebar's dataset; Z here is the attribute measured from the pixels, picked below."
 )
 
-names = iui.image_datasets()
+# the sidebar's dataset when it is image data; else one sentence and buttons to the image datasets
+dataset = current_data_for("images", "Image unlearning", prefer="digits").key.name
 c = st.columns(3)
-dataset = c[0].selectbox(
-    "Image dataset",
-    names,
-    **ui.bind("img_dataset", "img_dataset", options=names, fallback=names[0], what="Image dataset"),
-    help="digits ship with scikit-learn (offline); MNIST is downloaded once.",
-)
+c[0].caption(f"Images: **{datasets.registry()[dataset].title}** (the sidebar's dataset).")
 attribute = c[1].selectbox(
     "Attribute Z to remove",
     morpho.ATTRIBUTES,
-    **ui.bind("img_attribute", "img_attribute", options=list(morpho.ATTRIBUTES), fallback=morpho.ATTRIBUTES[0],
-              what="Attribute"),
+    **ui.bind("img_attribute", "img_attribute", options=list(morpho.ATTRIBUTES),
+              fallback=morpho.ATTRIBUTES[0], what="Attribute"),
     format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})",
 )
 method_names = images.methods()

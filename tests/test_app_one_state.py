@@ -128,3 +128,15 @@ def test_a_run_interrupted_by_leaving_the_page_is_reported_on_return():
     assert len(msgs) == 1 and "sweep of 4 λ values was stopped" in msgs[0]
     at.run()
     assert not at.warning  # said once
+
+
+def test_image_unlearning_uses_the_sidebars_images_or_offers_them():
+    at = open_app(page="images", dataset="german", timeout=TIMEOUT)
+    assert not at.exception, [e.value for e in at.exception]
+    info = " ".join(i.value for i in at.info)
+    assert "Image unlearning needs image data" in info and "German credit" in info
+    labels = [b.label for b in at.button if b.key and b.key.startswith("use_images_")]
+    assert labels == ["Handwritten digits 8x8 (scikit-learn)", "MNIST digits 28x28 (download)"]
+    assert set(at.selectbox(key="_w_dataset").options) == {  # image data, the one in use, an upload
+        "German credit (UCI)", "Handwritten digits 8x8 (scikit-learn)", "MNIST digits 28x28 (download)",
+        "Upload CSV…"}

@@ -113,7 +113,7 @@ PAGE_VIEWS = {  # one non-default view per page: field -> value
     "leakage": dict(lab_case="data", lab_world="identity", lab_K=4, lab_d=10, lab_target=0.05, lab_n=500,
                     lab_methods=("knn", "w2"), lab_boot=0),
     "audit": dict(audit_boot=200, audit_figure="Distortion vs W2 leakage", audit_offline=False),
-    "images": dict(img_dataset="mnist", img_attribute="slant", img_method="gaussian"),
+    "images": dict(img_attribute="slant", img_method="gaussian"),
 }
 
 

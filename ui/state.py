@@ -122,7 +122,6 @@ class AppState:
     audit_figure: str = ""  # "" = the first figure offered
     audit_offline: bool = True
     # Image unlearning (pages/images.py)
-    img_dataset: str = ""  # "" = the first image dataset (digits)
     img_attribute: str = ""  # "" = the first attribute
     img_method: str = ""  # "" = the first method
     upload: UploadedCSV | None = None
@@ -241,7 +240,6 @@ PAGE_KNOBS: tuple[PageKnob, ...] = (
     PageKnob("aboot", "audit_boot", "audit", "Bootstrap resamples", _number(int, 0)),
     PageKnob("fig", "audit_figure", "audit", "Figure", _name),
     PageKnob("offline", "audit_offline", "audit", "Offline figure", _bool),
-    PageKnob("imgdata", "img_dataset", "images", "Image dataset", _name),
     PageKnob("attr", "img_attribute", "images", "Attribute", _name),
     PageKnob("imethod", "img_method", "images", "Transport", _name),
 )

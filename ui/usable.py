@@ -28,12 +28,19 @@ class Need(NamedTuple):
     words: str  # "a classification target"
     spec_ok: Callable[[DatasetSpec], bool]
     data_ok: Callable[[Dataset], bool]
+    has: Callable[[Dataset], str]  # what a dataset that fails data_ok has instead ("a regression target")
+
+
+def _target(d: Dataset) -> str:
+    return f"a {d.task} target" if d.task else "no target column"
 
 
 #: page url_path -> what it needs of the sidebar's dataset (pages not listed take any dataset)
 NEEDS: dict[str, Need] = {
     "forget": Need("a classification target", lambda s: s.task == "classification",
-                   lambda d: d.y is not None and d.task == "classification"),
+                   lambda d: d.y is not None and d.task == "classification", _target),
+    "images": Need("image data (handwritten digits)", lambda s: s.kind == "image",
+                   lambda d: d.image_shape is not None, lambda d: "table rows, not images"),
 }
 
 
@@ -81,7 +88,7 @@ def current_data_for(page: str, title: str, *, prefer: str = "") -> LoadedData:
     names.sort(key=lambda n: n != prefer)
     reg = datasets.registry()
     what = "your file" if data.key.name == UPLOAD else f"**{title_of(data)}**"
-    has = f"a {ds.task} target" if ds.task else "no target column"
+    has = need.has(ds)
     st.info(f"{title} needs {need.words}, and {what} has {has}, so this page cannot use it. "
             "Pick a dataset it can use:", icon=":material/swap_horiz:")
     cols = st.columns(min(4, max(1, len(names))))
