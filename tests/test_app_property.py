@@ -78,7 +78,8 @@ LIGHT = ["toy-gaussians", "toy-nonlinear", "gmm-10d", "german", "crime", "digits
 PAGE_DATA: dict[str, list[str]] = {
     "home": [*LIGHT, "adult", *UPLOADS],
     "barycenter": [*LIGHT, *UPLOADS],
-    "trained": ["toy-gaussians", "toy-nonlinear", "german", "crime", *UPLOADS],
+    "trained": ["toy-gaussians", "toy-nonlinear", "german", "crime", "one-feature.csv", "constant-columns.csv",
+                "non-ascii.csv"],
     "forget": ["digits", "toy-gaussians", "german", "crime", *UPLOADS],
     "images": ["toy-gaussians"],  # the page picks its own image data
     "leakage": [*LIGHT, "adult", *UPLOADS],
@@ -86,7 +87,7 @@ PAGE_DATA: dict[str, list[str]] = {
 }
 #: page -> (examples, interactions per example): at least 300 interactions in all
 BUDGET: dict[str, tuple[int, int]] = {
-    "home": (8, 8), "barycenter": (10, 7), "trained": (5, 6), "forget": (5, 6), "images": (3, 6),
+    "home": (8, 8), "barycenter": (10, 7), "trained": (6, 6), "forget": (5, 6), "images": (3, 6),
     "leakage": (8, 7), "audit": (6, 6),
 }
 HEAVY = {"barycenter", "trained", "forget", "images", "audit", "leakage"}
@@ -105,9 +106,14 @@ _KINDS = {"selectbox", "radio", "multiselect", "select_slider", "slider", "numbe
           "toggle", "text_input", "button"}
 
 
-def _widgets(at) -> list[Widget]:
+def _widgets(at) -> list:
     out = []
     for node in at._tree:
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", "") in ("plotly_chart", "arrow_vega_lite_chart", "vega_lite_chart") and \
+                proto is not None and list(getattr(proto, "selection_mode", [])) and proto.id:
+            out.append(node)  # a chart with on_select is a widget too: a click sends a selection event
+            continue
         if not isinstance(node, Widget) or node.type not in _KINDS:
             continue
         if getattr(node.proto, "disabled", False) or getattr(node.proto, "form_id", ""):
@@ -120,8 +126,46 @@ def _key(w: Widget) -> str:
     return w.key or ""
 
 
-def _draw_value(rnd: random.Random, page: str, w: Widget) -> tuple[WidgetState | None, str]:
+def _chart_event(rnd: random.Random, w) -> tuple[WidgetState, str]:
+    """A click on a random point of a selectable chart, as the browser reports it (Streamlit 1.67).
+
+    plotly: ``customdata`` of a numpy column arrives as a typed-array row, i.e. ``{"0": v}`` (or a list,
+    or absent); Vega-Lite: the point-selection parameter's fields. Sometimes an empty selection.
+    """
+    ws = WidgetState(id=w.proto.id)
+    spec = json.loads(w.proto.spec)
+    if "data" in spec and isinstance(spec.get("data"), list):  # plotly figure JSON
+        points = []
+        curves = [(c, tr) for c, tr in enumerate(spec["data"]) if tr.get("x") is not None]
+        if curves and rnd.random() < 0.9:
+            c, tr = rnd.choice(curves)
+            xs = tr["x"]
+            n = len(xs) if isinstance(xs, list) else 1
+            i = rnd.randrange(max(n, 1))
+            p = {"curve_number": c, "point_number": i, "point_index": i, "x": 0.5, "y": 0.5}
+            cd = tr.get("customdata")
+            if cd is not None:  # what the browser sends: a typed-array row {"0": v} or a list row [v]
+                from app_helpers import array
+
+                rows = array(cd)
+                row = rows[min(i, len(rows) - 1)] if len(rows) else [0.0]
+                v = float(row[0] if getattr(row, "ndim", 0) else row)
+                p["customdata"] = {"0": v} if isinstance(cd, dict) else [v]
+            points.append(p)
+        event = {"selection": {"points": points, "point_indices": [p["point_index"] for p in points],
+                               "box": [], "lasso": []}}
+    else:  # Vega-Lite: {"selection": {param: [{field: value}]}}
+        name = rnd.choice(list(w.proto.selection_mode))  # the point-selection parameters
+        v = rnd.choice([0.0, 0.3, 0.5, 1.0, 0.95])
+        event = {"selection": {name: [{"param": v}] if rnd.random() < 0.9 else []}}
+    ws.string_value = json.dumps(event)
+    return ws, f"select on chart {w.proto.id[-24:]}: {json.dumps(event)[:140]}"
+
+
+def _draw_value(rnd: random.Random, page: str, w) -> tuple[WidgetState | None, str]:
     """A random valid value for ``w`` (within the cost limits of the module docstring) and its log line."""
+    if not isinstance(w, Widget):
+        return _chart_event(rnd, w)
     ws = WidgetState(id=w.id)
     key, cheap = _key(w), page in HEAVY
     if w.type in ("selectbox", "radio"):
@@ -194,7 +238,6 @@ def _open(page: str, dataset: str, seed: int):
     at.query_params.update({"page": page, "seed": str(seed)})
     if dataset not in UPLOADS:
         at.query_params["dataset"] = dataset
-    at.session_state["_trained_auto_done"] = True  # no automatic sweep at the page's default epochs
     at.run()
     if dataset in UPLOADS:
         data, target, sensitive = UPLOADS[dataset]
@@ -246,14 +289,15 @@ def test_random_interactions_never_end_in_a_traceback(page: str) -> None:
             widgets = _widgets(at)
             if not widgets:
                 break
-            w = rnd.choice(widgets)
+            charts = [x for x in widgets if not isinstance(x, Widget)]
+            w = rnd.choice(charts if charts and rnd.random() < 0.25 else widgets)  # clicks are rarer widgets
             ws, line = _draw_value(rnd, page, w)
             if ws is None:
                 continue
             log.append(line)
             t0 = time.perf_counter()
             states = at._tree.get_widget_states()
-            kept = [s for s in states.widgets if s.id != w.id]
+            kept = [s for s in states.widgets if s.id != ws.id]
             del states.widgets[:]
             states.widgets.extend([*kept, ws])
             at._run(states)
