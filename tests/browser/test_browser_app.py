@@ -123,7 +123,8 @@ def test_home_t_is_the_apps_t_in_the_browser(app_url, browser_page):
     and carried to Feature unlearning."""
     page = browser_page
     open_page(page, app_url + "/?t=0.3")
-    page.wait_for_selector("[data-testid=stVegaLiteChart] svg.marks", timeout=TIMEOUT_MS)
+    page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg",
+                           timeout=TIMEOUT_MS)
     chart = page.locator("[data-testid=stVegaLiteChart]").first
     assert chart.locator("input[type=range]").count() == 0
     assert slider_input(page, "t (0 = original").get_attribute("aria-valuetext") == "0.30"
