@@ -10,8 +10,10 @@ import streamlit as st
 
 import ui
 from ui import presenter, theme, waits, words
+from ui.boundary import boundary, page_boundary, show_pending
 from ui.nav import FRAME_KEY, register_pages, start_page
 from ui.sidebar import render_sidebar, show_notices
+from ui.state import leave_page_messages
 
 # A local file: a ":material/…:" page icon makes the browser fetch the favicon from a font CDN on every load.
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
@@ -28,7 +30,7 @@ PAGES = [
     st.Page("pages/trained.py", title="Trained frontier", icon=":material/model_training:", url_path="trained"),
     st.Page("pages/forget.py", title="Data unlearning", icon=":material/delete_sweep:", url_path="forget"),
     st.Page("pages/images.py", title="Image unlearning", icon=":material/image:", url_path="images"),
-    st.Page("pages/leakage_lab.py", title="Leakage lab", icon=":material/science:", url_path="leakage"),
+    st.Page("pages/leakage.py", title="Leakage lab", icon=":material/science:", url_path="leakage"),
     st.Page("pages/audit.py", title="Audit & export", icon=":material/verified:", url_path="audit"),
     st.Page("pages/results.py", title="Results", icon=":material/inventory_2:", url_path="results"),
 ]
@@ -46,14 +48,19 @@ st.session_state["_start_page_done"] = True
 
 state.page = page.url_path
 presenter.apply_step()  # before the sidebar: a presenter step sets the view its widgets are seeded from
-render_sidebar()
-with st.sidebar:
-    words.glossary()  # one shared glossary on every page
+leave_page_messages(page.url_path)
+with boundary("Drawing the sidebar"):
+    render_sidebar()
+    with st.sidebar:
+        words.glossary()  # one shared glossary on every page
 show_notices()
-presenter.render()
+show_pending()  # messages of widget callbacks that failed before this run (ui.boundary.callback)
+with boundary("Drawing the presenter's story"):
+    presenter.render()
 st.session_state[FRAME_KEY] = True  # pages check it (ui.nav.ensure_frame)
 try:
-    page.run()
+    with page_boundary(page.title):  # an unexpected error is a message on the page, never a traceback
+        page.run()
 finally:
     st.session_state[FRAME_KEY] = False
     ui.sync_url()

@@ -123,7 +123,7 @@ def main() -> None:
                                                   [0.0, 5.0, 20.0, 100.0, 0.0], r),
         "Data unlearning (digits, 75% of the 3s)": bench_page(
             "forget.py", set_forget_lam, [0.5, 1.0, 3.0, 4.0, 5.0, 8.0, 10.0], r),
-        "Leakage lab (3 estimators, 50 resamples)": bench_page("leakage_lab.py", set_target,
+        "Leakage lab (3 estimators, 50 resamples)": bench_page("leakage.py", set_target,
                                                                [0.05, 0.1, 0.5, 1.0, 0.0], r),
         "Audit & export (toy, certificate)": bench_page("audit.py", set_t, [0.1, 0.2, 0.3, 0.4, 0.6, 0.7], r),
     }

@@ -191,8 +191,10 @@ def _transport_fig():
 
 figures["Transport to the barycenter (PCA, 1,000 points)"] = _transport_fig
 f = st.columns([3, 1, 2])
-which = f[0].selectbox("Figure", list(figures), key="audit_figure")
-offline = f[1].toggle("Offline", value=True, key="audit_offline",
+names = list(figures)
+which = f[0].selectbox("Figure", names, **ui.bind("audit_figure", "audit_figure", options=names,
+                                                  fallback=names[0], what="Figure"))
+offline = f[1].toggle("Offline", **ui.bind("audit_offline", "audit_offline"),
                       help="Inline plotly.js (about 4.5 MB) so the file opens without internet; off links "
                       "the CDN.")
 with ui.engine_errors("Building the figure", stop=False):

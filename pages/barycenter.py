@@ -64,25 +64,33 @@ columns = [str(c) for c in ds.X.columns]
 d = len(columns)
 with st.expander("Display options", expanded=False):
     o = st.columns(4)
-    if d == 2:
+    if d == 1:  # one feature: a 1-D view (the feature on x, one lane per group on y)
+        axes = None
+        o[0].caption(f"One feature: {columns[0]} on x, one lane per group on y")
+    elif d == 2:
         axes = (0, 1)
         o[0].caption(f"Axes: {columns[0]} × {columns[1]}")
-    else:
-        proj = o[0].radio("Axes", ["PCA", "two features"], horizontal=True, key="bary_proj")
+    else:  # every display option is a view knob (ui.state.PAGE_KNOBS): in the URL, reset by Reset
+        projs = ["PCA", "two features"]
+        proj = o[0].radio("Axes", projs, horizontal=True,
+                          **ui.bind("bary_proj", "bary_proj", options=projs, fallback="PCA", what="Axes"))
         if proj == "PCA":
             axes = None
         else:
-            xi = o[1].selectbox("x feature", range(d), format_func=lambda j: columns[j], key="bary_x")
-            yi = o[1].selectbox("y feature", range(d), index=1, format_func=lambda j: columns[j], key="bary_y")
+            cols_ = list(range(d))
+            xi = o[1].selectbox("x feature", cols_, format_func=lambda j: columns[j],
+                                **ui.bind("bary_x", "bary_x", options=cols_, fallback=0, what="x feature"))
+            yi = o[1].selectbox("y feature", cols_, format_func=lambda j: columns[j],
+                                **ui.bind("bary_y", "bary_y", options=cols_, fallback=1, what="y feature"))
             axes = (int(xi), int(yi)) if xi != yi else None
-    arrows = o[2].checkbox("Arrows to the barycenter", value=False, key="bary_arrows")
-    cap = 1000
+    arrows = o[2].checkbox("Arrows to the barycenter", **ui.bind("bary_arrows", "bary_arrows"))
+    cap = ui.field_default("bary_cap")
     if not lesson:
-        cap = int(o[2].number_input("Display cap (points)", 100, 5000, cap, step=100, key="bary_cap"))
+        cap = int(o[2].number_input("Display cap (points)", 100, 5000, step=100, **ui.bind(
+            "bary_cap", "bary_cap", options=range(100, 5001), fallback=cap, what="Display cap")))
     numeric = [c for c in columns if c in set(ds.numeric_columns)] or columns
-    feature = columns.index(
-        o[3].selectbox("Density of feature", numeric, key="bary_feature")
-    )
+    feature = columns.index(o[3].selectbox("Density of feature", numeric, **ui.bind(
+        "bary_feature", "bary_feature", options=numeric, fallback=numeric[0], what="Density of feature")))
 
 # A shipped view (ui.precomputed) draws the frontier at once; its maps are fitted after first paint.
 bg_key = ui.precomputed.fit_key(data.key, state.method, state.seed, state.estimator)
@@ -120,6 +128,7 @@ if fit is not None:
     st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
+@ui.callback("Selecting a frontier point")
 def _pick_t(chart_key: str) -> None:
     """A click on a frontier point selects its t."""
     t = param_from_vega_selection(st.session_state.get(chart_key), vega.PICK)
@@ -167,7 +176,7 @@ def _verdicts(frontier, row) -> None:
                    "predicting the mean. This method wrecks utility on this data.", icon=":material/warning:")
 
 
-@st.fragment
+@ui.fragment  # st.fragment with the error boundary inside (ui.boundary)
 def explorer() -> None:
     """Everything that depends on t: reruns alone when t changes (slider or a click on the frontier).
 
@@ -304,11 +313,12 @@ if fit is None:
 
 st.subheader("The whole path, animated in your browser")
 animated = plots.transport_figure(pts, t=state.t, arrows=arrows, title="The McCann path over a grid of t")
+animated.layout.sliders = ()  # one t in the app: the t slider above; this chart only plays the path
 st.plotly_chart(animated, key="transport", config={"displaylogo": False})
 words.note("Press ▶ to watch every row travel its straight path to the barycenter; the groups' colours mix "
            "as they arrive.")
 st.caption(
-    f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap). Drag the slider under the plot, or "
-    "press ▶, to move the points along x ↦ (1 − t) x + t T_z(x) over a grid of 21 values of t, computed once and "
-    "played by plotly with no round trip. The t slider above recomputes every panel exactly."
+    f"Showing {pts.n_shown:,} of {pts.n_total:,} rows (display cap). Press ▶ to play the points along "
+    "x ↦ (1 − t) x + t T_z(x) from t = 0 to 1 (21 frames, played in your browser); it opens at the view's t, "
+    "which only the t slider above sets."
 )

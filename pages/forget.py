@@ -10,9 +10,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui import runs as runs_  # "runs" is this page's list of (method, λ, epochs)
 from ui import words
 from ui.cache import DataKey
-from unlearn_core import datasets
+from ui.nav import ensure_frame
+from ui.usable import current_data_for, title_of
 from unlearn_core import forgetting as fg
 from unlearn_core.plots import forgetting as fplots
 
@@ -73,8 +75,10 @@ def _remember(key, value) -> None:
         store.pop(next(iter(store)))
 
 
+@ui.callback("Cancelling the run")
 def _cancel() -> None:
     st.session_state[CANCEL_KEY] = True
+    runs_.clear("forget_run")
 
 
 def _stop() -> bool:
@@ -148,18 +152,13 @@ def _run(base: Base, runs: list[tuple[str, float, int]], ds) -> bool:
     return True
 
 
-def _dataset_changed() -> None:
-    ui.commit("forget_dataset", "forget_dataset")
-    s = ui.state()
-    for f in ("forget_class", "forget_column", "forget_value", "forget_n", "forget_index"):
-        setattr(s, f, ui.field_default(f))  # they depend on the data: back to the new data's defaults
-
-
+@ui.callback("Switching the cohort column")
 def _column_changed() -> None:
     ui.commit("forget_column", "forget_column")
     ui.state().forget_value = None  # the new column's default value
 
 
+ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
 lesson = ui.lesson_mode()
 st.title("Data unlearning: forget a set of rows")
@@ -170,28 +169,14 @@ st.caption(
     "on D_r is the reference every method is compared with."
 )
 
-# -- data and forget set ---------------------------------------------------------------------------
-names = datasets.names()
-options = [DEFAULT_DATASET] + [n for n in names if n != DEFAULT_DATASET]
-if state.upload is not None:
-    options.append(ui.UPLOAD)
+# -- data and forget set: the sidebar's dataset ---------------------------------------------------
+# Data unlearning needs a classification target; a dataset without one gets a sentence and buttons to
+# the datasets this page can use (ui.usable), never a failure.
+data = current_data_for("forget", "Data unlearning", prefer=DEFAULT_DATASET)
+dkey, ds = data.key, data.dataset
 top = st.columns([2, 2, 3])
-name = top[0].selectbox(
-    "Dataset", options, on_change=_dataset_changed,
-    key=ui.bound_key("forget_dataset", "forget_dataset", value=ui.choice(
-        "forget_dataset", options, DEFAULT_DATASET if DEFAULT_DATASET in names else state.dataset,
-        what="Dataset")),
-    format_func=lambda n: "your CSV" if n == ui.UPLOAD else datasets.registry()[n].title,
-    help="Data unlearning needs a classification target. Default: the 8×8 digits, forgetting 75% of the 3s.",
-)
-with ui.engine_errors("Loading the dataset"):
-    dkey = ui.data_key(name, sensitive=state.upload.sensitive if name == ui.UPLOAD and state.upload else "",
-                       seed=state.seed, upload=state.upload)
-    ds = ui.load_data(dkey)
-if ds.y is None or ds.task != "classification":
-    st.error(f"**{ds.name}** has no classification target (task: {ds.task or 'none'}); data unlearning "
-             "needs one. Pick another dataset.", icon=":material/error:")
-    st.stop()
+top[0].caption(f"Dataset **{title_of(data)}** (the sidebar's): {ds.n_samples:,} rows, "
+               f"{len(pd.unique(ds.y.astype(str)))} classes.")
 
 kinds = list(fg.KINDS)
 kind = top[1].selectbox("Forget", kinds, format_func=lambda k: KIND_LABELS.get(k, k),
@@ -258,10 +243,12 @@ runs = [("mi", lam, epochs)] + [(m, 1.0 if m != "finetune" else 0.0, epochs) for
 b = st.columns([1, 4])
 go = b[0].button("Run", type="primary", key="forget_run", icon=":material/play_arrow:")
 small = ds.n_samples <= AUTO_RUN_MAX_ROWS
+runs_.report_interrupted("forget_run", again="Press **Run** to start it again.")
 if st.session_state.pop(CANCEL_KEY, False) and not go:
     st.warning("Run cancelled.", icon=":material/cancel:")
 elif go or small:
-    _run(base, runs, ds)
+    with runs_.tracked("forget_run", "unlearning run"):
+        _run(base, runs, ds)
 store = _store()
 prep = store.get(base)
 reports = [store.get((base, *r)) for r in runs]
@@ -342,8 +329,9 @@ with left:
     words.note("Each line should end near the dashed line (the retrained model): above it on forget "
                "accuracy is under-unlearning, far below it over-unlearning.")
 with right:
-    split = st.radio("Per-class accuracy on", ["test", "retain", "forget"], horizontal=True,
-                     key="forget_split")
+    splits = ["test", "retain", "forget"]
+    split = st.radio("Per-class accuracy on", splits, horizontal=True, **ui.bind(
+        "forget_split", "forget_split", options=splits, fallback="test", what="Per-class accuracy split"))
     forgotten = sorted({problem.names[int(v)] for v in problem.y_forget})
     st.plotly_chart(fplots.per_class_figure([prep.original_report, ref, mi, *others], split=split,
                                             forgotten=forgotten if len(forgotten) <= 3 else ()),

@@ -4,10 +4,10 @@ import streamlit as st
 
 import ui
 from ui import words
-from ui.nav import ensure_frame
 from ui.cache import DataKey
-from ui.nav import page_blurb, registered_pages
-from unlearn_core import datasets, plots
+from ui.nav import ensure_frame, page_blurb, registered_pages
+from unlearn_core import datasets
+from unlearn_core.plots import vega
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
@@ -42,7 +42,10 @@ st.subheader("Try it: two Gaussian groups in 2-D")
 demo = st.container(border=True)
 with demo:
     c1, c2 = st.columns([3, 1])
-    t = c2.slider("t (0 = original, 1 = barycenter)", 0.0, 1.0, 0.5, step=ui.T_STEP, key="home_t")
+    # the app's one t (state.t): the same t on every page, carried between them and in the URL
+    c2.slider("t (0 = original, 1 = barycenter)", 0.0, 1.0, step=ui.T_STEP, key=ui.bound_key("t", "home_t"),
+              on_change=ui.commit, args=("t", "home_t"))
+    t = state.t
     lam = ui.lam_of(t)
     c2.metric("λ = t / (1 − t)", "∞" if lam == float("inf") else f"{lam:.2f}")
     with ui.engine_errors("The mini-demo", stop=False):
@@ -54,10 +57,10 @@ with demo:
                   "barycenter, measured on the training split. The Feature-unlearning page shows V of the "
                   "sidebar's dataset and method.")
         c2.metric("D(t) = t²V", f"{t * t * fit.maps.total_cost:.3f}")
-        c2.caption("The slider under the plot previews any t in your browser; this one recomputes "
-                   "the numbers.")
+        c2.caption("This t is the app's t: the other pages open at it.")
         # Vega-Lite rather than plotly on the first page: its renderer loads ~4x faster on a cold start.
-        demo_data, demo_spec = plots.transport_vega_spec(pts, t=t, title="Groups moving to their barycenter")
+        # The spec does not change with t (only the data), so a t step updates the drawn chart in place.
+        demo_data, demo_spec = vega.transport_at(pts, t=t)
         c1.vega_lite_chart(demo_data, demo_spec, width="stretch", key="home_demo")
         with c1:
             words.note("Two groups (colours) move toward one shared cloud as t grows; at t = 1 you can no "

@@ -6,7 +6,9 @@ import ui
 from ui import images as iui
 from ui import words
 from ui.nav import ensure_frame
-from unlearn_core import images
+from ui.remote_files import ensure_files
+from ui.usable import current_data_for
+from unlearn_core import datasets, images
 from unlearn_core.datasets import morpho
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
@@ -17,34 +19,33 @@ st.caption(
     "Z is measured from the pixels (Morpho-MNIST style): **thickness** = twice the mean distance from the "
     "stroke's centre line to its edge, **slant** = the shear of the image's second moments; each is split "
     "at its median. The barycenter of the two groups is fitted in a PCA code space and every image moves "
-    "along the McCann path x_t = (1 − t) x + t D(T_z(E(x))) toward its decoded barycenter image. This "
-    "page picks its own image dataset (the sidebar's dataset is not used here)."
+    "along the McCann path x_t = (1 − t) x + t D(T_z(E(x))) toward its decoded barycenter image. The "
+    "images are the sidebar's dataset; Z here is the attribute measured from the pixels, picked below."
 )
 
-names = iui.image_datasets()
+# the sidebar's dataset when it is image data; else one sentence and buttons to the image datasets
+dataset = current_data_for("images", "Image unlearning", prefer="digits").key.name
 c = st.columns(3)
-dataset = c[0].selectbox(
-    "Image dataset",
-    names,
-    key="img_dataset",
-    help="digits ship with scikit-learn (offline); MNIST is downloaded once.",
-)
+c[0].caption(f"Images: **{datasets.registry()[dataset].title}** (the sidebar's dataset).")
 attribute = c[1].selectbox(
     "Attribute Z to remove",
     morpho.ATTRIBUTES,
-    key="img_attribute",
+    **ui.bind("img_attribute", "img_attribute", options=list(morpho.ATTRIBUTES),
+              fallback=morpho.ATTRIBUTES[0], what="Attribute"),
     format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})",
 )
 method_names = images.methods()
 method = c[2].selectbox(
     "Transport",
     method_names,
-    key="img_method",
+    **ui.bind("img_method", "img_method", options=method_names, fallback=method_names[0], what="Transport"),
     help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names),
 )
 st.caption(f"**{method}**: {images.METHODS[method]}")
 key = iui.ImageKey(dataset, attribute, method, int(state.seed))
 
+if not ensure_files(dataset):  # MNIST is not shipped: say where to get it and take the upload
+    st.stop()
 with ui.engine_errors(f"Loading {dataset} with Z = {attribute}"):
     ds = iui.load_images(dataset, attribute)
 with ui.engine_errors(f"Fitting the {method} barycenter of the images"):
@@ -67,7 +68,7 @@ st.caption(
 )
 
 
-@st.fragment
+@ui.fragment  # st.fragment with the error boundary inside (ui.boundary)
 def explorer() -> None:
     """The grid and the frontier: rerun alone when t moves."""
     st.slider(

@@ -9,8 +9,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from ui import waits, words
+from ui import runs, waits, words
 from ui.cache import DataKey
+from ui.selection import param_from_selection
 from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
 from unlearn_core.plots import training as tplots
 
@@ -73,8 +74,10 @@ def held_out_outputs(key: SweepKey, index: int, _frontier) -> tuple[np.ndarray, 
     return S, test.z.to_numpy().astype(str), tuple(str(g) for g in res.groups)
 
 
+@ui.callback("Cancelling the sweep")
 def _cancel() -> None:
     st.session_state[CANCEL_KEY] = True
+    runs.clear("trained_sweep")
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:
@@ -103,7 +106,8 @@ def _run_sweep(key: SweepKey, ds) -> None:
     def should_stop() -> bool:
         return bool(st.session_state.get(CANCEL_KEY, False))
 
-    with ui.engine_errors("Training the λ sweep"):
+    with runs.tracked("trained_sweep", f"sweep of {len(key.lambdas)} λ values"), \
+            ui.engine_errors("Training the λ sweep"):
         frontier = trained_frontier(
             ds, lambdas=key.lambdas, estimator=key.estimator, model=key.model, hidden=key.hidden,
             epochs=key.epochs, warm_start=key.warm_start, random_state=key.seed, progress=progress,
@@ -121,14 +125,12 @@ def _run_sweep(key: SweepKey, ds) -> None:
     st.session_state["_trained_msg"] = ""
 
 
-def _pick_lam(chart_key: str) -> None:
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    for p in points:
-        cd = p.get("customdata")
-        if cd is not None:
-            ui.state().train_pick = float(cd[0] if isinstance(cd, (list, tuple)) else cd)
-            return
+@ui.callback("Selecting a trained point")
+def _pick_lam(chart_key: str, lam_values: tuple[float, ...] = ()) -> None:
+    """A click on a trained point selects its λ (customdata[0], or the point's row of the sweep table)."""
+    lam = param_from_selection(st.session_state.get(chart_key), lam_values)
+    if lam is not None:
+        ui.state().train_pick = lam
 
 
 state = ui.state()
@@ -170,11 +172,12 @@ if not lesson:
                                    help="Later λ warm-start from the previous model and train a fraction "
                                    "as long."))
     o = st.columns([2, 2, 3, 2])
-    hidden_txt = o[0].text_input("MLP hidden widths", "64,32", key="trained_hidden", disabled=model != "mlp")
-    warm = o[1].checkbox("Warm starts", value=True, key="trained_warm",
+    hidden_txt = o[0].text_input("MLP hidden widths", disabled=model != "mlp",
+                                 **ui.bind("train_hidden", "trained_hidden"))
+    warm = o[1].checkbox("Warm starts", **ui.bind("train_warm", "trained_warm"),
                          help="Start each λ from the previous solution (faster; the frontier is traced "
                          "continuously).")
-    overlay = o[2].checkbox("Analytic frontier overlay", value=True, key="trained_overlay",
+    overlay = o[2].checkbox("Analytic frontier overlay", **ui.bind("train_overlay", "trained_overlay"),
                          help="Draw the barycenter (McCann path) frontier of the sidebar's method on the "
                          "same axes.")
 else:
@@ -188,6 +191,7 @@ with ui.engine_errors("Reading the settings"):
 key = SweepKey(data.key, estimator, model, hidden, tuple(sorted(float(v) for v in lams)), int(epochs),
                bool(warm), int(state.seed))
 
+runs.report_interrupted("trained_sweep", again="Press **Run sweep** to start it again.")
 b = st.columns([1, 4])
 run = b[0].button("Run sweep", type="primary", key="trained_run", icon=":material/play_arrow:")
 cached = key in _sweeps()
@@ -255,7 +259,8 @@ with right:
 with left:
     st.plotly_chart(
         tplots.trained_frontier_figure(frontier, analytic, current=current), key="trained_chart",
-        on_select=partial(_pick_lam, "trained_chart"), selection_mode="points", config={"displaylogo": False},
+        on_select=partial(_pick_lam, "trained_chart", tuple(lam_values)), selection_mode="points",
+        config={"displaylogo": False},
     )
     words.note("Each blue point is a model trained at one λ; the star is the one shown. Left means an "
                "attacker guesses Z less well from the outputs, up means better predictions of y.")

@@ -132,3 +132,17 @@ def figure_by_key(at: AppTest, key: str) -> dict:
         if el.proto.id.endswith(key):
             return json.loads(el.proto.spec)
     raise AssertionError(f"no plotly chart with key {key!r}")
+
+
+def upload(at: AppTest, data: bytes, name: str = "upload.csv", *, target: str | None = None,
+           sensitive: str | None = None) -> AppTest:
+    """Upload ``data`` through the sidebar and press "Use this file" (target / Z: the app's guesses
+    unless given; ``target="(none)"`` for none)."""
+    at.selectbox(key="_w_dataset").set_value("upload").run()
+    at.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
+    if target is not None:
+        at.selectbox(key="upload_target").set_value(target)
+    if sensitive is not None:
+        at.selectbox(key="upload_sensitive").set_value(sensitive)
+    next(b for b in at.button if b.label == "Use this file").click()
+    return at.run()

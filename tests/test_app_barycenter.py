@@ -50,7 +50,9 @@ def test_renders_every_panel(bary):
     assert len(d) == 1000 and "1,000 of 1,000 rows shown" in spec["title"]["subtitle"]
     # The client-side animation: plotly frames over the t grid, outside the t panels.
     fig = figure(bary, "McCann path")
-    assert len(fig["frames"]) == 21 and fig["layout"]["sliders"][0]["steps"][-1]["label"] == "1.00"
+    assert len(fig["frames"]) == 21 and fig["frames"][-1]["name"] == "1.00"
+    assert not fig["layout"].get("sliders")  # one t in the app (issue 15): no second t slider here
+    assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"].startswith("▶")
 
 
 def test_t_slider_moves_points_metrics_marker_and_url(bary):
@@ -140,3 +142,17 @@ def test_leakage_axis_picker_switches_the_frontier_to_an_mi_estimate():
     assert spec["layer"][0]["encoding"]["x"]["title"] != x_before
     mi = d["leakage"].to_numpy()
     assert mi[0] > mi[-1] and mi[-1] < 0.05  # I(X_t; Z) falls to ~0 at the barycenter (Gaussian toy)
+
+
+def test_one_feature_upload_renders_a_1d_view():
+    """Regression (issue 15): a CSV with one feature column crashed the page (IndexError in transport_at)."""
+    from app_helpers import upload
+
+    rows = "".join(f"{(i % 7) + 0.5 * (i % 2)},{'m' if i % 2 else 'f'},{i % 3 == 0:d}\n" for i in range(150))
+    at = upload(open_app(page="barycenter"), ("score,sex,label\n" + rows).encode(), "one.csv",
+                target="label", sensitive="sex")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    spec, data = vega_chart(at, "Transport to the barycenter")
+    assert spec["encoding"]["x"]["title"] == "score" and "lane" in spec["encoding"]["y"]["title"]
+    assert len(data) == 150 and data["y"].between(-0.5, 1.5).all()

@@ -20,7 +20,7 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
     m = metrics(home)
     assert m["Rows"] == "1,000" and m["Features"] == "2" and m["Groups of Z"] == "2"  # not "Groups of group" (issue 15)
     spec, data = vega_chart(home, "barycenter")
-    assert len(data) == 600 and spec["params"][0]["name"] == "preview" and "bind" in spec["params"][0]
+    assert len(data) == 600 and not spec.get("params")  # one t in the app: no "preview t" twin
     links = [el.proto.label for el in home.get("page_link")]
     assert "Feature unlearning" in links
     md = " ".join(el.value for el in home.markdown)
@@ -30,13 +30,9 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
 
 
 def _demo_points(at) -> tuple[np.ndarray, np.ndarray, float]:
-    """The demo's points at the chart's start t, computed as the chart's own transform does."""
+    """The demo's points (at the app's t) and their groups, and that t."""
     spec, data = vega_chart(at, "barycenter")
-    s = spec["params"][0]["value"]
-    assert [tr["calculate"] for tr in spec["transform"]] == [
-        "(1 - preview) * datum.x0 + preview * datum.x1", "(1 - preview) * datum.y0 + preview * datum.y1"]
-    xy = (1 - s) * data[["x0", "y0"]].to_numpy() + s * data[["x1", "y1"]].to_numpy()
-    return xy, data["group"].to_numpy(), s
+    return data[["x", "y"]].to_numpy(), data["group"].to_numpy(), at.session_state["app"].t
 
 
 def test_mini_demo_slider_moves_the_points(home):

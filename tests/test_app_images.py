@@ -10,7 +10,7 @@ TIMEOUT = 300
 
 @pytest.fixture(scope="module")
 def at():
-    return open_app(page="images", t="0.0", timeout=TIMEOUT)
+    return open_app(page="images", dataset="digits", t="0.0", timeout=TIMEOUT)
 
 
 def _grid_bytes(at) -> str:
@@ -22,7 +22,7 @@ def _grid_bytes(at) -> str:
 def test_page_renders_grid_frontier_and_exports(at):
     assert_clean(at)
     assert "Image unlearning" in at.title[0].value
-    assert at.selectbox(key="img_dataset").value == "digits"  # works offline by default
+    assert any("Handwritten digits" in c.value and "sidebar" in c.value for c in at.caption)
     assert at.selectbox(key="img_method").value == "ot-by-digit"
     assert len(at.get("vega_lite_chart")) == 2  # frontier and analytic D(t), L(t)
     labels = [b.proto.label for b in at.get("download_button")]

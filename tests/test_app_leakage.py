@@ -1,4 +1,4 @@
-"""AppTest of the Leakage-lab page (pages/leakage_lab.py), run on its own.
+"""AppTest of the Leakage-lab page (pages/leakage.py), run on its own.
 
 Fast estimators (gaussian, knn, probe) with few bootstrap resamples keep each test to seconds.
 """
@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 from unlearn_core import leakage
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "leakage_lab.py")
+PAGE = str(ROOT / "pages" / "leakage.py")
 TIMEOUT = 180
 
 

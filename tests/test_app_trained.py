@@ -118,3 +118,47 @@ def test_regression_data_with_a_probability_penalty_shows_the_engine_message():
     at.button(key="trained_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Training the λ sweep failed" in e.value and "regression" in e.value for e in at.error)
+
+
+def _select(at, chart_key: str, event: dict):
+    """Rerun ``at`` as the browser does after a click on a plotly chart with ``on_select``.
+
+    Streamlit's frontend sends the selection as the chart widget's JSON string value; the server parses
+    it into ``st.session_state[key]`` and runs the ``on_select`` callback, the path a real click takes.
+    """
+    import json
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    el = next(e for e in at.get("plotly_chart") if e.proto.id.endswith(chart_key))
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=el.proto.id, string_value=json.dumps(event)))
+    return at._run(states)
+
+
+@pytest.mark.parametrize("customdata", [{"0": 100.0}, [100.0], 100.0],
+                         ids=["typed-array-row", "list", "number"])
+def test_clicking_a_trained_point_selects_its_lambda(customdata):
+    """Regression (issue 15): Streamlit 1.67 reports a typed-array row, ``{"0": λ}``, as customdata; the
+    page raised ``TypeError: float() argument must be ... not 'dict'`` in ``_pick_lam``."""
+    at = tiny_sweep(new_app(), lams=(0.0, 100.0), epochs=1)
+    at.selectbox(key="trained_lam").set_value(0.0).run()
+    assert at.session_state["trained_lam"] == 0.0
+    event = {"selection": {"points": [{"curve_number": 0, "point_number": 1, "point_index": 1, "x": 0.6,
+                                       "y": 0.9, "customdata": customdata}],
+                           "point_indices": [1], "box": [], "lasso": []}}
+    _select(at, "trained_chart", event)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["app"].train_pick == 100.0
+    assert at.session_state["trained_lam"] == 100.0
+
+
+def test_clicking_a_point_without_customdata_uses_its_row():
+    at = tiny_sweep(new_app(), lams=(0.0, 100.0), epochs=1)
+    at.selectbox(key="trained_lam").set_value(100.0).run()
+    event = {"selection": {"points": [{"curve_number": 0, "point_number": 0, "point_index": 0}],
+                           "point_indices": [0], "box": [], "lasso": []}}
+    _select(at, "trained_chart", event)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["trained_lam"] == 0.0

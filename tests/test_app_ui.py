@@ -101,15 +101,19 @@ def test_transformed_csv_download_holds_the_barycenter_data():
 
 # -- the pages' own knobs (ui.state.PAGE_KNOBS) ------------------------------------------------------
 PAGE_VIEWS = {  # one non-default view per page: field -> value
+    "barycenter": dict(bary_proj="two features", bary_x=3, bary_y=0, bary_arrows=True, bary_cap=2500,
+                       bary_feature="x5"),
     "trained": dict(train_penalty="hsic", train_model="logistic", train_lams=(0.0, 0.5, 100.0),
-                    train_pick=0.5, train_epochs=12),
-    "forget": dict(forget_dataset="adult", forget_kind="cohort", forget_class=">50K", forget_fraction=0.35,
+                    train_pick=0.5, train_epochs=12, train_hidden="16,8", train_warm=False,
+                    train_overlay=False),
+    "forget": dict(forget_kind="cohort", forget_class=">50K", forget_fraction=0.35,
                    forget_column="sex", forget_op="!=", forget_value="Male, or not",
                    forget_cohort_fraction=0.6, forget_n=120, forget_index=42, forget_lam=0.25,
-                   forget_epochs=9, forget_baselines=("neggrad", "relabel")),
+                   forget_epochs=9, forget_baselines=("neggrad", "relabel"), forget_split="forget"),
     "leakage": dict(lab_case="data", lab_world="identity", lab_K=4, lab_d=10, lab_target=0.05, lab_n=500,
                     lab_methods=("knn", "w2"), lab_boot=0),
-    "audit": dict(audit_boot=200),
+    "audit": dict(audit_boot=200, audit_figure="Distortion vs W2 leakage", audit_offline=False),
+    "images": dict(img_attribute="slant", img_method="gaussian"),
 }
 
 
@@ -147,7 +151,7 @@ def test_page_knobs_round_trip_on_their_page_only(page):
     for f, v in PAGE_VIEWS[page].items():
         assert getattr(back, f) == v and type(getattr(back, f)) is type(v), f
     # On another page the same state writes none of them; at the defaults the page writes none either.
-    other = AppState(page="barycenter", **PAGE_VIEWS[page])
+    other = AppState(page="", **PAGE_VIEWS[page])  # Home: no knobs of its own
     assert not {k.key for k in PAGE_KNOBS} & set(url_params(other))
     assert not {k.key for k in PAGE_KNOBS} & set(url_params(AppState(page=page)))
 
@@ -174,12 +178,12 @@ def test_bad_page_knob_values_keep_defaults_and_say_so():
     s = AppState()
     bad = {"grid": "0,ten", "epochs": "0", "frac": "1.5", "cfrac": "abc", "rows": "-3", "row": "1.5",
            "flam": "-1", "fepochs": "21", "k": "two", "d": "0", "mi": "nan", "n": "x", "boot": "-1",
-           "aboot": "many", "class": "", "fdata": ""}
+           "aboot": "many", "class": ""}
     _parse_url(bad, s)
     fresh = AppState()
     for f in ("train_lams", "train_epochs", "forget_fraction", "forget_cohort_fraction", "forget_n",
               "forget_index", "forget_lam", "forget_epochs", "lab_K", "lab_d", "lab_target", "lab_n",
-              "lab_boot", "audit_boot", "forget_class", "forget_dataset"):
+              "lab_boot", "audit_boot", "forget_class"):
         assert getattr(s, f) == getattr(fresh, f), f
     assert len(s.notices) == len(bad)
     assert any("'0,ten'" in m and "λ grid" in m for m in s.notices)

@@ -46,9 +46,9 @@ def test_trained_link_restores_penalty_model_grid_epochs_and_selected_lambda():
 
 def test_forget_link_restores_the_class_fraction_lambda_epochs_and_baselines():
     link = {"class": "5", "frac": "0.5", "flam": "2", "fepochs": "3", "baselines": "neggrad"}
-    at = open_app(page="forget", timeout=TIMEOUT, **link)
+    at = open_app(page="forget", timeout=TIMEOUT, dataset="digits", **link)
     assert_clean(at)
-    assert at.selectbox(key="forget_dataset").value == "digits"
+    assert at.selectbox(key="_w_dataset").value == "digits"  # the page follows the sidebar
     assert at.selectbox(key="forget_kind").value == "class-fraction"
     assert at.selectbox(key="forget_class").value == "5"
     assert at.slider(key="forget_fraction").value == 0.5
@@ -70,7 +70,7 @@ def test_forget_link_restores_the_class_fraction_lambda_epochs_and_baselines():
 
 def test_forget_link_restores_a_cohort_and_reports_a_bad_value():
     link = {"forget": "cohort", "col": "parity", "op": "==", "val": "odd", "cfrac": "0.5"}
-    at = open_app(page="forget", timeout=TIMEOUT, fepochs="99", **link)
+    at = open_app(page="forget", timeout=TIMEOUT, dataset="digits", fepochs="99", **link)
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="forget_kind").value == "cohort"
     assert at.selectbox(key="forget_column").value == "parity"

@@ -341,3 +341,13 @@ def test_adult_loads_fast_from_a_cold_cache():
     assert ds.n_samples == 45_222
     assert min(colds) < 1.5, f"cold Adult loads took {colds} s (budget 1.5 s)"
     assert warm < max(colds)
+
+
+def test_registry_task_matches_the_loaded_dataset():
+    """DatasetSpec.task lets a page know what a dataset offers before loading it (ui.usable)."""
+    from unlearn_core import datasets as ds_
+
+    for name, spec in ds_.registry().items():
+        if spec.shipped:
+            assert ds_.load(name).task == spec.task, name
+    assert ds_.registry()["crime"].task == "regression" and ds_.registry()["compas"].task == "classification"

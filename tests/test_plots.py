@@ -331,3 +331,23 @@ def test_vega_who_pays_box_statistics_and_their_scaling_in_t(world):
     with pytest.raises(ValueError, match="factor"):
         scale_displacement_stats(full, -1.0)
     assert _spec_json(s) == _spec_json(vega.who_pays_at(scale_displacement_stats(full, 0.9))[1])
+
+
+def test_one_feature_data_gets_a_1d_view_with_one_lane_per_group():
+    """Regression (issue 15): a one-feature upload raised IndexError in vega.transport_at (``P[:, 1]``)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 1))
+    z = np.repeat(["a", "b", "c"], 100)
+    X_end = X + 1.0
+    pts = plots.display_points(X, X_end, z, columns=["score"], max_points=120, random_state=0)
+    assert pts.projection == "1-d" and pts.start.shape == (pts.n_shown, 2) and pts.n_shown <= 120
+    assert_allclose(pts.start[:, 0], X[pts.rows, 0])
+    assert_allclose(pts.end[:, 0], X_end[pts.rows, 0])
+    assert_allclose(pts.start[:, 1], pts.end[:, 1])  # a row keeps its lane along the path
+    lane = np.round(pts.start[:, 1]).astype(int)  # lanes 0, 1, 2 with jitter < 0.5
+    assert_allclose(lane, np.searchsorted(["a", "b", "c"], pts.groups))
+    assert pts.axis_labels[0] == "score"
+    data, spec = vega.transport_at(pts, t=0.5, arrows=True)
+    assert_allclose(data["x"], X[pts.rows, 0] + 0.5)
+    assert_allclose(data["y"], pts.start[:, 1])
+    plots.transport_figure(pts, t=0.5)  # the animated (plotly) view draws too

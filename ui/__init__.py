@@ -41,7 +41,17 @@ How to add a page
    (``ui.bind`` is ``ui.choice`` + ``ui.bound_key`` + ``on_change=ui.commit``.)
 
    Do not give a bound widget a default (``value=``, ``index=``, ``default=``): the state is its default.
-   Page-local knobs that need not be shared (display options) can be plain widgets with their own keys.
+   Every knob that changes what the page shows is a view knob, display options included: the URL carries
+   it and the sidebar's Reset button returns it to its default (``ui.state.reset_view``).
+
+   No traceback, ever (``ui.boundary``): ``app.py`` runs the page inside the error boundary; decorate a
+   fragment with ``@ui.fragment`` (not ``@st.fragment``) and every widget callback with
+   ``@ui.callback("what it does")`` (``ui.commit`` already is). A ``ValueError`` is shown as an expected
+   refusal, anything else as an unexpected error (a bug); ``tests/test_app_property.py`` drives every
+   widget of every page with random values and fails on either a traceback or an unexpected error.
+   A page that needs something of the data (a classification target) declares it in ``ui.usable.NEEDS``
+   and calls ``ui.usable.current_data_for``: the sidebar then lists only usable datasets and the page
+   offers them as buttons when the one in use cannot serve it.
 3. Cache heavy work in a wrapper here (``ui/cache.py``) or in the page: ``st.cache_data`` with small
    hashable arguments (a ``DataKey``, method names, the snapped t, the seed) and
    ``st.cache_resource`` only for read-only heavy objects (datasets, fitted maps).
@@ -60,6 +70,7 @@ How to add a page
 """
 
 from . import background, precomputed
+from .boundary import boundary, callback, fragment
 from .cache import (
     DataKey,
     LoadedData,
@@ -105,7 +116,9 @@ __all__ = [
     "UPLOAD",
     "background",
     "bind",
+    "boundary",
     "bound_key",
+    "callback",
     "cached_display",
     "cached_fit",
     "cached_frontier",
@@ -116,6 +129,7 @@ __all__ = [
     "data_key",
     "engine_errors",
     "field_default",
+    "fragment",
     "init_state",
     "lam_of",
     "lesson_mode",

@@ -119,6 +119,10 @@ def current_data() -> LoadedData:
         st.info("Upload a CSV file in the sidebar and pick its target and sensitive columns to start.",
                 icon=":material/upload_file:")
         st.stop()
+    from .remote_files import ensure_files
+
+    if s.dataset != UPLOAD and not ensure_files(s.dataset):  # not shipped and not here: say how to get it
+        st.stop()
     with engine_errors("Loading the dataset"):
         key = data_key(s.dataset, sensitive=s.sensitive, seed=s.seed, upload=s.upload)
         return LoadedData(key, load_data(key))

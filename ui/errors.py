@@ -25,10 +25,12 @@ def show_error(what: str, exc: BaseException) -> None:
     """Show ``exc`` as a one-paragraph error: what was being done, then the engine's own message.
 
     Both are shown as plain text (Markdown escaped): the message may quote a user's file name, column
-    names or cells.
+    names or cells. A ``ValueError`` is an expected refusal; anything else is tagged as an unexpected
+    error (:mod:`ui.boundary`).
     """
-    msg = str(exc).strip() or type(exc).__name__
-    st.error(f"**{md_text(what)} failed.** {md_text(msg)}", icon=":material/error:")
+    from .boundary import report  # the boundary tags a refusal (ValueError) apart from a bug
+
+    report(what, exc)
 
 
 @contextmanager

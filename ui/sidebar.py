@@ -12,10 +12,13 @@ from unlearn_core import datasets
 from unlearn_core._validation import SEED_MAX
 from unlearn_core.datasets import usercsv
 
+from .boundary import callback
 from .cache import UPLOAD_DATASET_KEY, data_key, from_upload
 from .errors import md_text, show_error
 from .nav import registered_pages, start_page
-from .state import UPLOAD, UploadedCSV, bound_key, commit, state
+from .state import UPLOAD, UploadedCSV, bound_key, commit, reset_data_knobs, reset_view, state
+from .upload_guess import guess_roles
+from .usable import NEEDS, left_out, usable_names
 
 UPLOAD_LABEL = "Upload CSV…"
 MAX_UPLOAD_MB = 50
@@ -25,7 +28,9 @@ def _dataset_label(name: str) -> str:
     if name == UPLOAD:
         return UPLOAD_LABEL
     spec = datasets.registry().get(name)
-    return spec.title if spec is not None else name
+    if spec is None:
+        return name
+    return spec.title if spec.shipped else f"{spec.title} (download)"
 
 
 def _label(filename: str) -> str:
@@ -60,10 +65,14 @@ def _upload_flow() -> None:
         show_error(f"Reading {file.name}", exc)
         return
     sha = hashlib.sha256(data).hexdigest()
+    guess_target, guess_z = guess_roles(data, columns)  # from names and values; never the same column
     with st.form("upload_columns", border=False):
-        target = st.selectbox("Target column (y)", ["(none)"] + columns, index=min(len(columns), 1 if
-                              len(columns) else 0), key="upload_target")
-        sensitive = st.selectbox("Sensitive column (Z, to forget)", columns, index=0, key="upload_sensitive")
+        target = st.selectbox("Target column (y)", ["(none)"] + columns,
+                              index=0 if guess_target is None else 1 + columns.index(guess_target),
+                              key="upload_target", help="Guessed from the column names and values.")
+        sensitive = st.selectbox("Sensitive column (Z, to forget)", columns, index=columns.index(guess_z),
+                                 key="upload_sensitive", help="Guessed from the column names and values: "
+                                 "a column named like sex, race or age, binary or with few values.")
         features = st.multiselect("Feature columns (empty = all others)", columns, key="upload_features")
         go = st.form_submit_button("Use this file", type="primary")
     if not go:
@@ -90,12 +99,17 @@ def render_sidebar() -> None:
     """Draw the shared controls; they write into the session's AppState."""
     s = state()
     names = datasets.names()
-    options = names + [UPLOAD]
-    if s.dataset not in options:
+    if s.dataset not in names + [UPLOAD]:
         s.dataset = names[0]
+    # this page's datasets only (ui.usable); the one in use stays listed so the page can say why not
+    usable = usable_names(s.page)
+    options = [n for n in names if n in usable or n == s.dataset] + [UPLOAD]
     with st.sidebar:
         st.selectbox("Dataset", options, format_func=_dataset_label, key=bound_key("dataset"),
                      on_change=_dataset_changed, help="Built-in datasets, or your own CSV file.")
+        if absent := left_out(s.page, shown=s.dataset):
+            need = NEEDS[s.page].words
+            st.caption(f"Not listed on this page (it needs {need}): {', '.join(absent)}.")
         if s.dataset == UPLOAD:
             _upload_flow()
         else:
@@ -120,11 +134,16 @@ def render_sidebar() -> None:
         st.toggle("Presenter mode", key=bound_key("present"), on_change=commit, args=("present",),
                   help="For a projector: a guided story on every page (Back / Next), big type and charts, "
                   "fewer controls. The link (…?present=1&step=2) reopens the step.")
+        st.button("Reset view", key="reset_view", on_click=reset_view, icon=":material/restart_alt:",
+                  help="Every setting on every page back to its default, and the link's settings cleared "
+                  "(an uploaded file stays loaded).")
 
 
+@callback("Switching the dataset")
 def _dataset_changed() -> None:
     commit("dataset")
     state().sensitive = ""  # the new dataset's default Z
+    reset_data_knobs()  # columns, classes and rows of the old data mean nothing on the new one
 
 
 def show_notices() -> None:

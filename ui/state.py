@@ -34,6 +34,8 @@ import streamlit as st
 from unlearn_core import datasets
 from unlearn_core._validation import check_seed
 
+from .boundary import callback
+
 STATE_KEY = "app"
 UPLOAD = "upload"  # pseudo dataset name of the user's CSV
 T_STEP = 0.05
@@ -81,14 +83,23 @@ class AppState:
     present: bool = False  # presenter mode (ui.presenter): a guided story, big type, fewer controls
     step: int = 1  # the presenter story's step on this page (1-based); in the URL only when presenting
     # -- page knobs (PAGE_KNOBS); "" / None / 0 where noted = the page's default for the data in use --
+    # Feature unlearning's display options (pages/barycenter.py)
+    bary_proj: str = "PCA"  # "PCA" | "two features" (data with more than two features)
+    bary_x: int = 0  # column positions of the "two features" axes
+    bary_y: int = 1
+    bary_arrows: bool = False
+    bary_cap: int = 1000
+    bary_feature: str = ""  # "" = the first numeric feature
     # Trained frontier (pages/trained.py)
     train_penalty: str = ""  # "" = the first differentiable penalty
     train_model: str = ""  # "" = "mlp"
     train_lams: tuple[float, ...] = (0.0, 5.0, 20.0, 100.0)
     train_pick: float | None = None  # the λ whose model is shown; None = the largest of the sweep
     train_epochs: int = 5
+    train_hidden: str = "64,32"
+    train_warm: bool = True
+    train_overlay: bool = True
     # Data unlearning (pages/forget.py)
-    forget_dataset: str = ""  # "" = digits (this page has its own dataset: it needs a class target)
     forget_kind: str = "class-fraction"
     forget_class: str = ""  # "" = class "3" if there is one, else the first class
     forget_fraction: float = 0.75
@@ -101,7 +112,8 @@ class AppState:
     forget_lam: float = 1.5
     forget_epochs: int = 5
     forget_baselines: tuple[str, ...] = ("finetune",)
-    # Leakage lab (pages/leakage_lab.py)
+    forget_split: str = "test"
+    # Leakage lab (pages/leakage.py)
     lab_case: str = "world"
     lab_world: str = ""  # "" = the first ground-truth world
     lab_K: int = 2
@@ -112,6 +124,11 @@ class AppState:
     lab_boot: int = 50
     # Audit & export (pages/audit.py)
     audit_boot: int = 30
+    audit_figure: str = ""  # "" = the first figure offered
+    audit_offline: bool = True
+    # Image unlearning (pages/images.py)
+    img_attribute: str = ""  # "" = the first attribute
+    img_method: str = ""  # "" = the first method
     upload: UploadedCSV | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -157,6 +174,13 @@ def _text(text: str) -> str:
     return text
 
 
+def _bool(text: str) -> bool:
+    v = text.strip().lower()
+    if v not in _TRUE | _FALSE:
+        raise ValueError("is not 1 / 0 (or true / false)")
+    return v in _TRUE
+
+
 def _list(item: Callable[[str], Any]) -> Callable[[str], tuple]:
     """Comma-separated values ("" = an empty selection); duplicates dropped, order kept."""
 
@@ -183,12 +207,20 @@ class PageKnob(NamedTuple):
 _FRAC = _number(float, 0.05, 1.0)
 #: The pages' own knobs, in the order they appear in a link. Keys are unique across pages.
 PAGE_KNOBS: tuple[PageKnob, ...] = (
+    PageKnob("proj", "bary_proj", "barycenter", "Axes", _name),
+    PageKnob("xcol", "bary_x", "barycenter", "x feature", _number(int, 0)),
+    PageKnob("ycol", "bary_y", "barycenter", "y feature", _number(int, 0)),
+    PageKnob("arrows", "bary_arrows", "barycenter", "Arrows", _bool),
+    PageKnob("cap", "bary_cap", "barycenter", "Display cap", _number(int, 100, 5000)),
+    PageKnob("feat", "bary_feature", "barycenter", "Density of feature", _name),
     PageKnob("penalty", "train_penalty", "trained", "Training penalty", _name),
     PageKnob("model", "train_model", "trained", "Model", _name),
     PageKnob("grid", "train_lams", "trained", "λ grid", _list(_number(float, 0.0))),
     PageKnob("pick", "train_pick", "trained", "Selected λ", _number(float, 0.0)),
     PageKnob("epochs", "train_epochs", "trained", "Epochs", _number(int, 1, 100)),
-    PageKnob("fdata", "forget_dataset", "forget", "Dataset", _name),
+    PageKnob("hidden", "train_hidden", "trained", "MLP hidden widths", _text),
+    PageKnob("warm", "train_warm", "trained", "Warm starts", _bool),
+    PageKnob("overlay", "train_overlay", "trained", "Analytic overlay", _bool),
     PageKnob("forget", "forget_kind", "forget", "Forget-set kind", _name),
     PageKnob("class", "forget_class", "forget", "Class", _name),
     PageKnob("frac", "forget_fraction", "forget", "Fraction of the class", _FRAC),
@@ -201,6 +233,7 @@ PAGE_KNOBS: tuple[PageKnob, ...] = (
     PageKnob("flam", "forget_lam", "forget", "λ", _number(float, 0.0)),
     PageKnob("fepochs", "forget_epochs", "forget", "Epochs", _number(int, 1, 20)),
     PageKnob("baselines", "forget_baselines", "forget", "Baselines", _list(_name)),
+    PageKnob("split", "forget_split", "forget", "Per-class accuracy split", _name),
     PageKnob("case", "lab_case", "leakage", "Case", _name),
     PageKnob("world", "lab_world", "leakage", "World", _name),
     PageKnob("k", "lab_K", "leakage", "Groups K", _number(int, 2)),
@@ -210,6 +243,10 @@ PAGE_KNOBS: tuple[PageKnob, ...] = (
     PageKnob("est", "lab_methods", "leakage", "Estimators", _list(_name)),
     PageKnob("boot", "lab_boot", "leakage", "Bootstrap resamples", _number(int, 0)),
     PageKnob("aboot", "audit_boot", "audit", "Bootstrap resamples", _number(int, 0)),
+    PageKnob("fig", "audit_figure", "audit", "Figure", _name),
+    PageKnob("offline", "audit_offline", "audit", "Offline figure", _bool),
+    PageKnob("attr", "img_attribute", "images", "Attribute", _name),
+    PageKnob("imethod", "img_method", "images", "Transport", _name),
 )
 
 # URL key -> AppState field. Short, readable keys; values are plain strings.
@@ -217,6 +254,10 @@ URL_FIELDS = {
     "dataset": "dataset", "z": "sensitive", "seed": "seed", "method": "method", "estimator": "estimator",
     "t": "t", "lam": "lam", "lesson": "lesson", "page": "page", "present": "present", "step": "step",
 } | {k.key: k.field for k in PAGE_KNOBS}
+
+
+#: keys old links may carry; read by _parse_url, then dropped from the URL
+LEGACY_URL_KEYS = ("fdata",)
 
 
 def _parse_url(params: dict[str, Any], st_: AppState) -> None:
@@ -229,6 +270,8 @@ def _parse_url(params: dict[str, Any], st_: AppState) -> None:
         return None if v is None else str(v)
 
     known = datasets.names()
+    if get("dataset") is None and get("fdata") in known:  # links from before the page followed the sidebar
+        params = {**params, "dataset": get("fdata")}
     if (v := get("dataset")) is not None:
         if v in known:
             st_.dataset = v
@@ -389,7 +432,7 @@ def sync_url() -> None:
     """Mirror the view-defining fields to ``st.query_params`` (only keys whose value changed)."""
     want = url_params(state())
     qp = st.query_params
-    for k in [k for k in qp.keys() if k in URL_FIELDS and k not in want]:
+    for k in [k for k in qp.keys() if (k in URL_FIELDS or k in LEGACY_URL_KEYS) and k not in want]:
         del qp[k]
     for k, v in want.items():
         if qp.get(k) != v:
@@ -437,6 +480,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+@callback("Applying that setting")
 def commit(name: str, key: str | None = None) -> None:
     """Widget callback: copy the bound widget's value into ``AppState.<name>``."""
     value = st.session_state[key or f"_w_{name}"]
@@ -446,6 +490,44 @@ def commit(name: str, key: str | None = None) -> None:
         setattr(state(), name, tuple(value))
     else:
         setattr(state(), name, value)
+
+
+#: fields that depend on the data in use: back to their defaults when the dataset changes
+DATA_DEPENDENT = ("bary_x", "bary_y", "bary_feature", "forget_class", "forget_column", "forget_value",
+                  "forget_n", "forget_index")
+#: session keys of page messages that must not outlive the view they describe (cleared by a reset)
+TRANSIENT_KEYS = ("_trained_msg", "_forget_msg")
+_LAST_PAGE_KEY = "_last_page"
+
+
+def leave_page_messages(page: str) -> None:
+    """Drop the page messages of the page the user left ("Sweep cancelled." must not follow them)."""
+    if st.session_state.get(_LAST_PAGE_KEY, page) != page:
+        for k in TRANSIENT_KEYS:
+            st.session_state.pop(k, None)
+    st.session_state[_LAST_PAGE_KEY] = page
+
+
+def reset_data_knobs() -> None:
+    """Put the knobs that depend on the data (a column, a class, a row) back to their defaults."""
+    s = state()
+    for f in DATA_DEPENDENT:
+        setattr(s, f, field_default(f))
+
+
+@callback("Resetting the view")
+def reset_view() -> None:
+    """The Reset button: every knob back to its default (the page and an uploaded file stay).
+
+    The URL follows on this run (:func:`sync_url` drops every page knob at its default). Widgets bound to
+    the state are re-seeded by :func:`bound_key`; the page messages of the old view are dropped.
+    """
+    old = state()
+    new = AppState(page=old.page, upload=old.upload)
+    new.set_t(new.t)
+    st.session_state[STATE_KEY] = new
+    for k in TRANSIENT_KEYS:
+        st.session_state.pop(k, None)
 
 
 def _match(value: Any, options: Sequence) -> Any:

@@ -6,6 +6,8 @@ Chromium is a failure, elsewhere the browser tests skip with the reason.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -19,9 +21,20 @@ from browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ON_CI, ROOT, TIM
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free local port: any, or the first free one of ``$STREAMLIT_TEST_PORTS`` ("8610-8619") when set."""
+    span = os.environ.get("STREAMLIT_TEST_PORTS", "")
+    candidates = [0]
+    if span:
+        lo, _, hi = span.partition("-")
+        candidates = list(range(int(lo), int(hi or lo) + 1))
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in STREAMLIT_TEST_PORTS={span}")
 
 
 def _require_browser() -> None:
@@ -39,12 +52,12 @@ def _require_browser() -> None:
         pytest.skip(msg)
 
 
-@pytest.fixture(scope="session")
-def app_url():
+@contextlib.contextmanager
+def _server(log_name: str = "streamlit-server.log"):
     """Start `streamlit run app.py` on a free port; yield its URL; stop it (and its children) at the end."""
     _require_browser()
     port = _free_port()
-    log = (ARTIFACTS / "streamlit-server.log")
+    log = (ARTIFACTS / log_name)
     ARTIFACTS.mkdir(exist_ok=True)
     logf = log.open("w")
     proc = subprocess.Popen(
@@ -77,6 +90,20 @@ def app_url():
             proc.kill()
             proc.wait(timeout=5)
         logf.close()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """A `streamlit run app.py` server shared by the session's browser tests."""
+    with _server() as url:
+        yield url
+
+
+@pytest.fixture()
+def fresh_app_url():
+    """A server of its own that no request has reached yet (for cold first requests and deep links)."""
+    with _server("streamlit-fresh-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -97,54 +97,39 @@ def test_t_slider_keyboard_and_frontier_click_move_the_marker(app_url, browser_p
     assert_no_exception(page)
 
 
-def test_the_animated_path_scrubs_in_the_browser(app_url, browser_page):
-    """The plotly view under the t panels carries 21 animation frames; its slider moves the points."""
+def test_the_animated_path_plays_in_the_browser(app_url, browser_page):
+    """The plotly view under the t panels carries 21 animation frames; ▶ plays them (no t slider of its
+    own: the app has one t, issue 15)."""
     page = browser_page
     open_page(page, app_url + "/barycenter?t=0.5")
     gd = page.locator(".js-plotly-plot").filter(has_text="McCann path")
     gd.scroll_into_view_if_needed()
     n_frames = gd.evaluate("(g) => (g._transitionData && g._transitionData._frames || []).length")
     assert n_frames == 21
-    where = "(g) => [...g.querySelectorAll('.scatterlayer .points path')].slice(0, 20).map(p => p.getAttribute('transform'))"
+    assert gd.evaluate("(g) => (g._fullLayout.sliders || []).length") == 0
+    where = ("(g) => [...g.querySelectorAll('.scatterlayer .points path')].slice(0, 20)"
+             ".map(p => p.getAttribute('transform'))")
     before = gd.evaluate(where)
-    assert gd.evaluate("(g) => g._fullLayout.sliders[0].active") == 10  # opened at t = 0.5
-    # Drag plotly's own slider (its grip) to the end of the rail: the last frame, t = 1.
-    grip = gd.locator(".slider-grip-rect").first
-    rail = gd.locator(".slider-rail-rect").first
-    g, r = grip.bounding_box(), rail.bounding_box()
-    page.mouse.move(g["x"] + g["width"] / 2, g["y"] + g["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(r["x"] + r["width"] - 1, g["y"] + g["height"] / 2, steps=8)
-    page.mouse.up()
-    gd.evaluate("(g) => new Promise(r => setTimeout(r, 300))")
-    assert gd.evaluate("(g) => g._fullLayout.sliders[0].active") == 20
+    gd.locator(".updatemenu-button").first.click()
+    gd.evaluate("(g) => new Promise(r => setTimeout(r, 3000))")
     after = gd.evaluate(where)
-    assert len(after) == 20 and sum(a != b for a, b in zip(after, before, strict=True)) >= 15  # the points moved
+    moved = sum(a != b for a, b in zip(after, before, strict=True))
+    assert len(after) == 20 and moved >= 15
     assert_no_exception(page)
 
 
-def test_home_demo_preview_moves_the_points_in_the_browser(app_url, browser_page):
-    """The mini-demo's "preview t" slider redraws the points with no round trip to the server."""
+def test_home_t_is_the_apps_t_in_the_browser(app_url, browser_page):
+    """Home's demo has one t (no "preview t" twin under the chart): its slider is the app's t, in the URL
+    and carried to Feature unlearning."""
     page = browser_page
-    open_page(page, app_url + "/")
-    page.wait_for_selector("[data-testid=stVegaLiteChart] svg.marks .mark-symbol path", timeout=TIMEOUT_MS)
+    open_page(page, app_url + "/?t=0.3")
+    page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg",
+                           timeout=TIMEOUT_MS)
     chart = page.locator("[data-testid=stVegaLiteChart]").first
-    preview = chart.locator("input[type=range]")
-    assert preview.count() == 1 and float(preview.input_value()) == pytest.approx(0.5)
-    # Vega draws each point as an SVG path placed by its transform: read where the points are.
-    where = "(c) => [...c.querySelectorAll('.mark-symbol.role-mark path')].map(p => p.getAttribute('transform'))"
-    before = chart.evaluate(where)
-    assert len(before) == 600
-    page.evaluate("""() => { window.__scriptRuns = 0; const app = document.querySelector("[data-testid='stApp']");
-        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__scriptRuns++; })
-          .observe(app, {attributes: true}); }""")
-    preview.fill("1")
-    page.wait_for_function(f"(b) => ({where})(document.querySelector('[data-testid=stVegaLiteChart]'))[0] !== b",
-                           arg=before[0], timeout=10_000)
-    moved = chart.evaluate(where)
-    assert sum(a != b for a, b in zip(moved, before, strict=True)) > 500  # the points moved
-    preview.fill("0.5")
-    page.wait_for_timeout(300)
-    assert chart.evaluate(where) == before  # the same t puts every point back
-    assert page.evaluate("() => window.__scriptRuns") == 0  # all in the browser: the script never reran
+    assert chart.locator("input[type=range]").count() == 0
+    assert slider_input(page, "t (0 = original").get_attribute("aria-valuetext") == "0.30"
+    page.get_by_role("link", name="Feature unlearning").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/barycenter')", timeout=TIMEOUT_MS)
+    wait_idle(page)
+    assert slider_input(page, "how far along the path").get_attribute("aria-valuetext") == "0.30"
     assert_no_exception(page)

@@ -22,7 +22,7 @@ def _grid_src(page) -> str:
 
 def test_images_page_grid_updates_with_t_and_png_downloads(app_url, browser_page, tmp_path):
     page = browser_page
-    open_page(page, app_url + "/?page=images&t=0.0")
+    open_page(page, app_url + "/?page=images&dataset=digits&t=0.0")  # the page uses the sidebar's images
     assert "Image unlearning" in page.locator("h1").first.inner_text()
     # the first visit fits the barycenter and computes the frontier: wait for both charts to draw
     page.wait_for_selector(

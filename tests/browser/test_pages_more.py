@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = {"trained": "Trained frontier", "forget": "Data unlearning", "leakage": "Leakage lab",
          "audit": "Audit"}
 _APP = (ROOT / "app.py").read_text(encoding="utf-8")
-_MISSING = [p for p in ("trained", "forget", "leakage_lab", "audit") if f"pages/{p}.py" not in _APP]
+_MISSING = [p for p in ("trained", "forget", "leakage", "audit") if f"pages/{p}.py" not in _APP]
 if _MISSING:
     pytest.skip(f"pages not registered in app.py yet: {', '.join(_MISSING)}", allow_module_level=True)
 
@@ -73,7 +73,8 @@ def test_trained_sweep_runs_to_completion(app_url, browser_page):
 @pytest.mark.parametrize("name", ["forget", "leakage", "audit"])
 def test_page_loads_and_draws(app_url, browser_page, name):
     page = browser_page
-    open_page(page, app_url + f"/?page={name}")
+    extra = "&dataset=digits" if name == "forget" else ""  # Data unlearning uses the sidebar's dataset
+    open_page(page, app_url + f"/?page={name}{extra}")
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=120_000)
     wait_idle(page)
     assert PAGES[name] in page.locator("h1").first.inner_text()

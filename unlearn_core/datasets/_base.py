@@ -129,7 +129,9 @@ class DatasetSpec:
     """A registry entry: how to load a built-in dataset and what the UI may offer for it.
 
     ``sensitive_choices`` lists the values of the ``sensitive=`` option; ``shipped`` says whether the
-    raw data ships with the project (offline) or must be downloaded once.
+    raw data ships with the project (offline) or must be downloaded once; ``task`` is the task of the
+    default target (what a page may need before it loads the data, e.g. data unlearning needs
+    "classification").
     """
 
     name: str
@@ -139,6 +141,7 @@ class DatasetSpec:
     sensitive_choices: tuple[str, ...] = ()
     shipped: bool = True
     kind: Literal["toy", "tabular", "image"] = "tabular"
+    task: Task | None = "classification"
 
 
 _REGISTRY: dict[str, DatasetSpec] = {}

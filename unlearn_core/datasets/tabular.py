@@ -438,6 +438,6 @@ SPECS = (
         name="crime", title="Communities and crime (UCI)", loader=crime,
         description="1,993 communities, regress violent crime rate; forget a high share of "
         "Black residents.",
-        sensitive_choices=("black_share",), shipped=True, kind="tabular",
+        sensitive_choices=("black_share",), shipped=True, kind="tabular", task="regression",
     ),
 )

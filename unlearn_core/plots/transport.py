@@ -49,7 +49,8 @@ class DisplayPoints:
     groups : (m,) group labels as strings.
     rows : (m,) positions of the displayed rows in the full data.
     axis_labels : names of the two display axes.
-    projection : "features" (two chosen columns) or "pca" (first two principal axes of X).
+    projection : "features" (two chosen columns), "pca" (first two principal axes of X) or "1-d" (data
+        with one feature: x is the feature, y is the row's group lane, jittered so rows do not overlap).
     n_total : number of rows in the full data (metrics use all of them).
     explained : share of variance of X on each PCA axis, or None.
     """
@@ -96,7 +97,9 @@ def display_points(
     X, X_end : (n, d) original points and their images T_Z(X).
     z : (n,) group labels.
     features : two column positions to show; None shows both columns when d = 2, else the first two
-        principal axes of X (the same linear map is applied to X_end, so paths stay straight).
+        principal axes of X (the same linear map is applied to X_end, so paths stay straight). With one
+        feature (d = 1) the view is 1-D: the feature on x and each group in its own lane on y (a row
+        keeps its lane along the path, so it moves horizontally); ``features`` is ignored.
     columns : column names (for axis labels).
     max_points : display cap; groups are subsampled proportionally, at least 10 rows each.
     """
@@ -112,6 +115,19 @@ def display_points(
     n, d = X.shape
     columns = list(columns) if columns is not None else [f"x{j + 1}" for j in range(d)]
     explained = None
+    labels_z, codes = np.unique(z.astype(str), return_inverse=True)
+    rng = check_random_state(random_state)
+    if d == 1:
+        # A 1-D view: the transport moves along x only; the lane (group position + jitter in +-0.3) is
+        # the same at both endpoints, so every point of the McCann path stays in its lane.
+        lane = codes + rng.uniform(-0.3, 0.3, size=n)
+        P, Q = np.c_[X[:, 0], lane], np.c_[X_end[:, 0], lane]
+        rows = _capped_rows(codes, int(max_points), rng)
+        return DisplayPoints(
+            start=P[rows], end=Q[rows], groups=labels_z[codes[rows]], rows=rows,
+            axis_labels=(str(columns[0]), "group (one lane per group; rows jittered)"), projection="1-d",
+            n_total=n, explained=None,
+        )
     if features is None and d == 2:
         features = (0, 1)
     if features is not None:
@@ -129,8 +145,7 @@ def display_points(
         var = s**2
         explained = tuple(float(v) for v in var[:2] / var.sum()) if var.sum() > 0 else (0.0, 0.0)
         labels, projection = ("PC 1", "PC 2"), "pca"
-    labels_z, codes = np.unique(z.astype(str), return_inverse=True)
-    rows = _capped_rows(codes, int(max_points), check_random_state(random_state))
+    rows = _capped_rows(codes, int(max_points), rng)
     return DisplayPoints(
         start=P[rows], end=Q[rows], groups=labels_z[codes[rows]], rows=rows, axis_labels=labels,
         projection=projection, n_total=n, explained=explained,

@@ -12,6 +12,7 @@ import streamlit as st
 import ui
 from ui import words
 from ui.cache import DataKey
+from ui.nav import ensure_frame
 from unlearn_core import leakage
 from unlearn_core.leakage import ground_truth
 from unlearn_core.plots import leakage as lplots
@@ -89,6 +90,7 @@ def cached_estimate(case: Case, method: str, n_boot: int, seed: int):
     return leakage.estimate(S, z, method=method, n_boot=n_boot, random_state=seed)
 
 
+ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
 lesson = ui.lesson_mode()
 specs = leakage.specs()
