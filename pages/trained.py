@@ -214,6 +214,11 @@ if frontier is None:
               icon=":material/model_training:")
     st.stop()
 sweep_caption = b[1].empty()  # filled at the end: the wait includes the overlay and the charts
+if shipped is not None:
+    sweep_caption.caption(
+        f"Sweep of {len(frontier.table)} λ values {frontier.meta['precomputed']} "
+        f"({frontier.meta['n_train']:,} training / {frontier.meta['n_test']:,} held-out rows; it took "
+        f"{frontier.seconds:.0f} s). **Run sweep** retrains it live.")
 for m in frontier.meta.get("messages", ()):
     st.warning(m, icon=":material/warning:")
 
@@ -313,12 +318,7 @@ if _sweep_wait is not None and not st.session_state.get("_trained_wait_done") ==
     waits.record(("sweep", key), waits.waited())
     st.session_state["_trained_wait_done"] = key
     _sweep_wait = waits.waited_for(("sweep", key))
-if shipped is not None:
-    sweep_caption.caption(
-        f"Sweep of {len(frontier.table)} λ values {frontier.meta['precomputed']} "
-        f"({frontier.meta['n_train']:,} training / {frontier.meta['n_test']:,} held-out rows; it took "
-        f"{frontier.seconds:.0f} s). **Run sweep** retrains it live.")
-else:
+if shipped is None:  # (a shipped sweep's caption was written when it was loaded)
     sweep_caption.caption(
         f"Sweep of {len(frontier.table)} λ values ({frontier.meta['n_train']:,} training / "
         f"{frontier.meta['n_test']:,} held-out rows): "

@@ -138,22 +138,44 @@ def label(name: str, *, short: bool = False) -> str:
     return table.get(name, LABELS.get(name, name.replace("_", " ")))
 
 
+#: (title, is MI, unit) of every registered leakage estimator, so that labelling a chart loads no
+#: estimator (importing the registry imports scikit-learn, about 1 s on a page's first visit).
+#: tests/test_labels.py checks it equals ``unlearn_core.leakage.specs()``.
+ESTIMATORS: dict[str, tuple[str, bool, str]] = {
+    "softmax-averaging": ("Softmax averaging (the paper's estimator)", True, "nats"),
+    "gaussian": ("Gaussian class-conditionals (parametric)", True, "nats"),
+    "knn": ("k-nearest neighbours (Ross 2014)", True, "nats"),
+    "probe": ("Classifier probe (variational bound)", True, "nats"),
+    "js": ("Jensen-Shannon between groups (not MI)", False, "nats (0 to log K)"),
+    "tv": ("Total variation between groups (not MI)", False, "probability (0 to 1)"),
+    "dv": ("Donsker-Varadhan / MINE (neural)", True, "nats"),
+    "infonce": ("InfoNCE (neural)", True, "nats"),
+    "hsic": ("HSIC (kernel dependence)", False, "kernel units"),
+    "mmd": ("MMD between group conditionals (not MI)", False, "kernel units"),
+    "w2": ("W2 between group conditionals (not MI)", False, "squared units of S"),
+}
+
+
 def estimator_label(method: str, of: str = "X_t") -> str:
     """A leakage estimator as an axis title: an MI estimate "… estimate of I(of; Z) (nats)", or a
     measure that is not an MI named as itself with its own unit (never "I(X_t; Z): … (not MI)")."""
-    try:
-        from .leakage import specs
+    entry = ESTIMATORS.get(method)
+    if entry is None:  # registered after this table was written: ask the registry
+        try:
+            from .leakage import specs
 
-        spec = specs().get(method)
-    except ImportError:  # pragma: no cover - the registry ships with the engine
-        spec = None
-    if spec is None:
-        return f"{method} estimate"
-    title = re.sub(r"\s*\(not MI\)", "", spec.title)
+            spec = specs().get(method)
+        except ImportError:  # pragma: no cover - the registry ships with the engine
+            spec = None
+        if spec is None:
+            return f"{method} estimate"
+        entry = (spec.title, spec.is_mi, spec.unit)
+    title, is_mi, unit = entry
+    title = re.sub(r"\s*\(not MI\)", "", title)
     short = estimator_short(method)
-    if spec.is_mi:
+    if is_mi:
         return f"{short} estimate of I({of}; Z) (nats)"
-    return f"{title}, a dependence measure, not MI ({spec.unit})"
+    return f"{title}, a dependence measure, not MI ({unit})"
 
 
 def estimator_short(method: str) -> str:
