@@ -1,4 +1,4 @@
-"""Benchmark of data-point (marginal) unlearning (issue 6, DESIGN.md sections 3.4 and 4).
+"""Benchmark of data-point (marginal) unlearning (issue 6, docs/design.md sections 3.4 and 4).
 
 For digits (forget 75% of the training 3s) and an MNIST subset (the real 10,000 MNIST test images,
 split 80/20 into train/test; forget 75% of the training 3s), each of ``--trials`` seeded trials

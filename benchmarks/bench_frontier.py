@@ -4,7 +4,7 @@ Run from the project root:  python benchmarks/bench_frontier.py [--repeats 3]
 
 1. Whole analytic frontier on Adult, 21 values of t, logistic downstream (goal <= 15 s), for training
    splits of 5k, 15k and ~31.6k rows, with the time of each step (which one dominates).
-2. The authors' published behaviour (DESIGN.md section 4) on ``adult-calmon`` and COMPAS: AUC and
+2. The authors' published behaviour (docs/design.md section 4) on ``adult-calmon`` and COMPAS: AUC and
    discrimination along t, with and without Z kept as a feature scaled by (1 - t). COMPAS is read from
    ../shared/data (copied into a temporary cache folder); that part is skipped when the file is absent.
 
@@ -108,7 +108,7 @@ def main() -> None:
     print("\n".join(bench_scaling(args.repeats)))
     print("\n(step columns in seconds for the median run; "
           f"scaling section took {time.perf_counter() - start:.0f} s)\n")
-    print("## Authors' numbers (DESIGN.md section 4): test AUC / discrimination along t, "
+    print("## Authors' numbers (docs/design.md section 4): test AUC / discrimination along t, "
           "logistic regression\n")
     print("\n".join(bench_authors()))
 

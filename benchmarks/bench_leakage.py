@@ -1,4 +1,4 @@
-"""Benchmark of the leakage estimators on worlds with a known I(S; Z) (issue 4, DESIGN.md section 3.2).
+"""Benchmark of the leakage estimators on worlds with a known I(S; Z) (issue 4, docs/design.md section 3.2).
 
 For every estimator, case and n it prints the true MI, the mean estimate, the bias, the standard
 deviation over repeats, the coverage of the 90% bootstrap interval, and the median seconds of one

@@ -9,7 +9,7 @@ SHA-256 check, parse, encoding) and warm load (parse cached), and the ratio of t
 bare ``pandas.read_csv`` of the same raw file(s) measured in the same run (the reference: what
 any loader must pay). Timings on a shared 2-core machine are noisy: compare ratios, not seconds.
 
-Part 2 re-checks Xu & Strohmer's published Adult numbers (DESIGN.md section 4) on
+Part 2 re-checks Xu & Strohmer's published Adult numbers (docs/design.md section 4) on
 ``adult-calmon``: logistic regression on the Gaussian-barycenter data at t = 1 (barycenter fitted
 on the training rows only) and on the raw data with Z as a feature at t = 0, 5 seeded 80/20 splits;
 and their COMPAS numbers at t = 0 and 1 (when COMPAS is cached or ../shared/data has it).

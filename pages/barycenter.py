@@ -200,8 +200,8 @@ def explorer() -> None:
         distortion_slot.metric(
             "Distortion D(t)", f"{view.distortion:.4g}",
             help=f"E‖X − X_t‖² over the {int(fit.train.sum()):,} training rows the maps were fitted on, "
-            f"where V = {V:.4g} is measured; theory t²V = {t * t * V:.4g}")
-        leakage_slot.metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V:.4g}",
+            f"where V = {V:.4g} is measured; theory t²V = {ui.distortion_leakage(t, V)[0]:.4g}")
+        leakage_slot.metric("W2 leakage L(t)", f"{ui.distortion_leakage(t, V)[1]:.4g}",
                             help="(1 − t)² V, from the fitted barycenter")
     utility_slot = c[4].empty()
 
@@ -260,9 +260,10 @@ def explorer() -> None:
         return
     if fit is None:  # the numbers the pending maps would give, from the frontier's own fit
         V_fr = float(frontier.meta.get("V", np.nan))
-        distortion_slot.metric("Distortion D(t)", f"{t * t * V_fr:.4g}",
+        d_fr, l_fr = ui.distortion_leakage(t, V_fr)
+        distortion_slot.metric("Distortion D(t)", f"{d_fr:.4g}",
                                help=f"t²V with V = {V_fr:.4g} from the precomputed fit (training split)")
-        leakage_slot.metric("W2 leakage L(t)", f"{(1 - t) ** 2 * V_fr:.4g}",
+        leakage_slot.metric("W2 leakage L(t)", f"{l_fr:.4g}",
                             help="(1 − t)² V, from the precomputed fit")
     tab = frontier.table
     row = tab.iloc[int(np.argmin(np.abs(tab["t"].to_numpy() - t)))]

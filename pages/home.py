@@ -56,7 +56,7 @@ with demo:
                   help="The cost of full unlearning for these two toy groups with the Gaussian (closed-form) "
                   "barycenter, measured on the training split. The Feature-unlearning page shows V of the "
                   "sidebar's dataset and method.")
-        c2.metric("D(t) = t²V", f"{t * t * fit.maps.total_cost:.3f}")
+        c2.metric("D(t) = t²V", f"{ui.distortion_leakage(t, fit.maps.total_cost)[0]:.3f}")
         c2.caption("This t is the app's t: the other pages open at it.")
         # Vega-Lite rather than plotly on the first page: its renderer loads ~4x faster on a cold start.
         # The spec does not change with t (only the data), so a t step updates the drawn chart in place.

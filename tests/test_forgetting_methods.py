@@ -109,7 +109,7 @@ def test_mi_unlearning_lowers_marginal_leakage(tiny):
     rep = fg.unlearn(orig, pb, lam=20.0, epochs=10, random_state=0, reference=ref)
     assert rep.mi < 0.5 * start.mi
     assert rep.history["batch_mi"].iloc[1:].notna().all()
-    # driving I to 0 on a one-class forget set over-unlearns (DESIGN.md 3.4), and the report says so
+    # driving I to 0 on a one-class forget set over-unlearns (docs/design.md 3.4), and the report says so
     assert rep.ua < ref.ua - fg.OVER_UNLEARNING_MARGIN
     assert rep.over_unlearning is True and "over-unlearning" in rep.message
     assert start.over_unlearning is False

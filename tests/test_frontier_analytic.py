@@ -143,7 +143,7 @@ def test_precomputed_maps_and_transform_split(toy):
 
 
 def test_authors_adult_calmon_numbers():
-    """DESIGN.md section 4: Gaussian barycenter at t = 1 gives AUC 0.780 and discrimination 0.018;
+    """docs/design.md section 4: Gaussian barycenter at t = 1 gives AUC 0.780 and discrimination 0.018;
     with Z kept as a feature at t = 0 the discrimination is about 1.8."""
     ds = datasets.load("adult-calmon")  # the raw files ship with the project
     f = analytic_frontier(ds, ts=[0.0, 1.0], keep_z=True)
@@ -187,7 +187,7 @@ def test_probe_is_blind_at_t1_for_gaussian_maps(toy_frontier):
 
 
 def test_authors_compas_numbers(shared_data, tmp_path):
-    """DESIGN.md section 4: on COMPAS (AA vs Caucasian) discrimination falls from about 0.37 to <= 0.05
+    """docs/design.md section 4: on COMPAS (AA vs Caucasian) discrimination falls from about 0.37 to <= 0.05
     along t while the AUC drops by <= 0.03 (authors: 0.37 -> 0.02, AUC 0.705 -> 0.692)."""
     import shutil
 

@@ -233,3 +233,22 @@ def test_import_each_alone_catches_a_module_level_cycle(tmp_path):
 def test_each_engine_module_imports_alone(root):
     last, stderr = import_each_alone(root)
     assert last == "FAILED []", f"{last} (exit 3: imported streamlit)\n{stderr[-3000:]}"
+
+
+def test_engine_source_never_names_streamlit(root):
+    """Read, not imported: no module of unlearn_core imports streamlit, not even inside a function."""
+    import ast
+
+    found = []
+    for path in sorted((root / "unlearn_core").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                    "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+                names = [str(node.args[0].value)]
+            found += [f"{path.relative_to(root)}:{node.lineno}" for n in names if n.split(".")[0] == "streamlit"]
+    assert found == []

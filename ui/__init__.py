@@ -69,6 +69,8 @@ How to add a page
    ``slider_input``, ``assert_no_exception``, ``screenshot``).
 """
 
+from unlearn_core.transport import distortion_leakage  # (D(t), L(t)) = (t²V, (1 − t)²V), the one formula
+
 from . import background, precomputed
 from .boundary import boundary, callback, fragment
 from .cache import (
@@ -131,6 +133,7 @@ __all__ = [
     "field_default",
     "fragment",
     "init_state",
+    "distortion_leakage",
     "lam_of",
     "lesson_mode",
     "load_data",

@@ -33,6 +33,7 @@ import streamlit as st
 
 from unlearn_core import datasets
 from unlearn_core._validation import check_seed
+from unlearn_core.transport import lam_of_t
 
 from .boundary import callback
 
@@ -50,8 +51,8 @@ def snap_t(t: float) -> float:
 
 
 def lam_of(t: float) -> float:
-    """λ = t / (1 − t), the penalty weight whose optimum is t (inf at t = 1)."""
-    return math.inf if t >= 1.0 else t / (1.0 - t)
+    """λ = t / (1 − t), the penalty weight whose optimum is t (inf at t = 1): ``transport.lam_of_t``."""
+    return lam_of_t(t)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def pinsker_bound(I: float, prior: "float | np.typing.ArrayLike") -> float:
     .. math:: \\Pr[\\hat Z(S') = Z] \\ \\le\\ \\max_z \\pi_z + \\sqrt{I / 2}, \\quad \\text{capped at } 1
 
     where pi is the prior of Z. For binary Z with P(Z = 1) = pi this is max(pi, 1 - pi) + sqrt(I/2)
-    (DESIGN.md section 3.2). Proof for any K: the event E = {guess is right} has probability at most
+    (docs/design.md section 3.2). Proof for any K: the event E = {guess is right} has probability at most
     max_z pi_z under P_S' x P_Z (the guess is then independent of Z), and |P_{S'Z}(E) - (P_S' x P_Z)(E)|
     <= TV <= sqrt(KL / 2) = sqrt(I / 2) by Pinsker's inequality.
 
@@ -537,7 +537,9 @@ def certificate(
         split = "rows the maps were applied to (the dataset as given)"
         total = getattr(maps, "total_cost", None)
         if total is not None:
-            theory = (1.0 - tt) ** 2 * float(total)
+            from .transport import distortion_leakage  # lazy, as below
+
+            theory = distortion_leakage(tt, float(total))[1]  # L(t) = (1 - t)^2 V
     else:
         if not hasattr(dataset, "X"):
             raise ValueError("without outcome arrays or maps, certificate needs the Dataset to fit a barycenter")
@@ -554,7 +556,7 @@ def certificate(
         S = np.asarray(fit.transform(test.X.to_numpy(dtype=float), test.z.to_numpy(), tt), dtype=float)
         zz = test.z.to_numpy()
         split = f"test split ({test_size:.0%}); barycenter fitted on the training split only"
-        theory = (1.0 - tt) ** 2 * float(fit.total_cost)
+        theory = transport.distortion_leakage(tt, float(fit.total_cost))[1]
         note_list.append("theory = (1 - t)^2 V with V the training-split barycenter cost; the measured value is "
                          "on test rows")
         if utility is None and train.y is not None and train.task == "classification":

@@ -102,7 +102,7 @@ def parity_gaps(proba: np.ndarray, z: np.ndarray) -> dict[str, float]:
 def discrimination_ratio(scores: np.ndarray, z: np.ndarray) -> float:
     """The authors' discrimination: max over group pairs of |1 - v_a / v_b|, v_z the group mean score.
 
-    This is max_z v_z / min_z v_z - 1 for positive scores (DESIGN.md section 4). Infinite when a group's
+    This is max_z v_z / min_z v_z - 1 for positive scores (docs/design.md section 4). Infinite when a group's
     mean score is 0.
     """
     v = group_means(scores, z)

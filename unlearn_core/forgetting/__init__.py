@@ -1,6 +1,6 @@
 """Data-point (marginal) unlearning: forget sets, the MI-regularised fine-tune, baselines, metrics.
 
-The paper's Marginal Unlearning Principle (Xu & Strohmer 2025, DESIGN.md 3.4): after unlearning, the
+The paper's Marginal Unlearning Principle (Xu & Strohmer 2025, docs/design.md 3.4): after unlearning, the
 model's outputs on the forget set D_u carry no information about D_u's presence beyond what the
 retained data D_r supports, measured by I(f(X); Z) with Z a source indicator (Z = 0: a sample of
 D = D_r + D_u, Z = 1: a sample of D_r).

@@ -166,7 +166,7 @@ def unlearn(
 
     where [B_r ; B_u] (a sample of D) is labelled Z = 0, the *same* retained batch B_r is labelled Z = 1
     (as in the authors' ``create_train_labels(remain_images, unlearn_images)``), and I_hat is
-    ``PENALTIES[estimator]`` on the softmax outputs (softmax averaging, DESIGN.md 3.2). Starts from the
+    ``PENALTIES[estimator]`` on the softmax outputs (softmax averaging, docs/design.md 3.2). Starts from the
     original weights with a fresh Adam at ``lr`` (the authors: 1e-3, batches 64 / 16, lam = 4 for 5
     epochs on MNIST). One forward pass over [B_r ; B_u] serves both terms: the model has no dropout or
     batch norm, so the outputs of the repeated B_r are identical and the gradient equals the authors'.

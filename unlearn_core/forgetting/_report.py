@@ -13,7 +13,7 @@ from ._problem import ForgetProblem
 
 #: A model over-unlearns when its forget accuracy is more than this many (absolute) points below the
 #: retrained model's. Matching a model that never saw D_u is the goal; falling far below it means the
-#: predictions on D_u were pushed toward the retained class mix (DESIGN.md 3.4; the authors saw ~15%
+#: predictions on D_u were pushed toward the retained class mix (docs/design.md 3.4; the authors saw ~15%
 #: forget accuracy against ~94% for retraining). 10 points is well outside the trial-to-trial spread
 #: of the retrained model's forget accuracy on the built-in sets (SD of 1-3 points).
 OVER_UNLEARNING_MARGIN = 0.10
@@ -43,7 +43,7 @@ def marginal_mi(P_train: np.ndarray, retain_idx: np.ndarray) -> float:
         \\hat I = \\sum_{c, z} P(c, z) \\log \\frac{P(c, z)}{P(c) \\pi_z}, \\quad
         P(c, z) = \\frac1N \\sum_i p_i[c] 1\\{z_i = z\\}
 
-    (DESIGN.md 3.2 and 3.4). It is 0 iff the mean softmax vector on D equals the one on D_r, i.e. iff
+    (docs/design.md 3.2 and 3.4). It is 0 iff the mean softmax vector on D equals the one on D_r, i.e. iff
     the model's mean prediction on D_u matches the retained mix: the marginal effect of D_u is invisible.
     """
     P = np.vstack([P_train, P_train[retain_idx]])

@@ -1,6 +1,6 @@
 """Training loops for data-point unlearning: the original model, and the paired retain/forget loop.
 
-Two protocols, both from the authors' MNIST script (DESIGN.md section 3.4):
+Two protocols, both from the authors' MNIST script (docs/design.md section 3.4):
 
 - plain epochs over one set in shuffled mini-batches (the original model on D, retraining on D_r);
 - the paired loop of the fine-tuning methods: each step takes a retained batch (64) and a forget batch

@@ -1,4 +1,4 @@
-"""The analytic frontier: a t-sweep along the McCann path toward the W2 barycenter (DESIGN.md 3.1).
+"""The analytic frontier: a t-sweep along the McCann path toward the W2 barycenter (docs/design.md 3.1).
 
 For t in [0, 1] every point moves to X_t = (1 - t) X + t T_Z(X), with the maps T_z fitted on the
 training split only. The distortion is D(t) = t^2 V and the W2 leakage L(t) = (1 - t)^2 V (exactly, on
@@ -345,7 +345,7 @@ def analytic_frontier(
       defines it (the largest gap in the groups' rates of each predicted class), next to
       ``dp_gap_score`` (the largest gap in the groups' mean predicted probability; for regression
       ``dp_gap`` is the gap in mean prediction) and ``discrimination`` = max_{a,b} |1 - v_a / v_b|
-      (classification; the authors' measure, DESIGN.md section 4) or ``ks`` (regression: the largest
+      (classification; the authors' measure, docs/design.md section 4) or ``ks`` (regression: the largest
       two-sample KS statistic between groups' predictions); for K > 2 classes the largest over classes;
     - ``est_<name>`` (dashes become underscores): the value of ``leakage.estimate(X_t_test, z_test,
       method=leakage_estimator)`` when an estimator is named.

@@ -1,4 +1,4 @@
-"""The trained frontier: a lam sweep of regularised training, evaluated held out (DESIGN.md 3.3)."""
+"""The trained frontier: a lam sweep of regularised training, evaluated held out (docs/design.md 3.3)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def trained_frontier(
     held-out split by :func:`unlearn_core.training.evaluate`: utility (accuracy / AUC, or MSE / R^2),
     leakage by estimators **different** from the trained one (the cross-fitted probe attacker's
     accuracy and AUC for Z, the k-NN MI in nats), both demographic-parity gaps and the discrimination
-    ratio (DESIGN.md sections 3.3 and 4). ``dp_gap_rate`` is Fairlearn's demographic-parity difference
+    ratio (docs/design.md sections 3.3 and 4). ``dp_gap_rate`` is Fairlearn's demographic-parity difference
     (the largest gap in the groups' rates of positive decisions), ``dp_gap_score`` the gap in mean
     predicted probability; ``dp_gap`` is the selection-rate one (the mean gap for regression), so that
     readers of ``dp_gap`` see the usual definition.

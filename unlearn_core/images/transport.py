@@ -16,7 +16,7 @@ x_t - x = t (W^T (T_z(c) - c) - r(x)) with the two terms orthogonal, so
     D(t) = \\mathbb{E}\\|x_t - x\\|^2 = t^2 (V + R), \\qquad L(t) = (1 - t)^2 V,
 
 where V = sum_z w_z W2^2(Law(c | z), mu_bar) is the barycenter cost in the representation (the analytic
-frontier D(t) = t^2 V, L(t) = (1 - t)^2 V of DESIGN.md 3.1 in the code space) and R = E||r(x)||^2 the
+frontier D(t) = t^2 V, L(t) = (1 - t)^2 V of docs/design.md 3.1 in the code space) and R = E||r(x)||^2 the
 reconstruction error, paid once the residual is dropped. At t = 1 an image is fully determined by its
 transported code: whatever the residual said about Z is gone.
 """

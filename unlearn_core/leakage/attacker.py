@@ -9,7 +9,7 @@ Leakage is what the strongest attacker we can field recovers. A linear probe at 
   linear option;
 - its held-out accuracy and ROC AUC (one-vs-rest macro average for K > 2 groups), with a percentile
   bootstrap interval over the rows (the fitted posteriors are resampled, not refitted);
-- the variational lower bound on mutual information (Barber & Agakov 2003; DESIGN.md section 3.2)
+- the variational lower bound on mutual information (Barber & Agakov 2003; docs/design.md section 3.2)
 
 .. math::
 

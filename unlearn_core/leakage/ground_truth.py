@@ -1,6 +1,6 @@
 """Synthetic worlds whose I(S; Z) is known, for testing and benchmarking the estimators.
 
-DESIGN.md section 3.2: Gaussian mixtures X | Z = z ~ N(m_z, sigma^2 I) (MI by Gauss-Hermite quadrature
+docs/design.md section 3.2: Gaussian mixtures X | Z = z ~ N(m_z, sigma^2 I) (MI by Gauss-Hermite quadrature
 in the span of the means, cross-checked by a Monte Carlo of 10^6 draws), independent data (MI = 0) and
 S = Z (MI = H(Z)). Every generator shares one signature ``fn(*, n, random_state, **params) -> World``
 so the UI can offer them from :data:`WORLDS`.

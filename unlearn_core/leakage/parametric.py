@@ -1,4 +1,4 @@
-"""Parametric MI estimator with Gaussian class-conditionals (DESIGN.md section 3.2)."""
+"""Parametric MI estimator with Gaussian class-conditionals (docs/design.md section 3.2)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ def softmax_averaging_mi(P: np.ndarray, z: np.ndarray) -> float:
         I = \\sum_{c, z} P(c, z) \\log \\frac{P(c, z)}{P(c) \\, \\pi_z}
 
     where p_i is row i of ``P`` (a probability vector over C classes), pi_z = P(Z = z) the empirical
-    group share and P(c) = sum_z P(c, z) (Xu & Strohmer 2025, DESIGN.md section 3.2). Equivalently the
+    group share and P(c) = sum_z P(c, z) (Xu & Strohmer 2025, docs/design.md section 3.2). Equivalently the
     pi-weighted Jensen-Shannon divergence of the groups' mean probability vectors. In nats; bounded by
     H(Z); compares first moments of the outputs only (0 does not imply independence).
     """

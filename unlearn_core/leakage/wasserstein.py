@@ -12,7 +12,7 @@ from ._registry import MethodSpec, _Core, register
 
 
 def gaussian_w2_squared(m1: np.ndarray, S1: np.ndarray, m2: np.ndarray, S2: np.ndarray) -> float:
-    """Closed-form W2^2 between N(m1, S1) and N(m2, S2) (Bures-Wasserstein, DESIGN.md section 3.1).
+    """Closed-form W2^2 between N(m1, S1) and N(m2, S2) (Bures-Wasserstein, docs/design.md section 3.1).
 
     .. math:: W_2^2 = \\|m_1 - m_2\\|^2 + \\mathrm{tr}(S_1 + S_2 - 2 (S_1^{1/2} S_2 S_1^{1/2})^{1/2})
 
@@ -43,7 +43,7 @@ def w2_between_groups(
     .. math:: L = \\sum_{a < b} \\pi_a \\pi_b \\, W_2^2(P_a, P_b)
 
     where P_z = Law(S' | Z = z) and pi_z the group shares. For two groups L equals the barycentric
-    dispersion V = sum_z pi_z W2^2(P_z, barycenter) of DESIGN.md section 3.1 (the W2 leakage that the
+    dispersion V = sum_z pi_z W2^2(P_z, barycenter) of docs/design.md section 3.1 (the W2 leakage that the
     McCann interpolation shrinks as (1 - t)^2 V); in one dimension it equals V for any K.
 
     ``kind="gaussian"`` uses the closed form between fitted Gaussians (moments only: exact for

@@ -1,6 +1,6 @@
 """Figures of the audit page and standalone-HTML export of any figure.
 
-The audit bound (Pinsker, DESIGN.md section 3.2): for binary Z with prior π, an attacker guessing Z from
+The audit bound (Pinsker, docs/design.md section 3.2): for binary Z with prior π, an attacker guessing Z from
 S' is right with probability at most
 
 .. math::

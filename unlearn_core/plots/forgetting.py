@@ -1,7 +1,7 @@
 """Figures of data-point (marginal) unlearning: curves per epoch, per-class accuracy, forgotten samples.
 
 Data-point unlearning fine-tunes the original model with CE on D_r + λ·Î(f(X); Z), Z the source
-indicator (DESIGN.md section 3.4); the retrained model (never saw D_u) is the reference every method is
+indicator (docs/design.md section 3.4); the retrained model (never saw D_u) is the reference every method is
 compared with. Inputs are :class:`~unlearn_core.forgetting.UnlearnReport` objects (duck-typed: the
 attributes ``method``, ``history``, ``per_class`` and the final metrics are read).
 

@@ -1,7 +1,7 @@
 """Figures of utility-vs-leakage frontiers, with the current operating point highlighted.
 
 The analytic (McCann) frontier satisfies, for an exact barycenter with total cost
-V = sum_z w_z W2^2(mu_z, mu_bar) (DESIGN.md section 3.1),
+V = sum_z w_z W2^2(mu_z, mu_bar) (docs/design.md section 3.1),
 
 .. math::
 

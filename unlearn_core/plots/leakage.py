@@ -1,6 +1,6 @@
 """Figures of the leakage lab: estimates with confidence intervals beside the truth, and their timings.
 
-Every estimator of I(S'; Z) (DESIGN.md section 3.2) returns a
+Every estimator of I(S'; Z) (docs/design.md section 3.2) returns a
 :class:`~unlearn_core.leakage.LeakageEstimate` (value clipped at 0, optional bootstrap interval, seconds,
 ``is_mi``). MI estimates share one axis in nats, beside the ground truth when the case has one;
 alternative measures (JS, W2, MMD, TV, HSIC: ``is_mi=False``) have their own units and get their own

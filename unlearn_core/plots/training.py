@@ -1,6 +1,6 @@
 """Figures of regularised training: the trained frontier over the analytic one, curves, group outputs.
 
-The trained frontier sweeps λ in task loss + λ·Î(S'; Z) (DESIGN.md section 3.3); the analytic one walks
+The trained frontier sweeps λ in task loss + λ·Î(S'; Z) (docs/design.md section 3.3); the analytic one walks
 the McCann path X_t = (1 − t) X + t T_Z(X) to the W2 barycenter (section 3.1), whose endpoint t = 1 is
 the provable optimum for feature unlearning. Both are :class:`~unlearn_core.frontier.Frontier` tables
 with a ``probe_auc`` leakage column (a held-out attacker's AUC for Z) and an ``auc`` / ``r2`` utility

@@ -8,7 +8,7 @@ McCann path is affine in t,
     x_t = (1 - t)\\,x + t\\,T_z(x), \\qquad \\|x - x_t\\| = t\\,\\|x - T_z(x)\\|,
 
 every intermediate frame (and any linear 2-D projection of it) is an interpolation of the two
-endpoints, so one fit gives the whole animation (DESIGN.md section 3.1).
+endpoints, so one fit gives the whole animation (docs/design.md section 3.1).
 """
 
 from __future__ import annotations

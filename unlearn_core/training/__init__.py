@@ -1,6 +1,6 @@
 """Regularised training: torch models minimising task loss + lam * I_hat(S'; Z).
 
-DESIGN.md section 3.3 (Xu & Strohmer 2025, arXiv 2502.05684). The output S' of a classifier (softmax
+docs/design.md section 3.3 (Xu & Strohmer 2025, arXiv 2502.05684). The output S' of a classifier (softmax
 probabilities) or regressor (the prediction) is pushed towards independence from the attribute Z by a
 differentiable leakage estimate from :data:`unlearn_core.leakage.differentiable.PENALTIES`; held-out
 leakage is then measured by *other* estimators (a probe attacker, k-NN MI) so the model cannot have

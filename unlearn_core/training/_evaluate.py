@@ -37,7 +37,7 @@ def evaluate(
     estimators: Sequence[str] = EVAL_ESTIMATORS,
     random_state: RandomState = 0,
 ) -> dict[str, float]:
-    """Held-out utility, leakage and fairness of model outputs S' (DESIGN.md sections 3.2-3.3, 4).
+    """Held-out utility, leakage and fairness of model outputs S' (docs/design.md sections 3.2-3.3, 4).
 
     Parameters
     ----------

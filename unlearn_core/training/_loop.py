@@ -1,6 +1,6 @@
 """The regularised training loop on arrays: stratified batches, optimiser, objective, :func:`fit`.
 
-Objective (DESIGN.md section 3.3; Xu & Strohmer 2025, arXiv 2502.05684):
+Objective (docs/design.md section 3.3; Xu & Strohmer 2025, arXiv 2502.05684):
 
 .. math::
 

@@ -99,7 +99,7 @@ def train(
 
         \\min_\\theta \\; \\mathbb E\\,\\ell(f_\\theta(X), Y) + \\lambda \\, \\hat I(f_\\theta(X); Z)
 
-    (DESIGN.md section 3.3; Xu & Strohmer 2025). The dataset is split with
+    (docs/design.md section 3.3; Xu & Strohmer 2025). The dataset is split with
     ``datasets.split(dataset, test_size=test_size, random_state=random_state)`` (stratified by Z and Y);
     features are standardised with training-split statistics; the model is trained on the training
     split with minibatches that contain every group of Z (:func:`stratified_batches`) and evaluated on

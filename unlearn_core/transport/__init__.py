@@ -1,6 +1,6 @@
 """W2 barycenters of the group conditionals X | Z = z and the McCann interpolation toward them.
 
-DESIGN.md section 3.1: optimal feature unlearning maps each group's law onto their Wasserstein-2
+docs/design.md section 3.1: optimal feature unlearning maps each group's law onto their Wasserstein-2
 barycenter; X_t = (1 - t) X + t T_Z(X) traces the whole distortion-leakage frontier.
 
 >>> import numpy as np
@@ -80,7 +80,7 @@ def fit_barycenter(
         V = \\sum_z w_z W_2^2(\\mu_z, \\bar\\mu)
 
     where mu_z = Law(X | Z = z) is estimated from the rows of group z and w_z are the group weights
-    (DESIGN.md section 3.1). Fit on the training split only; the maps apply to any point of a known group.
+    (docs/design.md section 3.1). Fit on the training split only; the maps apply to any point of a known group.
 
     Parameters
     ----------

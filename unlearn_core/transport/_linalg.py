@@ -2,7 +2,7 @@
 
 Every matrix root in :mod:`unlearn_core.transport` goes through :func:`psd_eigh`: a symmetric
 eigen-decomposition whose eigenvalues are clipped at 0. A general ``sqrtm`` can return complex values on
-nearly singular inputs (the defect DESIGN.md section 4 warns about); this cannot. All functions accept a
+nearly singular inputs (the defect docs/design.md section 4 warns about); this cannot. All functions accept a
 single (d, d) matrix or a stack (..., d, d) and work batched.
 """
 

@@ -14,7 +14,7 @@ from ._linalg import small_blas
 
 
 def mccann(X: np.ndarray, X_end: np.ndarray, t: float) -> np.ndarray:
-    """The McCann point X_t = (1 - t) X + t T_Z(X) (DESIGN.md 3.1), with ``X_end`` = T_Z(X).
+    """The McCann point X_t = (1 - t) X + t T_Z(X) (docs/design.md 3.1), with ``X_end`` = T_Z(X).
 
     The one implementation of the interpolation in the project. Written as a convex combination, not
     X + t (T(X) - X): at t = 1 it returns T(X) bit for bit. X + (T(X) - X) differs from T(X) by rounding
@@ -30,13 +30,13 @@ def mccann(X: np.ndarray, X_end: np.ndarray, t: float) -> np.ndarray:
 
 
 def distortion_leakage(t: float, V: float) -> tuple[float, float]:
-    """(D(t), L(t)) = (t^2 V, (1 - t)^2 V): distortion and W2 leakage at t on the McCann path (DESIGN 3.1)."""
+    """(D(t), L(t)) = (t^2 V, (1 - t)^2 V): distortion and W2 leakage at t on the McCann path (docs/design.md 3.1)."""
     t = float(t)
     return t * t * float(V), (1.0 - t) ** 2 * float(V)
 
 
 def lam_of_t(t: float) -> float:
-    """lam = t / (1 - t) (inf at t = 1): the weight of D + lam L whose optimum is t (DESIGN.md 3.1)."""
+    """lam = t / (1 - t) (inf at t = 1): the weight of D + lam L whose optimum is t (docs/design.md 3.1)."""
     t = float(t)
     return float("inf") if t >= 1.0 else t / (1.0 - t)
 
@@ -60,7 +60,7 @@ class BarycenterMaps:
     """Maps T_z pushing each group's law mu_z = Law(X | Z = z) onto a W2 barycenter mu_bar.
 
     Produced by :func:`unlearn_core.transport.fit_barycenter`. The McCann interpolation
-    X_t = (1 - t) X + t T_Z(X) (DESIGN.md section 3.1) is :meth:`transform`.
+    X_t = (1 - t) X + t T_Z(X) (docs/design.md section 3.1) is :meth:`transform`.
 
     Attributes
     ----------
@@ -187,7 +187,7 @@ class BarycenterMaps:
         The measure is the method's own: Gaussian (Bures) W2 on the groups' moments for ``gaussian``,
         the sum over features of 1-D W2 for ``marginal``, exact OT to the barycenter support (on at most
         1000 rows per group) for ``ot-exact`` / ``ot-sinkhorn``. A group absent from ``z`` gives NaN.
-        Weighted by ``weights`` and summed it is the W2 leakage L(t) = (1 - t)^2 V of DESIGN.md 3.1.
+        Weighted by ``weights`` and summed it is the W2 leakage L(t) = (1 - t)^2 V of docs/design.md 3.1.
         """
         arr = self._array(X)
         codes = self._codes(z, arr.shape[0])

@@ -1,6 +1,6 @@
 """Empirical OT barycenters (any law, multivariate): exact LP or entropic (Sinkhorn) plans.
 
-DESIGN.md section 3.1 ("Empirical OT"). The barycenter is a free-support measure
+docs/design.md section 3.1 ("Empirical OT"). The barycenter is a free-support measure
 mu_bar = sum_j b_j delta_{y_j} with uniform weights b on ``n_support`` points, found by the fixed point of
 Cuturi & Doucet (2014, Algorithm 2 with theta = 1; the same iteration as POT's
 ``ot.lp.free_support_barycenter``):

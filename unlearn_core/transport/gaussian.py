@@ -1,6 +1,6 @@
 """Gaussian (Bures-Wasserstein) barycenter of the group conditionals and the affine maps onto it.
 
-DESIGN.md section 3.1. Each group's law is summarised by its empirical mean m_z and covariance S_z
+docs/design.md section 3.1. Each group's law is summarised by its empirical mean m_z and covariance S_z
 (``ddof=0``: the moments of the empirical measure, so that measured distortions equal the predicted
 ones exactly on the fitted data). The barycenter of N(m_z, S_z) with weights w_z is N(m_bar, S_bar):
 

@@ -1,6 +1,6 @@
 """Exact 1-D quantile barycenter of each feature (marginal repair), any law, ties handled.
 
-DESIGN.md section 3.1 ("1-D, any law"): for one feature with group quantile functions F_z^{-1},
+docs/design.md section 3.1 ("1-D, any law"): for one feature with group quantile functions F_z^{-1},
 
 .. math::
 
