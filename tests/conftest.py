@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,18 +33,26 @@ def toy():
     return datasets.load("toy-gaussians", n_samples=600, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _restore_main_module():
-    """Put back ``sys.modules["__main__"]`` after every test.
+#: The interpreter's own ``__main__`` (pytest's), captured when the test session starts.
+_REAL_MAIN = sys.modules.get("__main__")
+
+
+def restore_main_module() -> None:
+    """Put the session's own ``sys.modules["__main__"]`` back.
 
     Streamlit's script runner (AppTest) replaces ``__main__`` with the app script's module and leaves it
     there. A later test that starts processes with the ``spawn`` method (ProcessPoolExecutor, a Dask
     LocalCluster) makes every child re-run ``__main__``'s file, i.e. app.py outside Streamlit, and the
-    workers fail to start ("Nanny failed to start worker process").
+    workers fail to start ("Nanny failed to start worker process"). Module-scoped fixtures that start
+    such processes call this first: they are set up before any function-scoped fixture runs.
     """
-    import sys
+    if _REAL_MAIN is not None:
+        sys.modules["__main__"] = _REAL_MAIN
 
-    main = sys.modules.get("__main__")
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Every test starts and ends with the session's own ``__main__`` (:func:`restore_main_module`)."""
+    restore_main_module()
     yield
-    if main is not None:
-        sys.modules["__main__"] = main
+    restore_main_module()

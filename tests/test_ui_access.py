@@ -20,7 +20,7 @@ def test_point_labels_name_t_leakage_utility_and_pareto():
     fr = Frontier(table=tab, kind="analytic", param="t", utility="auc", leakage="attack_auc")
     labels = point_labels(fr)
     assert list(labels) == [0.0, 0.5, 1.0]
-    assert labels[0.5] == "t = 0.50 · attacker AUC for Z 0.700 · AUC 0.840"
+    assert labels[0.5] == "t = 0.50 · attacker AUC for Z 0.700 · AUC for y on the test split 0.840"
     assert labels[1.0].endswith("· Pareto") and "lam" not in labels[1.0]
 
 

@@ -23,7 +23,7 @@ def test_every_page_file_is_named_as_its_url_path():
     app: the URL /x runs pages/x.py (then ui.nav.ensure_frame reroutes through app.py). A page whose file
     name differs from its url_path is "not found" on a cold first request (issue 15: /leakage)."""
     pages = _registered()
-    assert len(pages) == 7
+    assert len(pages) == 8
     for path, url_path in pages:
         assert Path(path).stem == url_path, (path, url_path)
 

@@ -27,7 +27,9 @@ def _app_pages() -> set[str]:
 
 
 def test_every_page_has_a_story_of_three_to_six_one_sentence_steps():
-    pages = _app_pages() - {"home"} | {""}  # Home is the default page: url_path "" at run time
+    # Home is the default page (url_path "" at run time). The Results page opens the user's own files and
+    # has no view in the app's state for a story to set: it has no story (presenter mode shows it as is).
+    pages = _app_pages() - {"home", "results"} | {""}
     assert pages == set(APP_PAGES)
     assert set(presenter.STORIES) == pages
     for page, sto in presenter.STORIES.items():

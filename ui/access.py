@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from .boundary import callback
 from .state import state
 
 FRONTIER_KEY = "frontier_points"
@@ -44,6 +45,7 @@ def point_labels(frontier) -> dict[float, str]:
     return out
 
 
+@callback("Choosing a point of the frontier")
 def _picked(key: str) -> None:
     """Move t to the picked point and empty the box for the next pick."""
     value = st.session_state.get(key)

@@ -28,6 +28,8 @@ from typing import Any
 
 import streamlit as st
 
+from .boundary import fragment
+
 POLL_SECONDS = 1.0
 
 
@@ -111,7 +113,7 @@ def wait_panel(key: Hashable, what: str, fn: Callable[..., Any], *args: Any, **k
     count_key = f"_bg_polls_{hash(key)}"
     st.session_state[count_key] = 0
 
-    @st.fragment(run_every=POLL_SECONDS)
+    @fragment(what="waiting for the background work", run_every=POLL_SECONDS)
     def _poll() -> None:
         polls = st.session_state.get(count_key, 0)
         st.session_state[count_key] = polls + 1

@@ -27,6 +27,7 @@ from typing import Any
 
 import streamlit as st
 
+from .boundary import callback
 from .state import AppState, field_default, state
 
 #: The one size setting of presenter mode: type and charts are drawn this many times larger.
@@ -92,9 +93,10 @@ STORIES: dict[str, Story] = {
              {"forget_kind": "class-fraction", "forget_fraction": 0.75, "forget_lam": 20.0}),
     )),
     "images": Story("Removing stroke thickness from digits", (
-        Step("The original digits: thick and thin strokes are the two groups.", {"t": 0.0}),
-        Step("Halfway, every image moves towards its group's barycenter image.", {"t": 0.5}),
-        Step("At t = 1 thickness no longer tells the groups apart; the digits stay readable.", {"t": 1.0}),
+        Step("The original digits: thick and thin strokes are the two groups.", {"dataset": "digits", "t": 0.0}),
+        Step("Halfway, every image moves towards its group's barycenter image.", {"dataset": "digits", "t": 0.5}),
+        Step("At t = 1 thickness no longer tells the groups apart; the digits stay readable.",
+             {"dataset": "digits", "t": 1.0}),
     ), hide=("img_dl_png", "img_dl_csv")),
     "leakage": Story("Measuring leakage where the answer is known", (
         Step("Independent groups: every estimator should say zero.",
@@ -157,6 +159,7 @@ def apply_step() -> None:
         st.session_state[_APPLIED_KEY] = (s.page, s.step)
 
 
+@callback("Moving through the story")
 def _go(delta: int) -> None:
     """Back / Next: the next run applies the new step's view (:func:`apply_step`)."""
     s = state()
@@ -165,6 +168,7 @@ def _go(delta: int) -> None:
         s.step = min(max(s.step + delta, 1), len(sto.steps))
 
 
+@callback("Leaving presenter mode")
 def _exit() -> None:
     state().present = False
 

@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from .boundary import callback
+
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
 
@@ -97,10 +99,12 @@ def ready(key: Hashable) -> bool:
     return key in results()
 
 
+@callback("Cancelling")
 def _cancel(key: Hashable) -> None:
     st.session_state.setdefault(CANCELLED_KEY, set()).add(key)
 
 
+@callback("Resuming the computation")
 def _resume(key: Hashable) -> None:
     st.session_state.setdefault(CANCELLED_KEY, set()).discard(key)
 

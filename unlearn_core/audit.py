@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import leakage, metrics
-from .labels import estimator_short, label
+from .labels import estimator_short, label, number
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
 from .leakage._types import LeakageEstimate
@@ -257,12 +257,7 @@ class Certificate:
         return certificate_pdf(self)
 
 
-def _fmt(x: Any, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    if isinstance(x, float):
-        return f"{x:.{digits}g}" if abs(x) < 1e-3 and x != 0 else f"{x:.{digits}f}"
-    return str(x)
+_fmt = number  # the reports' number format (unlearn_core.labels.number)
 
 
 def _render_html(c: Certificate) -> str:

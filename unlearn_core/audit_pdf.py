@@ -48,7 +48,7 @@ def certificate_pdf(c: Certificate) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from .audit import _fmt
+    from .labels import number as _fmt
 
     d, a, p, w, ev = c.dataset, c.attack, c.pinsker, c.residual_w2, c.evaluation
     pdf = FPDF(format="A4")

@@ -216,3 +216,12 @@ def group_count(sensitive: str) -> str:
     if sensitive.strip().lower() in {"group", "groups", ""}:
         return "Groups of Z"
     return f"Groups of Z = {sensitive}"
+
+
+def number(x: object, digits: int = 3) -> str:
+    """A number for a report: ``digits`` decimals (significant digits below 0.001), "n/a" when missing."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}" if abs(x) < 1e-3 and x != 0 else f"{x:.{digits}f}"
+    return str(x)

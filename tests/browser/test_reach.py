@@ -130,7 +130,7 @@ def test_phone_width_formulas_fit_thumbnails_readable_slider_near_charts(app_url
     assert gap < 250, f"the first chart is {gap:.0f} px below the t slider"
     shot(page, "reach-390-barycenter")
 
-    open_page(page, f"{app_url}/images?{TOY}")
+    open_page(page, f"{app_url}/images?dataset=digits")  # the image page works on image data only
     widths = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stImage] img')]
                                 .map(i => i.getBoundingClientRect().width)""")
     assert widths and min(widths) >= 500, widths  # 8 thumbnails a row: >= 60 px each, not slivers
