@@ -50,6 +50,13 @@ def restore_main_module() -> None:
         sys.modules["__main__"] = _REAL_MAIN
 
 
+@pytest.fixture(scope="session")
+def main_module_restorer():
+    """:func:`restore_main_module`, for module-scoped fixtures (a ``from conftest import`` would find
+    ``tests/browser/conftest.py`` first when the whole suite runs: both are the module ``conftest``)."""
+    return restore_main_module
+
+
 @pytest.fixture(autouse=True)
 def _restore_main_module():
     """Every test starts and ends with the session's own ``__main__`` (:func:`restore_main_module`)."""

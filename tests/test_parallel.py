@@ -51,12 +51,10 @@ def _threads(task: Task, shared) -> int:
 
 
 @pytest.fixture(scope="module")
-def executors():
+def executors(main_module_restorer):
     """A thread pool, a spawn process pool and a 2-worker Dask LocalCluster, shared by the module."""
     pytest.importorskip("distributed")
-    from conftest import restore_main_module
-
-    restore_main_module()  # an earlier AppTest may have left app.py as __main__: spawned workers re-run it
+    main_module_restorer()  # an earlier AppTest may have left app.py as __main__: spawned workers re-run it
     out = {}
     with ThreadPoolExecutor(2) as th, \
             ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pr, \
