@@ -53,13 +53,13 @@ PAGES: dict[str, tuple[str, str, str | None]] = {
 }
 
 # Done: script idle, title shown, the main chart present and drawn (plotly SVG, Vega canvas or SVG), no
-# spinner or progress bar in the main area.
+# visible spinner or progress bar in the main area (a finished status keeps its bar, collapsed and hidden).
 JS_DONE = (
     "(sel) => { const app = document.querySelector(\"[data-testid='stApp']\");"
     " if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;"
     " if (!document.querySelector(\"[data-testid='stMain'] h1\")) return false;"
-    " if (document.querySelector(\"[data-testid='stMain'] [data-testid=stSpinner],"
-    " [data-testid='stMain'] [data-testid=stProgress]\")) return false;"
+    " if (Array.from(document.querySelectorAll(\"[data-testid='stMain'] [data-testid=stSpinner],"
+    " [data-testid='stMain'] [data-testid=stProgress]\")).some(e => e.checkVisibility())) return false;"
     " const main = document.querySelector(sel);"
     " return !!main && !!main.querySelector('.js-plotly-plot .main-svg, canvas, svg.marks'); }"
 )

@@ -139,11 +139,10 @@ if cert_html is not None:
 st.subheader("Tables (CSV)")
 frontier = None
 with ui.engine_errors("Computing the frontier", stop=False):
-    frontier = waits.compute(
-        ui.cache.frontier_key(data.key, state.method, state.seed, state.estimator),
-        f"Computing the frontier for the downloads: a downstream model and an attacker for each of "
-        f"{len(ui.cache.FRONTIER_TS)} values of t", lambda p: ui.cached_frontier(
-            data.key, state.method, state.seed, state.estimator, progress=p), button_key="audit_frontier_wait")
+    frontier = ui.cache.frontier_waited(
+        data.key, state.method, state.seed, state.estimator, button_key="audit_frontier_wait",
+        what="Computing the frontier for the downloads: a downstream model and an attacker for each of "
+        f"{len(ui.cache.FRONTIER_TS)} values of t")
 c = st.columns(4)
 if frontier is not None:
     c[0].download_button("Analytic frontier", frontier.to_csv(),

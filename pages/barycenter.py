@@ -249,11 +249,10 @@ def explorer() -> None:
     if not ready:
         dl_slot.caption("The distortion-leakage chart follows the frontier.")
     with ui.engine_errors("Computing the frontier", stop=False):
-        frontier = waits.compute(
-            fkey, f"Computing the frontier on {ds.name}: a downstream model and an attacker for each of "
-            f"{len(ui.cache.FRONTIER_TS)} values of t",
-            lambda p: ui.cached_frontier(data.key, state.method, state.seed, state.estimator, progress=p),
-            slot=frontier_slot, button_key="bary_frontier")
+        frontier = ui.cache.frontier_waited(
+            data.key, state.method, state.seed, state.estimator, slot=frontier_slot, button_key="bary_frontier",
+            what=f"Computing the frontier on {ds.name}: a downstream model and an attacker for each of "
+            f"{len(ui.cache.FRONTIER_TS)} values of t")
     if frontier is None:
         if not ready:
             dl_slot.empty()

@@ -226,12 +226,10 @@ for m in frontier.meta.get("messages", ()):
 analytic = None
 if overlay:
     with ui.engine_errors("Computing the analytic frontier", stop=False):
-        analytic = waits.compute(
-            ui.cache.frontier_key(data.key, state.method, state.seed),
-            f"Computing the analytic overlay (the {state.method} barycenter path on {ds.name}): a downstream "
-            f"model and an attacker for each of {len(ui.cache.FRONTIER_TS)} values of t",
-            lambda p: ui.cached_frontier(data.key, state.method, state.seed, progress=p),
-            button_key="trained_overlay_wait")
+        analytic = ui.cache.frontier_waited(
+            data.key, state.method, state.seed, button_key="trained_overlay_wait",
+            what=f"Computing the analytic overlay (the {state.method} barycenter path on {ds.name}): a "
+            f"downstream model and an attacker for each of {len(ui.cache.FRONTIER_TS)} values of t")
 lam_values = [float(v) for v in frontier.table["lam"]]
 if state.train_pick not in lam_values:  # not picked yet, or not in this sweep: the largest λ, as a default
     state.train_pick = None

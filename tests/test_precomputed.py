@@ -104,22 +104,40 @@ def test_shipped_trained_sweep_matches_the_engine_now():
 def test_barycenter_first_visit_draws_the_shipped_frontier_without_fitting(monkeypatch):
     from app_helpers import assert_clean, open_app
 
+    _fresh_store()
     at = open_app(page="barycenter", dataset="adult")
     assert_clean(at)
     captions = " ".join(c.value for c in at.caption)
     assert "precomputed on" in captions
     assert any("in the background" in i.value or "starting" in i.value for i in at.info)
     assert len(at.get("vega_lite_chart")) >= 1  # the frontier (the transport panels wait for the fit)
+    _assert_no_computing_status(at)
+
+
+def _fresh_store() -> None:
+    from ui.waits import results
+
+    results.clear()  # the process-wide store of computed results (st.cache_resource)
+
+
+def _assert_no_computing_status(at) -> None:
+    """A shipped frontier was not computed now: no "Computing the …: done in 0.1 s" status box.
+
+    (Call :func:`_fresh_store` before opening the page: an earlier test may have stored the frontier.)"""
+    labels = [getattr(e, "label", "") or "" for e in at.get("status")]
+    assert not [x for x in labels if x.startswith("Computing the")], labels
 
 
 def test_trained_first_visit_draws_the_shipped_sweep():
     from app_helpers import assert_clean, open_app
 
+    _fresh_store()
     at = open_app(page="trained", dataset="adult")
     assert_clean(at)
     assert "precomputed on" in " ".join(c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1  # the sweep over the analytic overlay; no model to detail
     assert any("Run sweep" in i.value for i in at.info)
+    _assert_no_computing_status(at)  # the analytic overlay is shipped too
 
 
 def test_first_visits_with_shipped_results_load_no_heavy_library():

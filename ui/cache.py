@@ -282,6 +282,21 @@ def cached_frontier(key: DataKey, method: str, seed: int, estimator: str = DEFAU
     return out
 
 
+def frontier_waited(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR, *, what: str,
+                    slot=None, button_key: str | None = None):
+    """:func:`cached_frontier` as a page shows it: a shipped result at once and without a status (it was
+    not computed now, so no "done in 0.1 s"); otherwise through ``ui.waits.compute`` (a progress bar and a
+    cancel on a miss; None when cancelled). ``what`` says what is computed, in words."""
+    from .precomputed import analytic_frontier as shipped_frontier
+    from .waits import compute
+
+    if (shipped := shipped_frontier(key, method, seed, estimator)) is not None:
+        return shipped
+    return compute(frontier_key(key, method, seed, estimator), what,
+                   lambda p: cached_frontier(key, method, seed, estimator, progress=p), slot=slot,
+                   button_key=button_key)
+
+
 @st.cache_data(max_entries=64, show_spinner="Attacking the held-out rows (gradient boosting, cross-fitted)…")
 def cached_view_attack(key: DataKey, method: str, seed: int, t: float):
     """The project's attacker on the view's held-out rows at t: the leakage number every page shows.
