@@ -4,8 +4,11 @@ Run from the project root:
 
     python benchmarks/bench_first_visit.py [--dataset adult] [--repeats 1] [--port 8640]
                                            [--pages home,barycenter,...] [--profile] [--out FILE]
+                                           [--entry serve.py|app.py] [--settle SECONDS]
 
-For each page and repeat: a fresh ``streamlit run app.py`` server (so every Streamlit cache is empty)
+For each page and repeat: a fresh ``streamlit run serve.py`` server (the README's command; every
+Streamlit cache empty; ``--entry app.py``: without the start-up warm-up of ``ui.warmup``; ``--settle``:
+visit that many seconds after the server answers, as a visitor who is not the one who started it)
 and a fresh Chromium (empty browser cache), then ``goto http://.../<page>?dataset=<dataset>`` and the
 time until the page is *done*: the script idle, the title shown, the page's main charts present and
 drawn (plotly SVG or Vega canvas/SVG), and no spinner or progress bar left (polled every 10 ms, as
@@ -112,11 +115,15 @@ def _stop_server(proc, log) -> None:
     log.close()
 
 
-def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600, root: Path = ROOT) -> dict:
+def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600, root: Path = ROOT,
+                entry: str = "serve.py", settle: float = 0.0) -> dict:
     """One cold visit: fresh server, fresh Chromium; seconds to done (and to first idle paint).
 
     ``path`` "reference" opens the one-slider, one-chart reference app (Streamlit's and Chromium's own
-    cold cost); ``root`` is the checkout whose app.py is served (e.g. an export of main, for "before").
+    cold cost); ``root`` is the checkout whose app.py is served (e.g. an export of main, for "before");
+    ``entry`` the script ``streamlit run`` starts (``serve.py``: the README's command, with the start-up
+    warm-up of ``ui.warmup``; ``app.py``: the same app without it, also used for a checkout that has no
+    serve.py); ``settle`` seconds between the server answering its health check and the visit.
     """
     from browser_helpers import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import TimeoutError as PwTimeout
@@ -130,8 +137,11 @@ def first_visit(path: str, dataset: str, port: int, timeout_s: float = 600, root
         path = ""
     else:
         title, main_key, button = PAGES[path]
-        proc, url, log = _start_server(port, root)
-    out: dict = {"page": path}
+        if not (root / entry).is_file():
+            entry = "app.py"
+        proc, url, log = _start_server(port, root, entry)
+    time.sleep(settle)
+    out: dict = {"page": path, "entry": entry if title != "Reference app" else "reference", "settle": settle}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -249,6 +259,9 @@ def main() -> None:
     ap.add_argument("--before", type=Path, default=None,
                     help="also time this checkout (e.g. `git archive main | tar -x -C DIR`), interleaved")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--entry", default="serve.py", help="script to `streamlit run`: serve.py (README) or app.py")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="seconds between the server's health check and the visit (0: at once)")
     args = ap.parse_args()
     os.chdir(ROOT)
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
@@ -262,21 +275,24 @@ def main() -> None:
         print(json.dumps(r), file=sys.stderr, flush=True)
         for p in pages:
             if args.before is not None:
-                r = first_visit(p, args.dataset, args.port, root=args.before)
+                r = first_visit(p, args.dataset, args.port, root=args.before, entry=args.entry,
+                                settle=args.settle)
                 before[p].append(r)
                 print("before", json.dumps(r), file=sys.stderr, flush=True)
-            r = first_visit(p, args.dataset, args.port)
+            r = first_visit(p, args.dataset, args.port, entry=args.entry, settle=args.settle)
             runs[p].append(r)
             print(json.dumps(r), file=sys.stderr, flush=True)
     load_after = os.getloadavg()
     lines = [
         f"Command: `python benchmarks/bench_first_visit.py --dataset {args.dataset} --repeats {args.repeats}"
-        f"{' --before ' + str(args.before) if args.before else ''}{' --profile' if args.profile else ''}`",
+        f"{' --before ' + str(args.before) if args.before else ''}{' --profile' if args.profile else ''}"
+        f" --entry {args.entry} --settle {args.settle:g}`",
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; load average before "
         f"{load_before[0]:.1f} / {load_before[1]:.1f}, after {load_after[0]:.1f} / {load_after[1]:.1f} "
         "(1 / 5 min; shared machine).",
-        f"Each visit: fresh `streamlit run app.py` and fresh Chromium, `/<page>?dataset={args.dataset}`, "
-        "time to script idle + title + main charts drawn + no spinner/progress. Median of the repeats.",
+        f"Each visit: fresh `streamlit run {args.entry}` and fresh Chromium, visited {args.settle:g} s after "
+        f"the server answered, `/<page>?dataset={args.dataset}`, time to script idle + title + main charts "
+        "drawn + no visible spinner/progress. Median of the repeats.",
         "",
         f"Reference (a one-slider, one-chart plotly app, cold, same method): median "
         f"{statistics.median(ref):.2f} s ({', '.join(f'{x:.2f}' for x in ref)}): Streamlit's and Chromium's "

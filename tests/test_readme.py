@@ -28,7 +28,7 @@ def test_ci_runs_exactly_the_readme_test_command(root):
     commands = [b.strip() for b in _blocks(readme, "bash")]
     assert len(commands) == 2, "the README gives exactly two set-up commands"
     app_cmd, test_cmd = commands
-    assert app_cmd.endswith("streamlit run app.py") and "requirements.txt" in app_cmd
+    assert app_cmd.endswith("streamlit run serve.py") and "requirements.txt" in app_cmd
     assert "pytest" in test_cmd
     ci = (root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_cmd in [line.strip() for line in ci]

@@ -1,4 +1,4 @@
-"""Real-browser fixtures: a `streamlit run app.py` server and Debian's Chromium driven by Playwright.
+"""Real-browser fixtures: a `streamlit run serve.py` server and Debian's Chromium driven by Playwright.
 
 Never `playwright install` (it downloads a browser): we use /usr/bin/chromium. In CI (CI=true) a missing
 Chromium is a failure, elsewhere the browser tests skip with the reason.
@@ -54,14 +54,14 @@ def _require_browser() -> None:
 
 @contextlib.contextmanager
 def _server(log_name: str = "streamlit-server.log"):
-    """Start `streamlit run app.py` on a free port; yield its URL; stop it (and its children) at the end."""
+    """Start `streamlit run serve.py` (the README's command) on a free port; yield its URL; stop it (and its children) at the end."""
     _require_browser()
     port = _free_port()
     log = (ARTIFACTS / log_name)
     ARTIFACTS.mkdir(exist_ok=True)
     logf = log.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True,
@@ -94,7 +94,7 @@ def _server(log_name: str = "streamlit-server.log"):
 
 @pytest.fixture(scope="session")
 def app_url():
-    """A `streamlit run app.py` server shared by the session's browser tests."""
+    """A `streamlit run serve.py` server shared by the session's browser tests."""
     with _server() as url:
         yield url
 

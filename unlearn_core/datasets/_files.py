@@ -94,19 +94,22 @@ def one_hot(
     """
     blocks: list[pd.DataFrame] = []
     groups: dict[str, tuple[str, ...]] = {}
+    n = len(frame)
     for col in columns:
-        values = frame[col].astype(str)
-        present = pd.unique(values).tolist()
+        codes, uniques = pd.factorize(frame[col].astype(str), sort=False)  # a code per row, no NaN left
+        present = [str(u) for u in uniques]
         if orders and col in orders:
             levels = [lvl for lvl in orders[col] if lvl in set(present)]
         else:
             levels = sorted(present, key=_natural_key)
         names = [f"{col}={lvl}" for lvl in levels]
-        block = pd.DataFrame(
-            (values.to_numpy()[:, None] == np.asarray(levels, dtype=object)[None, :]).astype(float),
-            columns=names,
-            index=frame.index,
-        )
+        # column of each present level (-1: a level that ``orders`` leaves out gets an all-zero row)
+        where = {lvl: j for j, lvl in enumerate(levels)}
+        col_of = np.array([where.get(u, -1) for u in present], dtype=np.int64)
+        onehot = np.zeros((n, len(levels)), dtype=float)
+        rows = np.flatnonzero(col_of[codes] >= 0)
+        onehot[rows, col_of[codes][rows]] = 1.0
+        block = pd.DataFrame(onehot, columns=names, index=frame.index)
         blocks.append(block)
         groups[col] = tuple(names)
     if not blocks:
