@@ -26,8 +26,10 @@ state = ui.init_state()
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/barycenter.py", title="Feature unlearning", icon=":material/join_inner:", url_path="barycenter"),
-    st.Page("pages/trained.py", title="Trained frontier", icon=":material/model_training:", url_path="trained"),
+    st.Page("pages/barycenter.py", title="Feature unlearning", icon=":material/join_inner:",
+            url_path="barycenter"),
+    st.Page("pages/trained.py", title="Trained frontier", icon=":material/model_training:",
+            url_path="trained"),
     st.Page("pages/forget.py", title="Data unlearning", icon=":material/delete_sweep:", url_path="forget"),
     st.Page("pages/images.py", title="Image unlearning", icon=":material/image:", url_path="images"),
     st.Page("pages/leakage.py", title="Leakage lab", icon=":material/science:", url_path="leakage"),

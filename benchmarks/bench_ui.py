@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,8 @@ def cold_home_apptest(repeats: int) -> list[float]:
     out = []
     code = COLD_HOME.format(tests=str(ROOT / "tests"))
     for _ in range(repeats):
-        res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             timeout=300)
         if res.returncode != 0:
             raise RuntimeError(res.stderr[-2000:])
         out.append(json.loads(res.stdout.strip().splitlines()[-1])["seconds"])
@@ -81,7 +82,9 @@ def cold_home_apptest(repeats: int) -> list[float]:
 def reference_rerun(repeats: int) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_string("import streamlit as st\nst.slider('x', 0.0, 1.0, 0.5, key='x')\nst.write(st.session_state.x)")
+    at = AppTest.from_string(
+        "import streamlit as st\nst.slider('x', 0.0, 1.0, 0.5, key='x')\nst.write(st.session_state.x)"
+    )
     at.run()
     out = []
     for i in range(repeats):
@@ -122,8 +125,9 @@ def t_change_apptest(dataset: str, repeats: int) -> dict:
         st_ = time.perf_counter()
         fit.maps.transform(fit.X, z, t)
         exact.append(time.perf_counter() - st_)
-    return dict(cold=cold, rerun=rerun, engine=engine, exact=exact, n=int(fit.X.shape[0]), d=int(fit.X.shape[1]),
-                fit_seconds=float(fit.maps.seconds), V=float(fit.maps.total_cost), np=np.__version__)
+    return dict(cold=cold, rerun=rerun, engine=engine, exact=exact, n=int(fit.X.shape[0]),
+                d=int(fit.X.shape[1]), fit_seconds=float(fit.maps.seconds), V=float(fit.maps.total_cost),
+                np=np.__version__)
 
 
 REFERENCE_APP = """
@@ -143,7 +147,8 @@ JS_MARKER_AT = (
     " if (title && !tt.includes(title)) continue;"
     " const c = (gd.data || []).find(d => d.name === name);"
     " return !!c && Math.abs(c.customdata[idx][0] - t) < 1e-9 &&"
-    " document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state') === 'notRunning'; }"
+    " document.querySelector(\"[data-testid='stApp']\")"
+    ".getAttribute('data-test-script-state') === 'notRunning'; }"
     " return false; }"
 )
 
@@ -304,10 +309,13 @@ def browser_measurements(dataset: str, repeats: int) -> dict:
             ready = _vega_marker_at("Utility vs leakage")
             out["t_change"] = _key_steps(page, slider, repeats, ready)
             # How many charts one more step replaces (a new element: drawn from scratch) rather than updates.
-            charts = "'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks, [data-testid=stVegaLiteChart] canvas'"
+            charts = ("'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks,"
+                      " [data-testid=stVegaLiteChart] canvas'")
             page.evaluate(f"() => document.querySelectorAll({charts}).forEach(d => {{ d.__kept = 1; }})")
             _key_steps(page, slider, 1, ready)
-            out["replaced"] = page.evaluate(f"() => [...document.querySelectorAll({charts})].filter(d => !d.__kept).length")
+            out["replaced"] = page.evaluate(
+                f"() => [...document.querySelectorAll({charts})].filter(d => !d.__kept).length"
+            )
             out["charts"] = page.evaluate(f"() => document.querySelectorAll({charts}).length")
             browser.close()
     finally:
@@ -347,10 +355,15 @@ def raw_plotly(dataset: str, repeats: int) -> dict[str, float]:
 
     specs = [figures(t) for t in ts]
     js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
-    draw = """async (s) => { const old = document.getElementById('p'); if (old) { Plotly.purge(old); old.remove(); }
-        const d = document.createElement('div'); d.id = 'p'; d.style.width = '650px'; document.body.appendChild(d);
-        const t0 = performance.now(); await Plotly.newPlot(d, JSON.parse(s));
-        await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); return performance.now() - t0; }"""
+    draw = (
+        "async (s) => { const old = document.getElementById('p');"
+        " if (old) { Plotly.purge(old); old.remove(); }\n"
+        "        const d = document.createElement('div'); d.id = 'p'; d.style.width = '650px';"
+        " document.body.appendChild(d);\n"
+        "        const t0 = performance.now(); await Plotly.newPlot(d, JSON.parse(s));\n"
+        "        await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));"
+        " return performance.now() - t0; }"
+    )
     out = {}
     with sync_playwright() as pw:
         browser, page = _open_browser(pw)
@@ -389,15 +402,18 @@ def main() -> None:
     ms = lambda x: f"{1000 * x:.0f} ms"  # noqa: E731
     rows = [
         ("Reference: AppTest rerun of a one-slider app", ms(_median(ref)), "1.0", "-", "-"),
-        ("Home, cold first render, AppTest (fresh process)", ms(_median(cold)), f"{_median(cold) / _median(ref):.0f}",
-         "≤ 3000 ms", "met" if _median(cold) <= 3 else "MISSED"),
-        (f"Barycenter page, first render on {args.dataset} (fit + frontier, cold)", ms(tc["cold"]), "-", "-", "-"),
+        ("Home, cold first render, AppTest (fresh process)", ms(_median(cold)),
+         f"{_median(cold) / _median(ref):.0f}", "≤ 3000 ms", "met" if _median(cold) <= 3 else "MISSED"),
+        (f"Barycenter page, first render on {args.dataset} (fit + frontier, cold)", ms(tc["cold"]),
+         "-", "-", "-"),
         (f"t change, engine work (ui.cached_view_at, {tc['n']:,} rows)", ms(_median(tc["engine"])),
-         f"{_median(tc['engine']) / _median(ref):.2f}", "≤ 50 ms", "met" if _median(tc["engine"]) <= 0.05 else "MISSED"),
+         f"{_median(tc['engine']) / _median(ref):.2f}", "≤ 50 ms",
+         "met" if _median(tc["engine"]) <= 0.05 else "MISSED"),
         (f"t change, engine exact maps.transform(X, z, t) on {tc['n']:,} × {tc['d']} (reference)",
          ms(_median(tc["exact"])), f"{_median(tc['exact']) / _median(ref):.2f}", "-", "-"),
         ("t change, page re-render, AppTest full rerun", ms(_median(tc["rerun"])),
-         f"{_median(tc['rerun']) / _median(ref):.1f}", "≤ 300 ms", "met" if _median(tc["rerun"]) <= 0.3 else "MISSED"),
+         f"{_median(tc['rerun']) / _median(ref):.1f}", "≤ 300 ms",
+         "met" if _median(tc["rerun"]) <= 0.3 else "MISSED"),
     ]
     if br is not None:
         bt, rt = _median(br["t_change"]), _median(bref["t_change"])
@@ -408,9 +424,10 @@ def main() -> None:
             ("Home, cold first render, browser (fresh server and browser: imports + run + charts drawn)",
              ms(hc), f"{hc / _median(bref['cold']):.1f}", "≤ 3000 ms", "met" if hc <= 3 else "MISSED"),
             (f"Barycenter page on {args.dataset}, browser, cold", ms(br["bary_cold"]), "-", "-", "-"),
-            ("Browser reference: key press -> rerun -> chart updated, idle (one-chart app)", ms(rt), "1.0", "-", "-"),
-            ("t change, browser: key press -> fragment rerun -> 5 Vega-Lite panels updated, marker moved, idle", ms(bt),
-             f"{bt / rt:.1f}", "≤ 300 ms", "met" if bt <= 0.3 else "MISSED"),
+            ("Browser reference: key press -> rerun -> chart updated, idle (one-chart app)", ms(rt),
+             "1.0", "-", "-"),
+            ("t change, browser: key press -> fragment rerun -> 5 Vega-Lite panels updated, "
+             "marker moved, idle", ms(bt), f"{bt / rt:.1f}", "≤ 300 ms", "met" if bt <= 0.3 else "MISSED"),
         ]
     cpu = cpu_model()
     try:
@@ -421,10 +438,12 @@ def main() -> None:
     head = [
         f"Command: `python benchmarks/bench_ui.py --dataset {args.dataset} --repeats {args.repeats}"
         f"{' --no-browser' if args.no_browser else ''}`",
-        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; CPU: {cpu}; "
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc = {os.cpu_count()}; CPU: {cpu}; "
         f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (shared machine: noisy).",
-        f"Medians of {args.repeats} runs (cold Home: {len(cold)} fresh processes in AppTest{browser_cold_note}). "
-        f"Dataset {args.dataset}: {tc['n']:,} rows × {tc['d']} features, gaussian barycenter (fit {tc['fit_seconds']:.2f} s, "
+        f"Medians of {args.repeats} runs (cold Home: {len(cold)} fresh processes in "
+        f"AppTest{browser_cold_note}). "
+        f"Dataset {args.dataset}: {tc['n']:,} rows × {tc['d']} features, gaussian barycenter "
+        f"(fit {tc['fit_seconds']:.2f} s, "
         f"V = {tc['V']:.4g}).",
         "",
         "| measurement | median | ratio to reference | budget | status |",
@@ -434,7 +453,8 @@ def main() -> None:
     detail = (
         "\nAll runs (s): " + json.dumps({
             "reference": [round(x, 4) for x in ref], "cold_home_apptest": [round(x, 3) for x in cold],
-            "engine": [round(x, 5) for x in tc["engine"]], "exact_transform": [round(x, 4) for x in tc["exact"]],
+            "engine": [round(x, 5) for x in tc["engine"]],
+            "exact_transform": [round(x, 4) for x in tc["exact"]],
             "apptest_rerun": [round(x, 4) for x in tc["rerun"]],
             **({"browser_cold_home": [round(x, 3) for x in br["home_cold"]],
                 "browser_cold_reference": [round(x, 3) for x in bref["cold"]],
@@ -447,8 +467,9 @@ def main() -> None:
                    f"{br['charts']} charts on the page (the others updated in place or untouched).")
     if raw is not None:
         detail += (
-            "\n\nFor comparison, the plotly versions of the five panels (what each t step cost when the page drew "
-            "them with plotly): `Plotly.newPlot` alone in the same Chromium, no Streamlit, median ms per figure: "
+            "\n\nFor comparison, the plotly versions of the five panels (what each t step cost when the "
+            "page drew them with plotly): `Plotly.newPlot` alone in the same Chromium, no Streamlit, "
+            "median ms per figure: "
             + "; ".join(f"{k} {v:.0f}" for k, v in raw.items()) + f"; sum {sum(raw.values()):.0f} ms."
         )
     print(table + "\n" + detail)

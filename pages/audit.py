@@ -36,7 +36,8 @@ def cached_certificate(
     mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
     summary = {
         "n": d["attack"]["n"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
-        "auc": d["attack"]["auc"], "auc_ci": d["attack"]["auc_ci"], "baseline": d["attack"]["majority_baseline"],
+        "auc": d["attack"]["auc"], "auc_ci": d["attack"]["auc_ci"],
+        "baseline": d["attack"]["majority_baseline"],
         "status": d["verdict"]["status"], "sentence": d["verdict"]["sentence"],
         "bound": d["pinsker"].get("bound"), "contradicted": bool(d["pinsker"].get("contradicted")),
         "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
@@ -118,8 +119,8 @@ if att is not None:
     else:
         st.warning(f"**FAIL.** {att['sentence']}", icon=":material/error:")
     if att["contradicted"]:
-        st.warning("No Pinsker bound is shown: the attacker beats what the MI estimates would allow, so they are "
-                   "too low for this outcome. Trust the attacker.", icon=":material/warning:")
+        st.warning("No Pinsker bound is shown: the attacker beats what the MI estimates would allow, so they "
+                   "are too low for this outcome. Trust the attacker.", icon=":material/warning:")
 
 st.subheader("Leakage certificate")
 if cert_html is not None:

@@ -54,8 +54,8 @@ if not lesson:
         args=("estimator",),
         format_func=lambda m: "attacker AUC (gradient boosting guessing Z)" if m == PROBE
         else words.estimator_label(m),
-        help="The frontier's x axis: how well a gradient-boosting attacker recovers Z from X_t on held-out rows "
-        "(AUC, 0.5 = chance), or an estimate of I(X_t; Z) by one of the leakage lab's estimators.",
+        help="The frontier's x axis: how well a gradient-boosting attacker recovers Z from X_t on held-out "
+        "rows (AUC, 0.5 = chance), or an estimate of I(X_t; Z) by one of the leakage lab's estimators.",
     )
 else:
     state.estimator = PROBE
@@ -124,7 +124,8 @@ if fit is not None:
     if waits.waited_for(fit_key) is not None:
         diag += f" · you waited {waits.waited_for(fit_key):.1f} s for the fit"
     if not maps.converged:
-        st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). Its maps are approximate.")
+        st.warning(f"The {state.method} barycenter did not converge ({maps.notes}). "
+                   "Its maps are approximate.")
     st.caption(diag + (f" · {maps.notes}" if maps.notes else ""))
 
 
@@ -215,16 +216,18 @@ def explorer() -> None:
     if fit is not None:
         with left:
             _vega(*vega.transport_at(pts, t=t, arrows=arrows), key="transport_at")
-            words.note("Each dot is a row, coloured by its group of Z. As t grows the groups slide toward one "
-                       "shared cloud (the barycenter); at t = 1 they overlap and a dot's place no longer tells "
-                       "its group.")
+            words.note("Each dot is a row, coloured by its group of Z. As t grows the groups slide toward "
+                       "one shared cloud (the barycenter); at t = 1 they overlap and a dot's place no longer "
+                       "tells its group.")
         with a:
             _vega(*vega.densities_at(fit.X[:, feature], view.column_t, fit.z, feature_name=columns[feature],
                                      groups=fit.groups, random_state=state.seed), key="densities")
             words.note(f"Dashed: each group's spread of {columns[feature]} before; solid: at t. The solid "
                        "curves move together as t grows.")
         with b:
-            stats = scale_displacement_stats(ui.cache.cached_move_stats(data.key, state.method, state.seed), t)
+            stats = scale_displacement_stats(
+                ui.cache.cached_move_stats(data.key, state.method, state.seed), t
+            )
             _vega(*vega.who_pays_at(stats), key="who_pays")
             words.note("How far each group's rows move (feature units). A taller box means that group gives "
                        "up more of its data to make the groups alike.")
@@ -250,7 +253,8 @@ def explorer() -> None:
         dl_slot.caption("The distortion-leakage chart follows the frontier.")
     with ui.engine_errors("Computing the frontier", stop=False):
         frontier = ui.cache.frontier_waited(
-            data.key, state.method, state.seed, state.estimator, slot=frontier_slot, button_key="bary_frontier",
+            data.key, state.method, state.seed, state.estimator, slot=frontier_slot,
+            button_key="bary_frontier",
             what=f"Computing the frontier on {ds.name}: a downstream model and an attacker for each of "
             f"{len(ui.cache.FRONTIER_TS)} values of t")
     if frontier is None:
@@ -269,8 +273,8 @@ def explorer() -> None:
     ulabel = words.label(frontier.utility, short=True)
     utility_slot.metric(
         f"{ulabel} at t", f"{row[frontier.utility]:.3f}",
-        help=f"downstream {frontier.meta.get('downstream', 'model')} on the test split, at the grid t nearest "
-        f"to yours; {words.label(frontier.leakage, short=True)} = {row[frontier.leakage]:.3f}",
+        help=f"downstream {frontier.meta.get('downstream', 'model')} on the test split, at the grid t "
+        f"nearest to yours; {words.label(frontier.leakage, short=True)} = {row[frontier.leakage]:.3f}",
     )
     with frontier_slot if ready else frontier_slot.container():
         _vega(*vega.frontier_at(frontier, current=t), key="frontier_chart",

@@ -272,7 +272,7 @@ m = st.columns(4) + st.columns(4)[:3]  # two rows: the accuracies and Î, then a
 for col, (k, label, fmt) in zip(m, (
     ("ua", "UA (forget acc)", "{:.1%}"), ("ra", "RA (retain acc)", "{:.1%}"),
     ("ta", "TA (test acc)", "{:.1%}"), ("mi", "Î (nats)", "{:.4f}"), ("mia_loss_auc", "MIA AUC", "{:.3f}"),
-)):
+), strict=False):  # 7 columns, 5 metrics: m[5] and m[6] are filled below
     gap = mi.gap.get(k, float("nan"))
     # accuracies are shown in %, so their gaps are in percentage points
     delta = f"{100 * gap:+.1f} pts vs retrain" if fmt.endswith("%}") else f"{gap:+.3f} vs retrain"
@@ -312,11 +312,12 @@ shown = words.screen_table(table, show)  # screen labels; the CSV on the Audit p
 st.dataframe(shown, hide_index=True, column_config={
     words.label(k, short=True): st.column_config.NumberColumn(words.label(k, short=True), format="%.3f")
     for k in ("ua", "ra", "ta", "mia_loss_auc")
-} | {words.label("mi", short=True): st.column_config.NumberColumn(words.label("mi", short=True), format="%.4f"),
+} | {words.label("mi", short=True): st.column_config.NumberColumn(words.label("mi", short=True),
+                                                                  format="%.4f"),
      words.label("seconds", short=True): st.column_config.NumberColumn(words.label("seconds", short=True),
                                                                        format="%.2f"),
-     words.label("time_ratio", short=True): st.column_config.NumberColumn(words.label("time_ratio", short=True),
-                                                                          format="%.2f")})
+     words.label("time_ratio", short=True): st.column_config.NumberColumn(
+         words.label("time_ratio", short=True), format="%.2f")})
 words.note("Compare every row with the retrained reference: the goal is UA, RA, TA and MIA AUC close to "
            "its values, in much less time.")
 

@@ -113,8 +113,8 @@ def explorer() -> None:
             if bar is not None:
                 bar.empty()
             st.vega_lite_chart(*images.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
-            words.note("The ringed point is your t. Up means the digits are still read correctly; right means an "
-                       "attacker still tells the two groups apart from the images.")
+            words.note("The ringed point is your t. Up means the digits are still read correctly; right "
+                       "means an attacker still tells the two groups apart from the images.")
             D, L = fit.analytic(t)
             m = st.columns(2)
             m[0].metric("D(t) = t²V", f"{D:.3g}", help="distortion of the codes in the representation")

@@ -142,7 +142,8 @@ with c[1]:
                 att = ui.cached_view_attack(data.key, state.method, int(state.seed), float(state.t))
                 (st.warning if att.recovered else st.success)(
                     f"**The strong attacker on this view** (held-out rows, the number the Feature-unlearning "
-                    f"and Audit pages show): AUC **{att.auc:.3f}** ({att.auc_ci[0]:.3f}–{att.auc_ci[1]:.3f}). "
+                    f"and Audit pages show): AUC **{att.auc:.3f}** "
+                    f"({att.auc_ci[0]:.3f}–{att.auc_ci[1]:.3f}). "
                     + att.verdict(), icon=":material/gpp_maybe:" if att.recovered else ":material/shield:")
 
 names = leakage.methods()

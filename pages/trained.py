@@ -158,9 +158,10 @@ estimator = c[0].selectbox("Differentiable estimator Î", estimators,
                            help="The leakage penalty trained against "
                            "(unlearn_core.leakage.differentiable.PENALTIES).")
 models = list(MODELS)
-model = c[1].selectbox("Model", models, format_func=lambda m: words.MODELS.get(m, m), **ui.bind("train_model", "trained_model", options=models,
-                                                  fallback="mlp" if "mlp" in models else models[0],
-                                                  what="Model"))
+model = c[1].selectbox("Model", models, format_func=lambda m: words.MODELS.get(m, m),
+                       **ui.bind("train_model", "trained_model", options=models,
+                                 fallback="mlp" if "mlp" in models else models[0],
+                                 what="Model"))
 if not lesson:
     lams = c[2].multiselect("λ grid", LAM_CHOICES, format_func=lambda v: f"{v:g}",
                             **ui.bind("train_lams", "trained_lams", options=LAM_CHOICES, what="λ grid",
@@ -247,15 +248,16 @@ with right:
                 help=words.label(util) + ", on held-out rows")
     m[1].metric("attacker AUC for Z", f"{row['probe_auc']:.3f}",
                 delta=f"{row['probe_auc'] - base['probe_auc']:+.3f}", delta_color="inverse",
-                help="A held-out attacker's AUC guessing Z from the model's outputs; 0.5 = nothing to recover.")
+                help="A held-out attacker's AUC guessing Z from the model's outputs; "
+                "0.5 = nothing to recover.")
     m = st.columns(2)
     m[0].metric("Demographic-parity gap", f"{row['dp_gap']:.3f}",
                 delta=f"{row['dp_gap'] - base['dp_gap']:+.3f}", delta_color="inverse")
     m[1].metric("k-NN MI (nats)", f"{row['knn_mi']:.4f}", help="Held-out k-NN estimate of I(S'; Z), in nats.")
     st.caption(f"This model: {int(row['epochs'])} epochs of training ({row['seconds']:.2f} s of computing).")
     if row["probe_auc"] >= 0.6:
-        st.warning(f"An attacker still recovers Z from this model's outputs (AUC {row['probe_auc']:.2f}; 0.5 is "
-                   "chance). Raise λ to remove more.", icon=":material/gpp_maybe:")
+        st.warning(f"An attacker still recovers Z from this model's outputs (AUC {row['probe_auc']:.2f}; "
+                   "0.5 is chance). Raise λ to remove more.", icon=":material/gpp_maybe:")
     if util == "r2" and row[util] < 0:
         st.warning(f"R² is {row[util]:.2f} on held-out rows: the model is worse than predicting the mean.",
                    icon=":material/warning:")
@@ -270,15 +272,16 @@ with left:
     st.caption(
         "Leakage on this chart is an attacker's AUC for Z from a model's **outputs** on held-out rows: the "
         "trained model's (points) or, for the dotted curve, a logistic model's trained on the transported "
-        f"features X_t ({state.method} barycenter). The Feature-unlearning page's frontier attacks X_t itself, "
-        "so its curve differs from this one. Click a trained point to select its λ."
+        f"features X_t ({state.method} barycenter). The Feature-unlearning page's frontier attacks X_t "
+        "itself, so its curve differs from this one. Click a trained point to select its λ."
     )
 
 # -- per-λ detail ----------------------------------------------------------------------------------
 st.session_state["_last_trained_frontier"] = frontier  # the Audit page exports it
 if "results" not in frontier.meta:  # a shipped sweep: tables only, no trained models
     st.info("The training curves and the outputs by group need the trained models, which are not shipped: "
-            f"press **Run sweep** to train the {len(lam_values)} models live.", icon=":material/model_training:")
+            f"press **Run sweep** to train the {len(lam_values)} models live.",
+            icon=":material/model_training:")
     st.stop()
 res = frontier.meta["results"][lam_values.index(current)]
 if not res.converged and res.message:
@@ -320,7 +323,8 @@ if shipped is None:  # (a shipped sweep's caption was written when it was loaded
     sweep_caption.caption(
         f"Sweep of {len(frontier.table)} λ values ({frontier.meta['n_train']:,} training / "
         f"{frontier.meta['n_test']:,} held-out rows): "
-        + (f"you waited {_sweep_wait:.1f} s from your click, of which training took {frontier.seconds:.1f} s; "
-           "cached now." if _sweep_wait is not None else "cached, shown at once (training took "
+        + (f"you waited {_sweep_wait:.1f} s from your click, of which training took "
+           f"{frontier.seconds:.1f} s; cached now." if _sweep_wait is not None
+           else "cached, shown at once (training took "
            f"{frontier.seconds:.1f} s when it ran).")
     )

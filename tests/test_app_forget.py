@@ -42,7 +42,8 @@ def test_defaults_unlearn_75pct_of_the_3s_on_digits(at):
     ua, ua_ref = float(ua_metric.value.rstrip("%")), float(ua_metric.help.split(": ")[1].split("%")[0])
     gap = float(ua_metric.delta.split(" pts")[0])
     assert gap == pytest.approx(ua - ua_ref, abs=0.11)
-    assert at.dataframe[0].value.set_index("method").loc["retrain on D_r (reference)", "time / retrain"] == 1.0
+    assert at.dataframe[0].value.set_index("method").loc["retrain on D_r (reference)",
+                                                         "time / retrain"] == 1.0
     assert "× the retraining time" in metric(at, "Time").delta
     assert any("75% of class 3" in c.value for c in at.caption)
     # defaults are chosen not to over-unlearn; the flag is shown plainly either way
@@ -51,7 +52,8 @@ def test_defaults_unlearn_75pct_of_the_3s_on_digits(at):
     # screen names (issue 15): the CSV keeps "original", "retrain", "mi", "finetune"
     assert list(table["method"]) == ["original model (trained on all rows)", "retrain on D_r (reference)",
                                      "MI unlearning (the paper)", "fine-tune on D_r"]
-    assert table.loc[table["method"] == "MI unlearning (the paper)", "time / retrain"].iloc[0] < 1.0  # cheaper than retraining
+    # cheaper than retraining
+    assert table.loc[table["method"] == "MI unlearning (the paper)", "time / retrain"].iloc[0] < 1.0
     curves = figure(at, "forget_curves")
     names = {d.get("name") for d in curves["data"]}
     assert {"mi · ua", "finetune · ua", "retrain · ua"} <= names
@@ -74,9 +76,9 @@ def test_large_lambda_and_epochs_flag_over_unlearning(at):
 def test_baselines_widget_adds_rows_and_curves(at):
     at.multiselect(key="forget_baselines").set_value(["neggrad", "relabel"]).run()
     assert not at.exception
-    assert list(at.dataframe[0].value["method"]) == ["original model (trained on all rows)", "retrain on D_r (reference)",
-                                                     "MI unlearning (the paper)", "gradient ascent on D_u (NegGrad+)",
-                                                     "random relabelling of D_u"]
+    assert list(at.dataframe[0].value["method"]) == [
+        "original model (trained on all rows)", "retrain on D_r (reference)",
+        "MI unlearning (the paper)", "gradient ascent on D_u (NegGrad+)", "random relabelling of D_u"]
     names = {d.get("name") for d in figure(at, "forget_curves")["data"]}
     assert {"neggrad · ua", "relabel · ua"} <= names and "finetune · ua" not in names
 

@@ -18,7 +18,8 @@ def test_home_renders_the_idea_demo_links_and_summary(home):
     latex = " ".join(el.value for el in home.latex)
     assert r"\lambda" in latex and "W_2" in latex and "(1-t)" in latex
     m = metrics(home)
-    assert m["Rows"] == "1,000" and m["Features"] == "2" and m["Groups of Z"] == "2"  # not "Groups of group" (issue 15)
+    # not "Groups of group" (issue 15)
+    assert m["Rows"] == "1,000" and m["Features"] == "2" and m["Groups of Z"] == "2"
     spec, data = vega_chart(home, "barycenter")
     assert len(data) == 600 and not spec.get("params")  # one t in the app: no "preview t" twin
     links = [el.proto.label for el in home.get("page_link")]

@@ -29,14 +29,16 @@ def test_data_unlearning_follows_the_sidebar_and_offers_usable_datasets():
     info = " ".join(i.value for i in at.info)
     assert "needs a classification target" in info and "Communities and crime" in info
     buttons = {b.label: b for b in at.button if b.key and b.key.startswith("use_forget_")}
-    assert "Handwritten digits 8x8 (scikit-learn)" in buttons and not any("crime" in b.lower() for b in buttons)
+    assert ("Handwritten digits 8x8 (scikit-learn)" in buttons
+            and not any("crime" in b.lower() for b in buttons))
     assert not [w for w in at.selectbox if w.key == "forget_dataset"]  # no picker of its own
     # the sidebar lists only what the page can use (and the one in use), and says what it left out
     assert "Communities and crime (UCI)" in at.selectbox(key="_w_dataset").options  # in use: kept
     buttons["German credit (UCI)"].click().run()
     assert at.session_state["app"].dataset == "german" and at.query_params["dataset"] == "german"
     assert "Communities and crime (UCI)" not in at.selectbox(key="_w_dataset").options
-    assert any("Not listed on this page" in c.value and "Communities and crime" in c.value for c in at.caption)
+    assert any("Not listed on this page" in c.value and "Communities and crime" in c.value
+               for c in at.caption)
     assert any("German credit" in c.value and "sidebar" in c.value for c in at.caption)
 
 

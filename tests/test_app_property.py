@@ -78,8 +78,8 @@ LIGHT = ["toy-gaussians", "toy-nonlinear", "gmm-10d", "german", "crime", "digits
 PAGE_DATA: dict[str, list[str]] = {
     "home": [*LIGHT, "adult", *UPLOADS],
     "barycenter": [*LIGHT, *UPLOADS],
-    "trained": ["toy-gaussians", "toy-nonlinear", "german", "crime", "one-feature.csv", "constant-columns.csv",
-                "non-ascii.csv"],
+    "trained": ["toy-gaussians", "toy-nonlinear", "german", "crime", "one-feature.csv",
+                "constant-columns.csv", "non-ascii.csv"],
     "forget": ["digits", "toy-gaussians", "german", "crime", *UPLOADS],
     "images": ["toy-gaussians"],  # the page picks its own image data
     "leakage": [*LIGHT, "adult", *UPLOADS],

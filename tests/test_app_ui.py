@@ -62,8 +62,10 @@ def test_frontier_click_parsing():
     assert param_from_selection({"selection": {"points": [{"customdata": 0.75}]}}, ts) == 0.75
     # Without customdata, point i of curve 0 is row i of the table.
     assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 2}]}}, ts) == 1.0
-    assert param_from_selection({"selection": {"points": [{"curve_number": 1, "point_index": 2}]}}, ts) is None
-    assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 9}]}}, ts) is None
+    assert param_from_selection({"selection": {"points": [{"curve_number": 1, "point_index": 2}]}},
+                                ts) is None
+    assert param_from_selection({"selection": {"points": [{"curve_number": 0, "point_index": 9}]}},
+                                ts) is None
     # Vega-Lite point selections report the selected data's fields per selection parameter.
     assert param_from_vega_selection(None, "pick") is None
     assert param_from_vega_selection({"selection": {"pick": []}}, "pick") is None

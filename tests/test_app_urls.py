@@ -57,7 +57,8 @@ def test_forget_link_restores_the_class_fraction_lambda_epochs_and_baselines():
     assert at.multiselect(key="forget_baselines").value == ["neggrad"]
     assert any("forgetting 50% of class 5" in c.value for c in at.caption)
     assert at.subheader[0].value == "MI unlearning at λ = 2, 3 epochs"
-    assert list(at.dataframe[0].value["method"]) == [  # screen names; the CSV keeps original/retrain/mi/neggrad
+    # screen names; the CSV keeps original/retrain/mi/neggrad
+    assert list(at.dataframe[0].value["method"]) == [
         "original model (trained on all rows)", "retrain on D_r (reference)", "MI unlearning (the paper)",
         "gradient ascent on D_u (NegGrad+)"]
     assert page_params(at) == link

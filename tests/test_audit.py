@@ -1,4 +1,5 @@
-"""Audit: attackers, the Pinsker bound, and the certificate (toy data and a Gaussian-barycenter run on Adult)."""
+"""Audit: attackers, the Pinsker bound, and the certificate (toy data and a Gaussian-barycenter run
+on Adult)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,9 @@ def test_probe_attack_is_near_chance_on_independent_data_and_seeded():
 
 
 # -- certificate ---------------------------------------------------------------------------------------
-REQUIRED_KEYS = {"dataset", "z_name", "method", "t", "lam", "random_state", "versions", "evaluation", "leakage",
-                 "attack", "verdict", "pinsker", "residual_w2", "utility", "notes", "created", "schema_version"}
+REQUIRED_KEYS = {"dataset", "z_name", "method", "t", "lam", "random_state", "versions", "evaluation",
+                 "leakage", "attack", "verdict", "pinsker", "residual_w2", "utility", "notes", "created",
+                 "schema_version"}
 
 
 def check_certificate(cert, *, dataset_name: str, fingerprint: str):
@@ -107,15 +109,16 @@ def test_certificate_from_outcome_arrays_on_toy_data(toy):
     X, z = test.X.to_numpy(float), test.z.to_numpy()
     shift = np.where(z == z[0], 0.0, 1.0)[:, None]
     S = X - shift * (X[z != z[0]].mean(0) - X[z == z[0]].mean(0))  # crude mean repair of the test rows
-    cert = audit.certificate(toy, method="mean-shift", lam=2.0, S_test=S, z_test=z, estimates=("knn", "probe"),
-                             utility={"note": "none"}, n_boot=20, random_state=3)
+    cert = audit.certificate(toy, method="mean-shift", lam=2.0, S_test=S, z_test=z,
+                             estimates=("knn", "probe"), utility={"note": "none"}, n_boot=20, random_state=3)
     d = check_certificate(cert, dataset_name=toy.name, fingerprint=toy.fingerprint())
     assert d["lam"] == 2.0 and d["t"] is None and d["method"] == "mean-shift" and d["random_state"] == 3
     assert d["evaluation"]["rows"] == len(z) and "held-out" in d["evaluation"]["split"]
     assert [e["method"] for e in d["leakage"]] == ["knn", "probe"]
     assert d["residual_w2"]["value"] < 0.05  # the means were matched
-    same = audit.certificate(toy, method="mean-shift", lam=2.0, S_test=S, z_test=z, estimates=("knn", "probe"),
-                             utility={"note": "none"}, n_boot=20, random_state=3).as_dict()
+    same = audit.certificate(toy, method="mean-shift", lam=2.0, S_test=S, z_test=z,
+                             estimates=("knn", "probe"), utility={"note": "none"}, n_boot=20,
+                             random_state=3).as_dict()
     for key in ("leakage", "attack", "pinsker", "residual_w2"):
         if key == "leakage":
             assert [(e["value"], e["ci"]) for e in same[key]] == [(e["value"], e["ci"]) for e in d[key]]
@@ -129,7 +132,8 @@ def test_certificate_refuses_unusable_inputs(toy):
     with pytest.raises(ValueError, match="z_test"):
         audit.certificate(toy, method="x", S_test=np.zeros((5, 2)))
     with pytest.raises(ValueError, match="unknown leakage method"):
-        audit.certificate(toy, method="x", S_test=toy.X.to_numpy(float), z_test=toy.z.to_numpy(), estimates=("nope",))
+        audit.certificate(toy, method="x", S_test=toy.X.to_numpy(float), z_test=toy.z.to_numpy(),
+                          estimates=("nope",))
 
 
 def test_audit_imports_without_the_transport_module():
@@ -145,17 +149,21 @@ def test_certificate_for_a_gaussian_barycenter_run_on_adult():
 
     ds = datasets.load("adult")
     train, test = datasets.split(ds, test_size=0.3, random_state=0)
-    maps = transport.fit_barycenter(train.X.to_numpy(float), train.z.to_numpy(), method="gaussian", random_state=0)
+    maps = transport.fit_barycenter(train.X.to_numpy(float), train.z.to_numpy(), method="gaussian",
+                                    random_state=0)
     S_test = maps.transform(test.X.to_numpy(float), test.z.to_numpy(), 1.0)
     cert = audit.certificate(
-        ds, method="gaussian", t=1.0, S_train=maps.transform(train.X.to_numpy(float), train.z.to_numpy(), 1.0),
-        S_test=S_test, z_test=test.z.to_numpy(), estimates=("gaussian", {"method": "probe", "model": "logistic"}),
+        ds, method="gaussian", t=1.0,
+        S_train=maps.transform(train.X.to_numpy(float), train.z.to_numpy(), 1.0),
+        S_test=S_test, z_test=test.z.to_numpy(),
+        estimates=("gaussian", {"method": "probe", "model": "logistic"}),
         utility={"auc": 0.78}, n_boot=20, max_rows=1500, random_state=0,
     )
     d = check_certificate(cert, dataset_name="adult", fingerprint=ds.fingerprint())
     assert d["z_name"] == "sex" and d["t"] == 1.0 and d["method"] == "gaussian"
     assert d["evaluation"]["rows"] == 1500 and set(d["evaluation"]["group_counts"]) == {"Female", "Male"}
-    assert d["dataset"]["rows"] == ds.n_samples and d["dataset"]["groups"]["Male"] > d["dataset"]["groups"]["Female"]
+    assert (d["dataset"]["rows"] == ds.n_samples
+            and d["dataset"]["groups"]["Male"] > d["dataset"]["groups"]["Female"])
     assert d["utility"] == {"auc": 0.78}
     # the Gaussian barycenter equalises means and covariances: the linear attacker and the Gaussian MI see
     # (almost) nothing, the residual W2 (Gaussian closed form; its covariance part keeps an O(d^2/n)
@@ -175,11 +183,13 @@ def test_certificate_for_a_gaussian_barycenter_run_on_adult():
 
 
 def test_certificate_fits_the_barycenter_itself_when_given_only_the_dataset(toy):
-    cert = audit.certificate(toy, method="gaussian", t=1.0, estimates=("gaussian",), n_boot=10, random_state=0)
+    cert = audit.certificate(toy, method="gaussian", t=1.0, estimates=("gaussian",), n_boot=10,
+                             random_state=0)
     d = cert.as_dict()
     assert "training split only" in d["evaluation"]["split"]
     assert d["evaluation"]["rows"] == round(0.3 * toy.n_samples)
     assert d["residual_w2"]["theory"] == 0.0 and d["residual_w2"]["value"] < 0.05
     assert {"accuracy", "auc", "discrimination"} <= set(d["utility"]) and d["utility"]["auc"] > 0.6
-    half = audit.certificate(toy, method="gaussian", t=0.5, estimates=("gaussian",), n_boot=10, random_state=0)
+    half = audit.certificate(toy, method="gaussian", t=0.5, estimates=("gaussian",), n_boot=10,
+                             random_state=0)
     assert half.as_dict()["leakage"][0]["value"] >= d["leakage"][0]["value"]

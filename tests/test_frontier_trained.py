@@ -104,7 +104,8 @@ def test_progress_and_cancellation(toy1000):
 
 
 def test_bad_grids_are_refused(toy1000):
-    for lams, match in [([], "non-empty"), ([0.0, -1.0], ">= 0"), ([1.0, 1.0], "distinct"), ([np.inf], "finite")]:
+    for lams, match in [([], "non-empty"), ([0.0, -1.0], ">= 0"), ([1.0, 1.0], "distinct"),
+                        ([np.inf], "finite")]:
         with pytest.raises(ValueError, match=match):
             trained_frontier(toy1000, lambdas=lams)
 
@@ -165,7 +166,8 @@ def test_adult_trained_logistic_does_not_beat_the_barycenter_path():
         for t in (0.0, 0.5, 0.9, 0.95, 0.98, 0.99, 1.0):
             A_tr, A_te = X_tr + t * d_tr, X_te + t * d_te
             mu, sd = A_tr.mean(0), np.where(A_tr.std(0) > 1e-12, A_tr.std(0), 1.0)
-            p = LogisticRegression(max_iter=2000).fit((A_tr - mu) / sd, y_tr).predict_proba((A_te - mu) / sd)[:, 1]
+            p = LogisticRegression(max_iter=2000).fit((A_tr - mu) / sd, y_tr).predict_proba(
+                (A_te - mu) / sd)[:, 1]
             pts.append((metrics.demographic_parity_gap(p, z_te), metrics.auc(y_te, p)))
     pts = np.array(pts)
     pts = pts[pareto_mask(pts[:, 1], pts[:, 0])]
@@ -173,7 +175,8 @@ def test_adult_trained_logistic_does_not_beat_the_barycenter_path():
     rng = np.random.default_rng(0)
     p0 = training.train(ds, lam=0.0, model="logistic", lr=1e-2, epochs=10, eval_every=0,
                         eval_estimators=()).predict(X_te)[:, 1]
-    se = np.std([metrics.auc(y_te[i], p0[i]) for i in (rng.integers(0, y_te.size, y_te.size) for _ in range(100))])
+    se = np.std([metrics.auc(y_te[i], p0[i])
+                 for i in (rng.integers(0, y_te.size, y_te.size) for _ in range(100))])
     compared = 0
     for _, row in fr.table.iterrows():
         if row["dp_gap_score"] < pts[0, 0]:

@@ -250,5 +250,6 @@ def test_engine_source_never_names_streamlit(root):
             elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
                     "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
                 names = [str(node.args[0].value)]
-            found += [f"{path.relative_to(root)}:{node.lineno}" for n in names if n.split(".")[0] == "streamlit"]
+            found += [f"{path.relative_to(root)}:{node.lineno}"
+                      for n in names if n.split(".")[0] == "streamlit"]
     assert found == []

@@ -51,7 +51,8 @@ def find_formulas(source: str) -> list[tuple[int, str, str]]:
 
 def test_the_scan_finds_each_formula():
     """The scan can fail: each way of writing the formulas is caught."""
-    src = "a = (1 - t) * X + t * Y\nb = (1.0 - t) ** 2 * V\nc = t * t * V\nd = t / (1.0 - t)\ne = lam / (1 + lam)\n"
+    src = ("a = (1 - t) * X + t * Y\nb = (1.0 - t) ** 2 * V\nc = t * t * V\nd = t / (1.0 - t)\n"
+           "e = lam / (1 + lam)\n")
     assert [h[1] for h in find_formulas(src)] == list(PATTERNS)  # one hit each, in line order
     assert find_formulas("w * (1.0 - t)\nx = a / (1 - b)\n") == []
 

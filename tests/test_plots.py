@@ -111,7 +111,8 @@ def test_binned_kde_matches_the_direct_gaussian_kernel_sum():
         grid = np.linspace(values.min() - 0.5, values.max() + 0.5, 120)
         binned = _kde(values, grid)
         bw = max(1.06 * values.std() * values.size ** (-0.2), 0.01 * (grid[-1] - grid[0]))
-        direct = np.exp(-0.5 * ((grid[None] - values[:, None]) / bw) ** 2).sum(0) / (values.size * bw * np.sqrt(2 * np.pi))
+        direct = (np.exp(-0.5 * ((grid[None] - values[:, None]) / bw) ** 2).sum(0)
+                  / (values.size * bw * np.sqrt(2 * np.pi)))
         assert np.max(np.abs(binned - direct)) < 0.01 * direct.max()
         assert np.trapezoid(binned, grid) == pytest.approx(1.0, abs=0.01)
 
@@ -254,7 +255,9 @@ def test_vega_frontier_at_marks_the_nearest_row_and_selects_by_param(frontier):
     assert_allclose(d["utility"], frontier.table["auc"])
     assert (d["pareto"] == frontier.table["pareto"]).all()
     (sweep,) = [layer for layer in s["layer"] if layer.get("name") == "sweep"]
-    assert sweep["params"] == [{"name": vega.PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}]
+    assert sweep["params"] == [
+        {"name": vega.PICK, "select": {"type": "point", "fields": ["param"], "on": "click"}}
+    ]
     d2, s2 = vega.frontier_at(frontier, current=0.9)
     assert d2.loc[d2["current"], "param"].item() == pytest.approx(0.9)
     assert _spec_json(s) == _spec_json(s2)
@@ -270,8 +273,8 @@ def test_vega_distortion_leakage_current_point_is_on_the_theory_curve(frontier):
     measured = d[d["kind"] == "measured"]
     assert_allclose(measured["D"], frontier.table["distortion"])
     assert _spec_json(s) == _spec_json(vega.distortion_leakage_at(frontier, V=V, t=0.9)[1])
-    bare = Frontier.build(frontier.table.drop(columns=["w2_leakage"]), kind="analytic", param="t", utility="auc",
-                          leakage="probe_auc")
+    bare = Frontier.build(frontier.table.drop(columns=["w2_leakage"]), kind="analytic", param="t",
+                          utility="auc", leakage="probe_auc")
     with pytest.raises(ValueError, match="w2_leakage"):
         vega.distortion_leakage_at(bare, V=V, t=0.5)
 

@@ -67,9 +67,11 @@ def test_trained_frontier_figure_uses_output_leakage_of_the_analytic_curve(train
     # on that axis, the one the trained points are measured on, not on the X_t attacker's probe_auc.
     tab = analytic.table.copy()
     tab["out_probe_auc"] = 0.7 - 0.2 * tab["t"]
-    a2 = Frontier.build(tab.drop(columns="pareto"), kind="analytic", param="t", utility="auc", leakage="probe_auc")
+    a2 = Frontier.build(tab.drop(columns="pareto"), kind="analytic", param="t", utility="auc",
+                        leakage="probe_auc")
     fig = tplots.trained_frontier_figure(trained, a2)
-    assert_allclose(np.asarray(_trace(fig, "analytic (barycenter path, t sweep)").x, float), tab["out_probe_auc"])
+    assert_allclose(np.asarray(_trace(fig, "analytic (barycenter path, t sweep)").x, float),
+                    tab["out_probe_auc"])
     assert_allclose(_trace(fig, "barycenter (t = 1)").x[0], 0.5)
 
 

@@ -234,7 +234,8 @@ def frontier_key(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_
 
 
 def frontier_ready(key: DataKey, method: str, seed: int, estimator: str = DEFAULT_ESTIMATOR) -> bool:
-    """True when :func:`cached_frontier` returns at once: computed in this process, or shipped for this view."""
+    """True when :func:`cached_frontier` returns at once: computed in this process, or shipped for this
+    view."""
     from .precomputed import analytic_frontier as shipped_frontier
     from .waits import ready
 
@@ -314,9 +315,9 @@ def transformed_csv(key: DataKey, method: str, seed: int, t: float) -> bytes:
     """The whole dataset at t (features X_t, then the target and Z columns) as CSV bytes."""
     fit = cached_fit(key, method, seed)
     ds = load_data(key)
-    from unlearn_core.plots.transport import mccann
-
     import pandas as pd
+
+    from unlearn_core.plots.transport import mccann
 
     out = pd.DataFrame(mccann(fit.X, fit.X_end, t), columns=ds.X.columns)
     if ds.y is not None:

@@ -93,8 +93,10 @@ STORIES: dict[str, Story] = {
              {"forget_kind": "class-fraction", "forget_fraction": 0.75, "forget_lam": 20.0}),
     )),
     "images": Story("Removing stroke thickness from digits", (
-        Step("The original digits: thick and thin strokes are the two groups.", {"dataset": "digits", "t": 0.0}),
-        Step("Halfway, every image moves towards its group's barycenter image.", {"dataset": "digits", "t": 0.5}),
+        Step("The original digits: thick and thin strokes are the two groups.",
+             {"dataset": "digits", "t": 0.0}),
+        Step("Halfway, every image moves towards its group's barycenter image.",
+             {"dataset": "digits", "t": 0.5}),
         Step("At t = 1 thickness no longer tells the groups apart; the digits stay readable.",
              {"dataset": "digits", "t": 1.0}),
     ), hide=("img_dl_png", "img_dl_csv")),

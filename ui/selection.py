@@ -42,7 +42,9 @@ def _first(cd: Any) -> Any:
     return cd
 
 
-def param_from_vega_selection(event: Mapping[str, Any] | None, name: str, field: str = "param") -> float | None:
+def param_from_vega_selection(
+    event: Mapping[str, Any] | None, name: str, field: str = "param"
+) -> float | None:
     """The ``field`` value of the first point selected in the Vega-Lite point-selection parameter ``name``.
 
     ``st.vega_lite_chart(on_select=...)`` reports ``{"selection": {name: [{field: value, ...}, ...]}}``;

@@ -50,7 +50,8 @@ def _session_token() -> str:
 def _upload_flow() -> None:
     s = state()
     file = st.file_uploader(
-        "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "tsv"], key="upload_file",
+        "CSV file (header row; numeric or categorical columns)", type=["csv", "txt", "tsv"],
+        key="upload_file",
         help=f"Up to {MAX_UPLOAD_MB} MB and {usercsv.MAX_DESIGN_CELLS:,} cells after one-hot encoding. "
         "Categorical columns are one-hot encoded; rows with missing values dropped.",
     )
@@ -116,7 +117,8 @@ def render_sidebar() -> None:
             spec = datasets.registry()[s.dataset]
             choices = list(spec.sensitive_choices)
             if s.sensitive and s.sensitive not in choices and choices:
-                s.notices.append(f"{spec.title} has no sensitive attribute {s.sensitive!r}; using {choices[0]!r}.")
+                s.notices.append(f"{spec.title} has no sensitive attribute {s.sensitive!r}; "
+                                 f"using {choices[0]!r}.")
                 s.sensitive = ""
             if not s.sensitive and choices:
                 s.sensitive = choices[0]

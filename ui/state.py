@@ -41,7 +41,8 @@ STATE_KEY = "app"
 UPLOAD = "upload"  # pseudo dataset name of the user's CSV
 T_STEP = 0.05
 T_GRID = tuple(float(v) for v in np.round(np.arange(0.0, 1.0 + 1e-9, T_STEP), 2))
-DEFAULT_ESTIMATOR = "probe-auc"  # the frontier's built-in leakage axis (attacker AUC); other names: leakage.methods()
+# the frontier's built-in leakage axis (attacker AUC); other names: leakage.methods()
+DEFAULT_ESTIMATOR = "probe-auc"
 
 
 def snap_t(t: float) -> float:

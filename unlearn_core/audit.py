@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from . import leakage, metrics
-from .labels import estimator_short, label, number
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
+from .labels import estimator_short, label, number
 from .leakage._types import LeakageEstimate
 from .leakage.attacker import attack
 
@@ -71,8 +71,8 @@ class AttackResult:
 
 
 def probe_attack(
-    S: "np.typing.ArrayLike",
-    z: "np.typing.ArrayLike",
+    S: np.typing.ArrayLike,
+    z: np.typing.ArrayLike,
     *,
     attackers: Sequence[str] = ("logistic", "hgb"),
     n_folds: int = 5,
@@ -121,7 +121,7 @@ def probe_attack(
     )
 
 
-def pinsker_bound(I: float, prior: "float | np.typing.ArrayLike") -> float:
+def pinsker_bound(I: float, prior: float | np.typing.ArrayLike) -> float:
     """Upper bound on any attacker's accuracy at guessing Z from S' given I(S'; Z) = I nats.
 
     .. math:: \\Pr[\\hat Z(S') = Z] \\ \\le\\ \\max_z \\pi_z + \\sqrt{I / 2}, \\quad \\text{capped at } 1
@@ -178,8 +178,8 @@ def _jsonable(obj: Any) -> Any:
 def library_versions() -> dict[str, str]:
     """Versions of the libraries the numbers depend on."""
     import ot
-    import sklearn
     import scipy
+    import sklearn
     import torch
 
     return {
@@ -251,7 +251,8 @@ class Certificate:
         return _render_html(self)
 
     def to_pdf(self) -> bytes:
-        """The same report as :meth:`to_html`, as PDF bytes (:func:`unlearn_core.audit_pdf.certificate_pdf`)."""
+        """The same report as :meth:`to_html`, as PDF bytes
+        (:func:`unlearn_core.audit_pdf.certificate_pdf`)."""
         from .audit_pdf import certificate_pdf
 
         return certificate_pdf(self)
@@ -273,20 +274,25 @@ def _render_html(c: Certificate) -> str:
         ci = est.get("ci")
         ci_txt = f"{_fmt(ci[0], 4)} – {_fmt(ci[1], 4)}" if ci else "not computed"
         rows.append(
-            f"<tr><td>{e(est['title'])}</td><td>{'yes' if est['is_mi'] else 'no'}</td><td>{_fmt(est['value'], 4)}</td>"
+            f"<tr><td>{e(est['title'])}</td><td>{'yes' if est['is_mi'] else 'no'}</td>"
+            f"<td>{_fmt(est['value'], 4)}</td>"
             f"<td>{e(ci_txt)}</td><td>{e(str(est['unit']))}</td><td>{e(est['bias'])}</td></tr>"
         )
     a = c.attack
     p = c.pinsker
     w = c.residual_w2
     ev = c.evaluation
-    util = "".join(f"<tr><td>{e(label(str(k)))}</td><td>{_fmt(v, 4) if isinstance(v, float) else e(str(v))}</td></tr>"
-                   for k, v in c.utility.items()) or "<tr><td colspan=2>no utility metric was recorded</td></tr>"
+    util = "".join(
+        f"<tr><td>{e(label(str(k)))}</td>"
+        f"<td>{_fmt(v, 4) if isinstance(v, float) else e(str(v))}</td></tr>"
+        for k, v in c.utility.items()
+    ) or "<tr><td colspan=2>no utility metric was recorded</td></tr>"
     bound_txt = (
         f"If the mutual information is at most {_fmt(p['mi_used'], 4)} nats (the upper end of the "
-        f"{e(estimator_short(str(p['mi_method'])))} estimate's interval), no attacker can guess {e(c.z_name)} correctly more often than "
-        f"<b>{_fmt(p['bound'], 3)}</b> of the time (Pinsker's inequality). This bound is only as good as that "
-        "estimate."
+        f"{e(estimator_short(str(p['mi_method'])))} estimate's interval), no attacker can guess "
+        f"{e(c.z_name)} correctly more often than "
+        f"<b>{_fmt(p['bound'], 3)}</b> of the time (Pinsker's inequality). This bound is only as good as "
+        "that estimate."
         if p.get("bound") is not None else "No MI estimate was available, so no accuracy bound is stated."
     )
     if p.get("contradicted"):
@@ -297,7 +303,8 @@ def _render_html(c: Certificate) -> str:
     notes = "".join(f"<li>{e(n)}</li>" for n in c.notes)
     versions = ", ".join(f"{e(k)} {e(v)}" for k, v in c.versions.items())
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Leakage certificate: {e(d['name'])}, Z = {e(c.z_name)}</title>
+<html lang="en"><head><meta charset="utf-8">\
+<title>Leakage certificate: {e(d['name'])}, Z = {e(c.z_name)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;line-height:1.45}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
 .muted{{opacity:.72}}</style></head><body>
@@ -308,12 +315,16 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;
 content SHA-256 <code>{e(str(d.get('fingerprint', 'n/a')))}</code>), with method <b>{e(c.method)}</b>
 {e(', '.join(knob))}, seed {e(str(c.random_state))}.</p>
 <h2>On which data it was measured</h2>
-<p>{ev.get('rows', 'n/a')} rows ({e(str(ev.get('split', '')))}); group sizes {e(json.dumps(ev.get('group_counts', {})))}.</p>
+<p>{ev.get('rows', 'n/a')} rows ({e(str(ev.get('split', '')))}); \
+group sizes {e(json.dumps(ev.get('group_counts', {})))}.</p>
 <h2>How much of {e(c.z_name)} is left in the outcome</h2>
-<table><tr><th>measure</th><th>mutual information?</th><th>value</th><th>{int(round(100 * (c.leakage[0]['ci_level'] if c.leakage else 0.9)))}% bootstrap interval</th><th>unit</th><th>known bias</th></tr>
+<table><tr><th>measure</th><th>mutual information?</th><th>value</th>\
+<th>{int(round(100 * (c.leakage[0]['ci_level'] if c.leakage else 0.9)))}% bootstrap interval</th>\
+<th>unit</th><th>known bias</th></tr>
 {''.join(rows)}</table>
 <p>Residual W2 between groups (pairwise-weighted W2², {e(str(w.get('kind', '')))}):
-{_fmt(w.get('value'), 4)}{'' if w.get('theory') is None else f"; the fitted maps predict (1 − t)² V = {_fmt(w['theory'], 4)}"}.</p>
+{_fmt(w.get('value'), 4)}\
+{'' if w.get('theory') is None else f"; the fitted maps predict (1 − t)² V = {_fmt(w['theory'], 4)}"}.</p>
 <h2>Can an attacker recover {e(c.z_name)}? <b>{e(c.verdict.get('status', ''))}</b></h2>
 <p>{e(c.verdict.get('sentence', ''))} It guessed {e(c.z_name)} right on {_fmt(a.get('accuracy'), 3)} of
 held-out rows, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest group; its
@@ -354,7 +365,8 @@ def _estimate_dict(est: LeakageEstimate) -> dict[str, Any]:
 def _dataset_info(dataset: Any) -> dict[str, Any]:
     if isinstance(dataset, Mapping):
         if "name" not in dataset:
-            raise ValueError("dataset given as a mapping needs at least a 'name' (and ideally a 'fingerprint')")
+            raise ValueError("dataset given as a mapping needs at least a 'name' "
+                             "(and ideally a 'fingerprint')")
         return dict(dataset)
     if hasattr(dataset, "fingerprint") and hasattr(dataset, "name"):
         return {
@@ -424,8 +436,9 @@ def _pinsker(ests: Sequence[LeakageEstimate], codes: np.ndarray, labels: np.ndar
     bound = pinsker_bound(mi_used, prior)
     if strong.accuracy > bound:
         notes.append(
-            f"no accuracy bound is stated: the attacker's held-out accuracy {strong.accuracy:.3f} exceeds the "
-            f"{bound:.3f} that the {mi_method} estimate would imply, so the MI estimates under-report the leakage"
+            f"no accuracy bound is stated: the attacker's held-out accuracy {strong.accuracy:.3f} exceeds "
+            f"the {bound:.3f} that the {mi_method} estimate would imply, so the MI estimates under-report "
+            "the leakage"
         )
         return {**empty, "mi_used": mi_used, "mi_method": mi_method, "attack_within_bound": False,
                 "contradicted": True}
@@ -447,10 +460,10 @@ def certificate(
     t: float | None = None,
     lam: float | None = None,
     maps: Any = None,
-    S_train: "np.typing.ArrayLike | None" = None,
-    z_train: "np.typing.ArrayLike | None" = None,
-    S_test: "np.typing.ArrayLike | None" = None,
-    z_test: "np.typing.ArrayLike | None" = None,
+    S_train: np.typing.ArrayLike | None = None,
+    z_train: np.typing.ArrayLike | None = None,
+    S_test: np.typing.ArrayLike | None = None,
+    z_test: np.typing.ArrayLike | None = None,
     estimates: Sequence[str | Mapping[str, Any] | LeakageEstimate] = ("knn", "probe", "gaussian"),
     utility: Mapping[str, Any] | None = None,
     random_state: RandomState = 0,
@@ -537,7 +550,8 @@ def certificate(
             theory = distortion_leakage(tt, float(total))[1]  # L(t) = (1 - t)^2 V
     else:
         if not hasattr(dataset, "X"):
-            raise ValueError("without outcome arrays or maps, certificate needs the Dataset to fit a barycenter")
+            raise ValueError("without outcome arrays or maps, certificate needs the Dataset to fit a "
+                             "barycenter")
         from . import transport  # lazy: only this path needs it
         from .datasets import split as split_dataset
 
@@ -552,8 +566,8 @@ def certificate(
         zz = test.z.to_numpy()
         split = f"test split ({test_size:.0%}); barycenter fitted on the training split only"
         theory = transport.distortion_leakage(tt, float(fit.total_cost))[1]
-        note_list.append("theory = (1 - t)^2 V with V the training-split barycenter cost; the measured value is "
-                         "on test rows")
+        note_list.append("theory = (1 - t)^2 V with V the training-split barycenter cost; the measured "
+                         "value is on test rows")
         if utility is None and train.y is not None and train.task == "classification":
             util = _utility_logistic(S_tr, train.y.to_numpy(), S, test.y.to_numpy(), zz)
 
@@ -581,8 +595,10 @@ def certificate(
         else:
             name, opts = str(item), {}
         if name not in leakage.methods():
-            raise ValueError(f"unknown leakage method {name!r} in estimates; choose from {', '.join(leakage.methods())}")
-        is_prob = bool(np.all(S >= -1e-9) and np.allclose(S.sum(axis=1), 1.0, atol=1e-6)) if S.shape[1] > 1 else False
+            raise ValueError(f"unknown leakage method {name!r} in estimates; "
+                             f"choose from {', '.join(leakage.methods())}")
+        is_prob = (bool(np.all(S >= -1e-9) and np.allclose(S.sum(axis=1), 1.0, atol=1e-6))
+                   if S.shape[1] > 1 else False)
         if leakage.method_spec(name).input == "probabilities" and not is_prob:
             note_list.append(f"{name} skipped: it needs class probabilities and the outcome is not")
             continue
@@ -603,7 +619,8 @@ def certificate(
         random_state=seed_repr,
         versions=library_versions(),
         evaluation={"split": split, "rows": int(codes.size),
-                    "group_counts": {str(g): int(c) for g, c in zip(labels, np.bincount(codes))}},
+                    "group_counts": {str(g): int(c)
+                                     for g, c in zip(labels, np.bincount(codes), strict=False)}},
         leakage=tuple(_estimate_dict(e) for e in ests),
         attack=strong.as_dict(),
         verdict=_verdict(strong, c_name=z_name),
@@ -611,5 +628,5 @@ def certificate(
         residual_w2=residual,
         utility=util,
         notes=tuple(note_list),
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )

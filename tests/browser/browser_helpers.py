@@ -75,7 +75,8 @@ JS_FIGURE_TRACE = """([titlePart, traceName]) => {
     const tr = (gd.data || []).find(d => d.name === traceName);
     if (!tr) return null;
     return {x: Array.from(tr.x || []), y: Array.from(tr.y || []),
-            customdata: tr.customdata ? Array.from(tr.customdata).map(r => Array.isArray(r) ? r[0] : r) : null};
+            customdata: tr.customdata ? Array.from(tr.customdata).map(r => Array.isArray(r) ? r[0] : r) \
+: null};
   }
   return null;
 }"""
@@ -104,5 +105,6 @@ JS_VEGA_CURRENT_T = """(title) => {
 
 
 def vega_current_t(page, title_part: str) -> float | None:
-    """The t of the "current" marker of the Vega-Lite chart titled like ``title_part`` (from its ARIA label)."""
+    """The t of the "current" marker of the Vega-Lite chart titled like ``title_part``
+    (from its ARIA label)."""
     return page.evaluate(JS_VEGA_CURRENT_T, title_part)

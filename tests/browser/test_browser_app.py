@@ -62,7 +62,8 @@ def test_t_slider_keyboard_and_frontier_click_move_the_marker(app_url, browser_p
     open_page(page, app_url + "/barycenter?t=0.5")
     assert vega_current_t(page, "Utility vs leakage") == pytest.approx(0.5)
     before = _marker_xy(page)
-    charts = "'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks, [data-testid=stVegaLiteChart] canvas'"
+    charts = ("'.js-plotly-plot, [data-testid=stVegaLiteChart] svg.marks,"
+              " [data-testid=stVegaLiteChart] canvas'")
     # five Vega-Lite t panels (the transport on a canvas, the others as SVG) and the animated plotly view
     assert page.evaluate(f"() => document.querySelectorAll({charts}).length") == 6
     page.evaluate(f"() => document.querySelectorAll({charts}).forEach(d => {{ d.__kept = 1; }})")

@@ -45,7 +45,9 @@ def test_sixty_fast_arrow_presses_on_the_t_slider_all_count(app_url, browser_pag
     try:
         wait_idle(page, settle_ms=1000)
     except Exception as exc:  # noqa: BLE001 - re-raised with the browser's console, which says why
-        raise AssertionError(f"the app did not become idle after the presses; console: {console[-5:]}") from exc
+        raise AssertionError(
+            f"the app did not become idle after the presses; console: {console[-5:]}"
+        ) from exc
     in_url = f"() => new URL(location.href).searchParams.get('t') === '{final:g}'"
     page.wait_for_function(in_url, timeout=60_000)
     assert slider.get_attribute("aria-valuetext") == f"{final:.2f}"

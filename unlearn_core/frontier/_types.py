@@ -56,7 +56,8 @@ class Frontier:
     def __post_init__(self) -> None:
         for col in (self.param, self.utility, self.leakage):
             if col not in self.table.columns:
-                raise ValueError(f"Frontier table has no column {col!r}; columns are {list(self.table.columns)}")
+                raise ValueError(f"Frontier table has no column {col!r}; "
+                                 f"columns are {list(self.table.columns)}")
 
     @classmethod
     def build(
@@ -69,7 +70,7 @@ class Frontier:
         leakage: str,
         meta: Mapping[str, Any] | None = None,
         seconds: float = float("nan"),
-    ) -> "Frontier":
+    ) -> Frontier:
         """Make a Frontier, computing the ``pareto`` column from ``utility`` and ``leakage``."""
         table = table.reset_index(drop=True).copy()
         table["pareto"] = pareto_mask(table[utility].to_numpy(), table[leakage].to_numpy())

@@ -107,8 +107,8 @@ class _WarmLogistic:
         self.n_hessians_ = 0
         factor = None
         last_decrement = np.inf
-        it = 0
-        for it in range(1, self.max_iter + 1):
+        _it = 0  # read after the loop only (n_iter_), hence the underscore for B007
+        for _it in range(1, self.max_iter + 1):
             p = 0.5 * (1.0 + np.tanh(0.5 * eta))  # stable sigmoid
             r = p - yb
             g = np.empty(d + 1)
@@ -138,7 +138,7 @@ class _WarmLogistic:
             if a < 1.0:
                 factor = None  # a damped step: far from the optimum, use fresh curvature next
             beta, f, eta = new, f_new, eta_new
-        self.n_iter_ = it
+        self.n_iter_ = _it
         self._previous = None if fresh else self.coef_
         self.coef_ = beta
         return self
@@ -404,8 +404,8 @@ def analytic_frontier(
             ) from exc
         est_col = "est_" + str(leakage_estimator).replace("-", "_")
     seed = seed_from(random_state)
-    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "attacker", "output_probe",
-             "estimator")
+    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "attacker",
+             "output_probe", "estimator")
     timings = dict.fromkeys(steps, 0.0)
 
     t0 = time.perf_counter()
@@ -492,7 +492,8 @@ def analytic_frontier(
                 row["accuracy"] = metrics.accuracy(y_te, classes[proba.argmax(axis=1)])
                 row["auc"] = metrics.auc(y_codes, proba if proba.shape[1] > 2 else proba[:, 1])
                 cols = [proba[:, 1]] if proba.shape[1] == 2 else [proba[:, c] for c in range(proba.shape[1])]
-                gaps = metrics.parity_gaps(proba, z_te)  # Fairlearn's selection-rate gap and the mean-score gap
+                # Fairlearn's selection-rate gap and the mean-score gap
+                gaps = metrics.parity_gaps(proba, z_te)
                 row["dp_gap"] = gaps["dp_gap_rate"]
                 row.update(gaps)
                 row["discrimination"] = max(metrics.discrimination_ratio(p, z_te) for p in cols)

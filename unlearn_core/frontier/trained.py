@@ -127,9 +127,9 @@ def trained_frontier(
     -------
     Frontier(kind="trained", param="lam", utility="auc" or "r2", leakage="probe_auc"). Table columns:
     lam, accuracy, auc, majority (or mse, r2, ks_gap), probe_acc, probe_auc, probe_mi, knn_mi, dp_gap,
-    discrimination, dp_gap_rate, dp_gap_score, softmax_mi (classification), reg (the training regulariser over the last epoch),
-    test_reg (the same estimator on held-out rows), task_loss, epochs, seconds (train + evaluate),
-    diverged, pareto.
+    discrimination, dp_gap_rate, dp_gap_score, softmax_mi (classification), reg (the training regulariser
+    over the last epoch), test_reg (the same estimator on held-out rows), task_loss, epochs, seconds
+    (train + evaluate), diverged, pareto.
     """
     from ..training import get_penalty
     from ..training._train import dataset_arrays, train_test_arrays
@@ -225,8 +225,8 @@ def trained_frontier(
             rows.append(row)
             results.append(res)
 
-    columns = ["lam", *_ROW_COLUMNS[task], *_LEAK_COLUMNS, *_PARITY_COLUMNS, "softmax_mi", "reg", "test_reg", "task_loss",
-               "epochs", "seconds", "diverged"]
+    columns = ["lam", *_ROW_COLUMNS[task], *_LEAK_COLUMNS, *_PARITY_COLUMNS, "softmax_mi", "reg", "test_reg",
+               "task_loss", "epochs", "seconds", "diverged"]
     table = pd.DataFrame(rows, columns=columns)
     meta = {
         "dataset": dataset.name,

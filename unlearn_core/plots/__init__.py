@@ -12,8 +12,8 @@ from ._style import group_colors
 from .frontier import distortion_leakage_figure, frontier_figure, theoretical_curve
 from .transport import (
     DisplayPoints,
-    display_points,
     displacement_figure,
+    display_points,
     marginal_densities_figure,
     transport_figure,
     transport_vega_spec,

@@ -22,7 +22,8 @@ def group_colors(groups: Sequence[object]) -> dict[str, str]:
 
 
 def base_layout(**overrides) -> dict:
-    layout = dict(template=TEMPLATE, margin=dict(l=50, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.18))
+    layout = dict(template=TEMPLATE, margin=dict(l=50, r=20, t=50, b=45),
+                  legend=dict(orientation="h", y=-0.18))
     layout.update(overrides)
     return layout
 

@@ -13,7 +13,6 @@ low. Pure functions: no streamlit, inputs never mutated.
 
 from __future__ import annotations
 
-
 import plotly.graph_objects as go
 
 from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout

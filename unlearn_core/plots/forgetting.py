@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._style import HIGHLIGHT, INK, MUTED, PALETTE, base_layout, plain_numbers
 from ..labels import METHODS as _METHOD_LABELS
+from ._style import HIGHLIGHT, INK, PALETTE, base_layout, plain_numbers
 
 __all__ = ["CURVE_METRICS", "epoch_curves_figure", "forgotten_samples_figure", "per_class_figure"]
 
@@ -65,7 +65,7 @@ def epoch_curves_figure(
     colors = _method_colors(names)
     for k, m in enumerate(metrics):
         row, col = k // ncol + 1, k % ncol + 1
-        for r, name in zip(reports, names):
+        for r, name in zip(reports, names, strict=True):
             h = r.history
             if m not in h:
                 continue
@@ -114,7 +114,7 @@ def per_class_figure(
     colors = _method_colors(names)
     marked = {str(c) for c in forgotten}
     fig = go.Figure()
-    for r, name in zip(reports, names):
+    for r, name in zip(reports, names, strict=True):
         pc = r.per_class
         classes = [f"{c} ★" if str(c) in marked else str(c) for c in pc["class"]]
         fig.add_trace(go.Bar(

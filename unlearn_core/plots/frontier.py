@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .. import labels as _labels
 from ..frontier._types import Frontier
 from ..transport._types import distortion_leakage
-from .. import labels as _labels
 from ._style import HIGHLIGHT, INK, MUTED, base_layout, plain_numbers
 
 LABELS = _labels.LABELS  # the one vocabulary (unlearn_core.labels); kept here for old imports
@@ -97,7 +97,8 @@ def frontier_figure(
     fig.add_trace(
         go.Scatter(
             x=x, y=y, mode="lines+markers", name=f"sweep over {_label(frontier.param, short=True)}",
-            customdata=[[float(v)] for v in p], text=_param_text(frontier),  # plain lists: read back by clicks
+            # plain lists: read back by clicks
+            customdata=[[float(v)] for v in p], text=_param_text(frontier),
             marker=dict(size=np.where(pareto, 11, 7), color=p, colorscale="Viridis", showscale=True,
                         colorbar=dict(title=_label(frontier.param, short=True), thickness=12),
                         line=dict(width=np.where(pareto, 1.5, 0), color=INK)),
@@ -150,7 +151,8 @@ def distortion_leakage_figure(
     tab = frontier.table
     for col in ("distortion", "w2_leakage", "t"):
         if col not in tab:
-            raise ValueError(f"the frontier has no {col!r} column; this figure needs an analytic (t-sweep) frontier")
+            raise ValueError(f"the frontier has no {col!r} column; "
+                             "this figure needs an analytic (t-sweep) frontier")
     L_th, D_th = theoretical_curve(V)
     tt = tab["t"].to_numpy(dtype=float)
     fig = go.Figure()
@@ -169,7 +171,8 @@ def distortion_leakage_figure(
     if t is not None:
         fig.add_trace(
             go.Scatter(
-                x=[distortion_leakage(t, V)[1]], y=[distortion_leakage(t, V)[0]], mode="markers", name="current",
+                x=[distortion_leakage(t, V)[1]], y=[distortion_leakage(t, V)[0]], mode="markers",
+                name="current",
                 marker=dict(symbol="star", size=20, color=HIGHLIGHT, line=dict(width=1, color=INK)),
                 customdata=[[t]], hovertemplate=f"t = {t:.2f}<extra></extra>",
             )

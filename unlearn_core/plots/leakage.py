@@ -65,7 +65,7 @@ def estimates_figure(
         plus = np.where(np.isfinite(ci[:, 1]), ci[:, 1] - vals, 0.0).clip(min=0.0)
         minus = np.where(np.isfinite(ci[:, 0]), vals - ci[:, 0], 0.0).clip(min=0.0)
         hover = []
-        for e, lo_hi in zip(group, ci):
+        for e, lo_hi in zip(group, ci, strict=True):
             ci_txt = (f"{e.ci_level:.0%} CI [{lo_hi[0]:.4g}, {lo_hi[1]:.4g}]" if np.isfinite(lo_hi).all()
                       else "no interval (bootstrap off)")
             hover.append(f"{titles.get(e.method, e.method)}<br>value {float(e.value):.4g}<br>{ci_txt}"

@@ -19,8 +19,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..frontier._types import Frontier
-from ._style import HIGHLIGHT, INK, MUTED, PALETTE, base_layout, group_colors, plain_numbers
 from ..labels import label as _screen_label
+from ._style import HIGHLIGHT, INK, MUTED, PALETTE, base_layout, group_colors, plain_numbers
 
 __all__ = ["group_outputs_figure", "trained_frontier_figure", "training_curves_figure"]
 

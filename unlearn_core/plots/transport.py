@@ -21,8 +21,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._utils import RandomState, as_2d_float, check_random_state
-from ._style import INK, MUTED, base_layout, group_colors
 from ..transport._types import mccann  # noqa: F401  (re-exported: plots.transport.mccann)
+from ._style import INK, MUTED, base_layout, group_colors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +76,8 @@ def _capped_rows(codes: np.ndarray, cap: int, rng: np.random.Generator) -> np.nd
         return np.arange(n)
     counts = np.bincount(codes)
     take = np.maximum(np.minimum(counts, 10), np.floor(cap * counts / n).astype(int))
-    rows = [rng.choice(np.flatnonzero(codes == g), size=k, replace=False) for g, k in enumerate(take) if k > 0]
+    rows = [rng.choice(np.flatnonzero(codes == g), size=k, replace=False)
+            for g, k in enumerate(take) if k > 0]
     return np.sort(np.concatenate(rows))
 
 
@@ -253,10 +254,13 @@ def transport_figure(
     fig = go.Figure(data=data, frames=frames)
     fig.update_layout(
         **base_layout(
-            title=dict(text=(title or f"Transport to the barycenter at t = {t:.2f}") + f"<br><sup>{sub}</sup>"),
+            title=dict(text=(title or f"Transport to the barycenter at t = {t:.2f}")
+                       + f"<br><sup>{sub}</sup>"),
             height=height, sliders=[slider], updatemenus=[play],
-            xaxis=dict(title=points.axis_labels[0], range=_padded_range(points.start[:, 0], points.end[:, 0])),
-            yaxis=dict(title=points.axis_labels[1], range=_padded_range(points.start[:, 1], points.end[:, 1])),
+            xaxis=dict(title=points.axis_labels[0],
+                       range=_padded_range(points.start[:, 0], points.end[:, 0])),
+            yaxis=dict(title=points.axis_labels[1],
+                       range=_padded_range(points.start[:, 1], points.end[:, 1])),
             legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
         )
     )
@@ -455,7 +459,8 @@ def displacement_stats(displacement: np.typing.ArrayLike, z: np.typing.ArrayLike
         iqr = q3 - q1
         out.append(dict(
             group=g, q1=q1, median=med, q3=q3, lo=float(v[v >= q1 - 1.5 * iqr].min()),
-            hi=float(v[v <= q3 + 1.5 * iqr].max()), mean=float(v.mean()), cost=float(np.mean(v**2)), n=int(v.size),
+            hi=float(v[v <= q3 + 1.5 * iqr].max()), mean=float(v.mean()), cost=float(np.mean(v**2)),
+            n=int(v.size),
         ))
     return out
 

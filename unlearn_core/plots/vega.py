@@ -211,7 +211,8 @@ def frontier_at(frontier: Frontier, *, current: float, height: int = 420) -> tup
         "layer": [
             {"mark": {"type": "line", "color": MUTED, "strokeWidth": 1}, "encoding": {"x": x, "y": y}},
             *([{"mark": {"type": "rule", "color": MUTED}, "encoding": {
-                "x": {**x, "field": "leakage_lo"}, "x2": {"field": "leakage_hi"}, "y": y}}] if has_ci else []),
+                "x": {**x, "field": "leakage_lo"}, "x2": {"field": "leakage_hi"}, "y": y}}]
+              if has_ci else []),
             {
                 "name": "sweep",
                 "params": _pick_params(),

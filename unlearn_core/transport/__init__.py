@@ -80,7 +80,8 @@ def fit_barycenter(
         V = \\sum_z w_z W_2^2(\\mu_z, \\bar\\mu)
 
     where mu_z = Law(X | Z = z) is estimated from the rows of group z and w_z are the group weights
-    (docs/design.md section 3.1). Fit on the training split only; the maps apply to any point of a known group.
+    (docs/design.md section 3.1). Fit on the training split only; the maps apply to any point of a known
+    group.
 
     Parameters
     ----------

@@ -30,7 +30,8 @@ def mccann(X: np.ndarray, X_end: np.ndarray, t: float) -> np.ndarray:
 
 
 def distortion_leakage(t: float, V: float) -> tuple[float, float]:
-    """(D(t), L(t)) = (t^2 V, (1 - t)^2 V): distortion and W2 leakage at t on the McCann path (docs/design.md 3.1)."""
+    """(D(t), L(t)) = (t^2 V, (1 - t)^2 V): distortion and W2 leakage at t on the McCann path
+    (docs/design.md 3.1)."""
     t = float(t)
     return t * t * float(V), (1.0 - t) ** 2 * float(V)
 
