@@ -259,7 +259,8 @@ def main() -> None:
     ap.add_argument("--before", type=Path, default=None,
                     help="also time this checkout (e.g. `git archive main | tar -x -C DIR`), interleaved")
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--entry", default="serve.py", help="script to `streamlit run`: serve.py (README) or app.py")
+    ap.add_argument("--entry", default="serve.py",
+                    help="script to `streamlit run`: serve.py (README) or app.py")
     ap.add_argument("--settle", type=float, default=0.0,
                     help="seconds between the server's health check and the visit (0: at once)")
     args = ap.parse_args()

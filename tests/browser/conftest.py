@@ -54,7 +54,8 @@ def _require_browser() -> None:
 
 @contextlib.contextmanager
 def _server(log_name: str = "streamlit-server.log"):
-    """Start `streamlit run serve.py` (the README's command) on a free port; yield its URL; stop it (and its children) at the end."""
+    """Start `streamlit run serve.py` (the README's command) on a free port; yield its URL; stop it (and
+    its children) at the end."""
     _require_browser()
     port = _free_port()
     log = (ARTIFACTS / log_name)
