@@ -16,6 +16,7 @@ import streamlit as st
 async def _lifespan(_app):
     from ui import warmup
 
+    warmup.use_navigation_from_the_start()  # a cold deep link goes through app.py at once
     warmup.start()
     yield
 

@@ -92,3 +92,16 @@ def test_unlearn_warmup_off_starts_nothing(monkeypatch, value):
     monkeypatch.setenv("UNLEARN_WARMUP", value)
     assert warmup.start() is None
     assert warmup.wait(0)
+
+
+def test_serve_tells_streamlit_the_app_routes_with_navigation_before_any_session(monkeypatch):
+    """Without it a cold deep link runs the page file alone first (the pages/ folder's legacy mode) and
+    ui.nav.ensure_frame reruns it through app.py: one more round trip on a first visit."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from ui import warmup
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    warmup.use_navigation_from_the_start()
+    assert PagesManager.uses_pages_directory is False
+    assert "use_navigation_from_the_start()" in (ROOT / "serve.py").read_text(encoding="utf-8")

@@ -125,6 +125,19 @@ def warm_up() -> dict[str, float]:
     return dict(TIMINGS)
 
 
+def use_navigation_from_the_start() -> None:
+    """Tell Streamlit now that this app routes with ``st.navigation`` (which it learns on app.py's first run).
+
+    Until then a ``pages/`` folder next to the entry script makes it serve a cold deep link
+    (``/barycenter``) by running that page file alone; ``ui.nav.ensure_frame`` then reruns it through
+    app.py, a second round trip on every first visit to a fresh server. This sets the flag
+    ``st.navigation`` itself sets (``PagesManager.uses_pages_directory = False``) before any session.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 def enabled() -> bool:
     return os.environ.get("UNLEARN_WARMUP", "1").strip().lower() not in ("0", "false", "no", "off")
 
