@@ -193,3 +193,20 @@ def test_certificate_fits_the_barycenter_itself_when_given_only_the_dataset(toy)
     half = audit.certificate(toy, method="gaussian", t=0.5, estimates=("gaussian",), n_boot=10,
                              random_state=0)
     assert half.as_dict()["leakage"][0]["value"] >= d["leakage"][0]["value"]
+
+
+def test_group_counts_name_every_group_even_one_the_subset_missed(toy):
+    """The estimators' random subset (max_rows) can miss a rare group: it is listed with 0 rows, never
+    dropped (zip against a shorter bincount used to drop the last group silently)."""
+    rng = np.random.default_rng(0)
+    S = rng.normal(size=(400, 2))
+    z = np.array(["a"] * 200 + ["b"] * 197 + ["c"] * 3)  # 3 rows of "c" (the attacker: 3 folds), last
+    for seed in range(20):  # a seed whose 40-row subset leaves out every "c" row
+        d = audit.certificate(toy, method="given", S_test=S, z_test=z, estimates=("gaussian",),
+                              utility={"note": "none"}, n_boot=0, max_rows=40, random_state=seed).as_dict()
+        counts = d["evaluation"]["group_counts"]
+        assert set(counts) == {"a", "b", "c"} and sum(counts.values()) == 40
+        if counts["c"] == 0:
+            break
+    else:
+        pytest.fail("every seed's subset contained a 'c' row")

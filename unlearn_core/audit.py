@@ -619,8 +619,9 @@ def certificate(
         random_state=seed_repr,
         versions=library_versions(),
         evaluation={"split": split, "rows": int(codes.size),
-                    "group_counts": {str(g): int(c)
-                                     for g, c in zip(labels, np.bincount(codes), strict=False)}},
+                    # every group, 0 for one the estimators' random subset missed
+                    "group_counts": {str(g): int(c) for g, c in
+                                     zip(labels, np.bincount(codes, minlength=len(labels)), strict=True)}},
         leakage=tuple(_estimate_dict(e) for e in ests),
         attack=strong.as_dict(),
         verdict=_verdict(strong, c_name=z_name),
