@@ -55,7 +55,6 @@ def _wait_until_quiet(limit_s: float = 60.0, poll_s: float = 0.1) -> None:
         time.sleep(poll_s)
 
 
-
 def _imports() -> None:
     import pandas  # noqa: F401
     import plotly.graph_objects  # noqa: F401
