@@ -253,3 +253,64 @@ def test_engine_source_never_names_streamlit(root):
             found += [f"{path.relative_to(root)}:{node.lineno}"
                       for n in names if n.split(".")[0] == "streamlit"]
     assert found == []
+
+
+# -- private names stay in their package ---------------------------------------------------------------
+
+
+def _private_imports(root: Path) -> list[str]:
+    """Imports in product code (unlearn_core, ui, pages, app.py, serve.py) of another package's private
+    module or name: ``from unlearn_core.frontier._types import Frontier`` in ``unlearn_core.plots``, or
+    ``_label`` of ``unlearn_core.plots.frontier`` in ``ui``. A private name of a sibling module inside
+    the same package (``plots.vega`` using ``plots.transport._padded_range``) is that package's own."""
+    files = [p for d in ("unlearn_core", "ui", "pages") for p in sorted((root / d).rglob("*.py"))]
+    files += [root / "app.py", root / "serve.py"]
+    found = []
+    for path in files:
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        mod = ".".join(parts[:-1] if is_pkg else parts)
+        pkg = mod if is_pkg else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                targets = [f"{base}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for full in targets:
+                names = full.strip(".").split(".")
+                for i, part in enumerate(names):
+                    if not part.startswith("_") or part.startswith("__"):
+                        continue
+                    owner = names[:i]  # the module or package holding the private part
+                    if owner and (root / Path(*owner)).with_suffix(".py").is_file():
+                        owner = owner[:-1]  # a private name of a module belongs to its package
+                    owner_name = ".".join(owner)
+                    if not owner_name or not (pkg == owner_name or pkg.startswith(owner_name + ".")):
+                        found.append(f"{path.relative_to(root)}:{node.lineno} imports {full}")
+                    break
+    return found
+
+
+def test_no_module_imports_another_packages_private_names(root):
+    found = _private_imports(root)
+    assert not found, "private names used outside their package:\n" + "\n".join(found)
+
+
+def test_the_private_import_scan_catches_one(root, tmp_path):
+    """The scan above can fail: a copy of the tree with one private cross-package import is flagged."""
+    import shutil
+
+    for d in ("unlearn_core", "ui", "pages"):
+        shutil.copytree(root / d, tmp_path / d, ignore=shutil.ignore_patterns("__pycache__"))
+    for f in ("app.py", "serve.py"):
+        shutil.copy(root / f, tmp_path / f)
+    (tmp_path / "ui" / "leak.py").write_text("from unlearn_core.frontier._types import Frontier\n"
+                                             "from unlearn_core.plots.frontier import _label\n")
+    found = _private_imports(tmp_path)
+    assert len(found) == 2 and all(x.startswith("ui/leak.py") for x in found), found

@@ -28,7 +28,7 @@ def _short(label: str) -> str:
 
 def point_labels(frontier) -> dict[float, str]:
     """t -> "t = 0.50 · attacker AUC for Z 0.665 · AUC 0.861 · Pareto" for every row of the frontier."""
-    from unlearn_core.plots.frontier import _label
+    from unlearn_core.labels import label as _label
 
     tab = frontier.table
     leak, util = frontier.leakage, frontier.utility

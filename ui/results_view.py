@@ -124,7 +124,7 @@ def attackers(manifest: dict, tables: dict[str, pd.DataFrame]) -> list[str]:
 def frontier(manifest: dict, tables: dict[str, pd.DataFrame], *, attacker: str | None = None):
     """The :class:`Frontier` of an ``analytic_frontier`` (one attacker's rows) or ``trained_frontier``
     result, with the facts the charts need from ``manifest["meta"]["frontier"]``; None for other kinds."""
-    from unlearn_core.frontier._types import Frontier
+    from unlearn_core.frontier import Frontier
 
     kind = manifest.get("kind")
     if kind not in ("analytic_frontier", "trained_frontier") or "frontier" not in tables:

@@ -8,8 +8,7 @@ import uuid
 
 import streamlit as st
 
-from unlearn_core import datasets
-from unlearn_core._validation import SEED_MAX
+from unlearn_core import SEED_MAX, datasets
 from unlearn_core.datasets import usercsv
 
 from .boundary import callback

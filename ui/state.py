@@ -31,8 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import streamlit as st
 
-from unlearn_core import datasets
-from unlearn_core._validation import check_seed
+from unlearn_core import check_seed, datasets
 from unlearn_core.transport import lam_of_t
 
 from .boundary import callback

@@ -17,6 +17,8 @@ Submodules (import them explicitly; ``import unlearn_core`` stays cheap and neve
 - :mod:`unlearn_core.plots`      -- figure builders (plotly / altair) from result objects
 """
 
+from ._validation import SEED_MAX, check_seed  # the seed rule every page and loader shares (light)
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["SEED_MAX", "__version__", "check_seed"]

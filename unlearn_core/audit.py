@@ -28,7 +28,7 @@ from . import leakage, metrics
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
 from .labels import estimator_short, label, number
-from .leakage._types import LeakageEstimate
+from .leakage import LeakageEstimate
 from .leakage.attacker import attack
 
 __all__ = ["AttackResult", "Certificate", "certificate", "pinsker_bound", "probe_attack"]
@@ -86,7 +86,7 @@ def probe_attack(
     attackers is slightly optimistic for the attacker (a max over noisy scores), which is the safe
     direction for an audit. Compare ``accuracy`` with ``majority_baseline``.
     """
-    from .leakage.probe import _attack_stats, cross_fitted_posteriors
+    from .leakage.probe import attack_stats, cross_fitted_posteriors
 
     S_arr = as_2d_float(S, "S")
     codes, labels = encode_groups(z)
@@ -102,7 +102,7 @@ def probe_attack(
     for name in attackers:
         post = cross_fitted_posteriors(S_arr, codes, labels.size, model=name, n_folds=n_folds,
                                        rng=np.random.default_rng(seed_from(rng)))
-        stats = _attack_stats(post.Q, codes, labels.size)
+        stats = attack_stats(post.Q, codes, labels.size)
         per[name] = {k: float(stats[k]) for k in ("accuracy", "auc", "balanced_accuracy")}
     best = max(per, key=lambda k: per[k]["accuracy"])
     baseline = float(np.bincount(codes).max() / codes.size)

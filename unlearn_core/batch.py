@@ -698,7 +698,7 @@ def _assemble(study: Study, tasks: list[Task], parts: dict[str, pd.DataFrame]) -
         }
         return {"frontier": table}, meta
     if study.kind == "trained_frontier":
-        from .frontier._types import Frontier
+        from .frontier import Frontier
 
         table = pd.concat(frames, ignore_index=True).sort_values("lam", kind="stable")
         fr = Frontier.build(

@@ -131,8 +131,7 @@ def trained_frontier(
     over the last epoch), test_reg (the same estimator on held-out rows), task_loss, epochs, seconds
     (train + evaluate), diverged, pareto.
     """
-    from ..training import get_penalty
-    from ..training._train import dataset_arrays, train_test_arrays
+    from ..training import dataset_arrays, get_penalty, train_test_arrays
 
     start = time.perf_counter()
     lams = _check_lambdas(lambdas)
@@ -301,7 +300,7 @@ def _fit_lam(sh: _SweepData, lam: float, n_epochs: int, init, *, progress=None, 
 
 def _evaluate_lam(sh: _SweepData, res, lam: float, train_seconds: float) -> tuple[dict, Any]:
     """Held-out metrics of one trained lam and its table row (``seconds`` = train + evaluate)."""
-    from ..training._train import finish
+    from ..training import finish
 
     t0 = time.perf_counter()
     task = res.task

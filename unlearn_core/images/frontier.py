@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import RandomState, as_2d_float, limit_threads, seed_from
-from ..transport._types import distortion_leakage
+from ..transport import distortion_leakage
 from .transport import ImageTransport, blend
 
 DEFAULT_TS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)

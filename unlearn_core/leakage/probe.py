@@ -128,7 +128,9 @@ def _tv(Q: np.ndarray, codes: np.ndarray, n_groups: int) -> float:
     return best
 
 
-def _attack_stats(Q: np.ndarray, codes: np.ndarray, n_groups: int) -> dict[str, float]:
+def attack_stats(Q: np.ndarray, codes: np.ndarray, n_groups: int) -> dict[str, float]:
+    """An attacker's scores from its posteriors ``Q`` (rows × groups) for group codes 0..n_groups-1:
+    accuracy of argmax, one-vs-rest AUC, the majority baseline max_z π_z and the balanced accuracy."""
     pi = np.bincount(codes, minlength=n_groups) / codes.size
     return {
         "accuracy": metrics.accuracy(codes, Q.argmax(axis=1)),
@@ -192,7 +194,7 @@ def probe_mi(
         correction = (n_groups - 1) * (S.shape[1] + 1) / (2.0 * n_train)
     diag = {"model": post.model, "cross_entropy": post.cross_entropy, "n_folds": int(n_folds),
             "bound": _bound(Q, codes, n_groups), "bias_correction": correction}
-    diag.update(_attack_stats(Q, codes, n_groups))
+    diag.update(attack_stats(Q, codes, n_groups))
     return _Core(raw=diag["bound"] + correction, diagnostics=diag,
                  boot_stat=lambda idx: _bound(Q[idx], codes[idx], n_groups) + correction)
 

@@ -16,8 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import labels as _labels
-from ..frontier._types import Frontier
-from ..transport._types import distortion_leakage
+from ..frontier import Frontier
+from ..transport import distortion_leakage
 from ._style import HIGHLIGHT, INK, MUTED, base_layout, plain_numbers
 
 LABELS = _labels.LABELS  # the one vocabulary (unlearn_core.labels); kept here for old imports

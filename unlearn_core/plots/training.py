@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..frontier._types import Frontier
+from ..frontier import Frontier
 from ..labels import label as _screen_label
 from ._style import HIGHLIGHT, INK, MUTED, PALETTE, base_layout, group_colors, plain_numbers
 

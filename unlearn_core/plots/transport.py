@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .._utils import RandomState, as_2d_float, check_random_state
-from ..transport._types import mccann  # noqa: F401  (re-exported: plots.transport.mccann)
+from ..transport import mccann  # noqa: F401  (re-exported: plots.transport.mccann)
 from ._style import INK, MUTED, base_layout, group_colors
 
 if TYPE_CHECKING:

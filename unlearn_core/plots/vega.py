@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..frontier._types import Frontier
-from ..transport._types import distortion_leakage
+from ..frontier import Frontier
+from ..transport import distortion_leakage
 from ._style import HIGHLIGHT, INK, MUTED, group_colors
 from .frontier import _label, clip_note, outlier_clip, theoretical_curve
 from .transport import DisplayPoints, _padded_range, density_curves, mccann

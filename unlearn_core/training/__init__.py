@@ -26,7 +26,7 @@ from ._loop import (
     task_loss,
     torch_threads,
 )
-from ._train import TrainConfig, dataset_arrays, train
+from ._train import TrainConfig, dataset_arrays, finish, train, train_test_arrays
 from ._types import ModelSpec, Scaler, TrainResult
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "attack_view",
     "dataset_arrays",
     "evaluate",
+    "finish",
     "fit",
     "get_penalty",
     "knn_mi",
@@ -48,4 +49,5 @@ __all__ = [
     "task_loss",
     "torch_threads",
     "train",
+    "train_test_arrays",
 ]
