@@ -184,9 +184,12 @@ def transform_split(maps, dataset, t: float, *, keep_z: bool = False) -> np.ndar
     With ``keep_z`` the indicators of Z (all groups but the first) are appended, scaled by (1 - t),
     as in the authors' experiments. For repeated calls at many t, compute ``maps.displacement`` once.
     """
+    from ..transport import mccann
+
     Xt = maps.transform(dataset.X, dataset.z.to_numpy(), t)
     if keep_z:
-        Xt = np.hstack([Xt, (1.0 - float(t)) * _z_columns(dataset.z.to_numpy(), maps.groups)])
+        zc = _z_columns(dataset.z.to_numpy(), maps.groups)
+        Xt = np.hstack([Xt, mccann(zc, np.zeros_like(zc), t)])  # (1 - t) zc: the path toward 0
     return Xt
 
 
@@ -232,7 +235,8 @@ def _per_t_task(job, sh: _PerT) -> tuple[dict[str, Any], dict[str, float]]:
 
     t, outputs = job.payload
     A_te = mccann(sh.X_te, sh.end_te, t)
-    S = np.hstack([A_te, (1.0 - t) * sh.zc_te]) if sh.keep_z else A_te
+    # Z's own indicators travel the same path, toward 0 (the same point for every group)
+    S = np.hstack([A_te, mccann(sh.zc_te, np.zeros_like(sh.zc_te), t)]) if sh.keep_z else A_te
     cols: dict[str, Any] = {}
     spent = {"attacker": 0.0, "output_probe": 0.0, "estimator": 0.0}
     if sh.attacker is not None:
@@ -463,9 +467,9 @@ def analytic_frontier(
             }
             timings["distortion_w2"] += time.perf_counter() - t0
             S_tr, S_te = (A_tr - mu) / sd, (A_te - mu) / sd
-            if keep_z:  # Z's indicators enter unstandardised, shrunk by 1 - t
-                S_tr = np.hstack([S_tr, (1.0 - t) * zc_tr])
-                S_te = np.hstack([S_te, (1.0 - t) * zc_te])
+            if keep_z:  # Z's indicators enter unstandardised, on the McCann path toward 0: (1 - t) zc
+                S_tr = np.hstack([S_tr, mccann(zc_tr, np.zeros_like(zc_tr), t)])
+                S_te = np.hstack([S_te, mccann(zc_te, np.zeros_like(zc_te), t)])
 
             t0 = time.perf_counter()
             with warnings.catch_warnings():
