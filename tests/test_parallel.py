@@ -168,6 +168,31 @@ def test_forgetting_trials_identical_on_every_executor(executors):
 
 
 @pytest.mark.slow
+def test_repeat_many_matches_repeat_per_method_on_every_executor(executors):
+    """One submission for every (method, trial): the same reports as one repeat() per method."""
+    ds = datasets.load("digits", n_samples=600, random_state=0)
+    pb = fg.prepare(ds, fg.ForgetSpec())
+    orig = fg.train_original(pb, epochs=3)
+    methods = ["mi", "retrain", "relabel"]
+    ref = {m: fg.repeat(m, orig, pb, n_trials=3, lam=2.0, epochs=1, random_state=0).table() for m in methods}
+    cols = [c for c in ref["mi"].columns if c not in ("seconds", "time_ratio")]
+    seen = []
+    serial = fg.repeat_many(methods, orig, pb, n_trials=3, lam=2.0, epochs=1, random_state=0)
+    for name, ex in {"serial": None, **executors}.items():
+        got = serial if ex is None else fg.repeat_many(
+            methods, orig, pb, n_trials=3, lam=2.0, epochs=1, random_state=0, executor=ex,
+            progress=lambda d, n, meta: seen.append((d, n, meta["method"], meta["trial"])))
+        assert list(got) == methods
+        for m in methods:
+            pd.testing.assert_frame_equal(got[m].table()[cols], ref[m][cols], check_exact=True,
+                                          obj=f"{name} {m}")
+    assert {(int(k), int(i)) for _, _, k, i in seen} == {(k, i) for k in range(3) for i in range(3)}
+    assert seen[-1][:2] == (9, 9)
+    with pytest.raises(ValueError, match="unknown method 'nope'"):
+        fg.repeat_many(["mi", "nope"], orig, pb, n_trials=1)
+
+
+@pytest.mark.slow
 def test_analytic_frontier_and_shadows_identical_on_dask(adult, executors):
     ref = analytic_frontier(adult, ts=[0.0, 0.5, 1.0], random_state=0)
     got = analytic_frontier(adult, ts=[0.0, 0.5, 1.0], random_state=0, executor=executors["dask"])

@@ -102,6 +102,30 @@ def timer() -> Iterator[list[float]]:
         out[0] = time.perf_counter() - start
 
 
+_CONTROLLER: tuple[int, object] | None = None  # (len(sys.modules) when made, ThreadpoolController)
+
+
+def _threadpool_controller():
+    """threadpoolctl's controller, made once and again only when new modules have been imported.
+
+    ``threadpool_limits(...)`` scans the process's shared libraries (``/proc/self/maps``) on every
+    call: about 4 ms here, paid by every small task and probe fit. The libraries it finds are loaded
+    by imports, so the scan is redone when ``len(sys.modules)`` has changed since the last one.
+    """
+    global _CONTROLLER
+    from threadpoolctl import ThreadpoolController
+
+    key = len(sys.modules)
+    if _CONTROLLER is None or _CONTROLLER[0] != key:
+        _CONTROLLER = (key, ThreadpoolController())
+    return _CONTROLLER[1]
+
+
+def blas_limits(n: int):
+    """``threadpool_limits(limits=n)`` through a cached controller (a context manager; restored on exit)."""
+    return _threadpool_controller().limit(limits=int(n))
+
+
 @contextmanager
 def limit_threads(n: int | None = 1) -> Iterator[None]:
     """Limit BLAS / OpenMP pools (threadpoolctl) and, when torch is loaded, torch's intra-op threads to ``n``.
@@ -116,15 +140,13 @@ def limit_threads(n: int | None = 1) -> Iterator[None]:
     if n is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
     n = int(n)
     torch = sys.modules.get("torch")
     old = torch.get_num_threads() if torch is not None else None
     if torch is not None and old != n:
         torch.set_num_threads(n)
     try:
-        with threadpool_limits(limits=n):
+        with blas_limits(n):
             yield
     finally:
         if torch is not None and old != n:

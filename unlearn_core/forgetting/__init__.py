@@ -22,6 +22,7 @@ from ._methods import (
     original_report,
     relabel,
     repeat,
+    repeat_many,
     retrain,
     time_to_utility,
     trial_seeds,
@@ -43,6 +44,6 @@ __all__ = [
     "KINDS", "OPS", "METHODS", "METHOD_TITLES", "METRICS", "OVER_UNLEARNING_MARGIN",
     "ForgetSpec", "ForgetProblem", "Scaler", "ModelRun", "UnlearnReport", "Trials",
     "prepare", "train_original", "unlearn", "retrain", "finetune", "neggrad", "relabel",
-    "original_report", "compare", "summarize", "repeat", "trial_seeds", "time_to_utility",
+    "original_report", "compare", "summarize", "repeat", "repeat_many", "trial_seeds", "time_to_utility",
     "marginal_mi", "membership_scores",
 ]

@@ -610,6 +610,74 @@ def repeat(
     return Trials(method=method, reports=tuple(reports), seeds=seeds[: len(reports)])
 
 
+def repeat_many(
+    methods: list[str] | tuple[str, ...], original: ModelRun, problem: ForgetProblem, *, n_trials: int = 5,
+    random_state: RandomState = 0, reference: UnlearnReport | None = None, progress: Progress | None = None,
+    should_stop: ShouldStop | None = None, executor: Executor | None = None, **options: Any,
+) -> dict[str, Trials]:
+    """:func:`repeat` for several methods at once: ``{method: Trials}``, the same reports as one
+    ``repeat(method, ...)`` call per method (trial i of every method has seed ``trial_seeds(random_state,
+    n_trials)[i]``).
+
+    With an ``executor`` every (method, trial) pair is one task of a single submission, and the
+    original, the problem and the reference go to the workers once for all of them: a digits trial
+    takes about 0.1 s, so a submission per method would leave workers idle at each method's end and
+    pay the shipping five times. Tasks are submitted slowest method first (retraining), so the last
+    tasks to finish are short ones. ``progress(done, total, {"method": k, "trial": i})`` reports
+    finished tasks; after ``should_stop`` each method keeps its longest finished prefix of trials.
+    """
+    methods = list(dict.fromkeys(methods))
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"unknown method {m!r}; choose one of {', '.join(METHODS)}")
+    if int(n_trials) < 1:
+        raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+    if executor is None:
+        out: dict[str, Trials] = {}
+        for k, m in enumerate(methods):
+            if should_stop is not None and should_stop():
+                break
+            sub = None if progress is None else (
+                lambda d, n, meta, k=k: progress(k * n + d, len(methods) * n, {**meta, "method": float(k)}))
+            out[m] = repeat(m, original, problem, n_trials=n_trials, random_state=random_state,
+                            reference=reference, progress=sub, should_stop=should_stop, **options)
+        return out
+    from ..parallel import Task, map_tasks
+
+    seeds = trial_seeds(random_state, n_trials)
+    order = sorted(range(len(methods)), key=lambda k: methods[k] != "retrain")  # slowest first
+    pairs = [(k, i) for k in order for i in range(len(seeds))]
+    tasks = [Task(id=f"{methods[k]}.trial={i}", index=j, seed=seeds[i], payload=methods[k])
+             for j, (k, i) in enumerate(pairs)]
+    done: dict[int, UnlearnReport] = {}
+
+    def keep(task, report) -> None:
+        done[task.index] = report
+
+    sub = None if progress is None else (
+        lambda d, n, meta: progress(d, n, {"method": float(pairs[int(meta["task"])][0]),
+                                           "trial": float(pairs[int(meta["task"])][1])}))
+    map_tasks(_method_trial_task, tasks, executor, sub, should_stop, on_result=keep,
+              shared=(original, problem, reference, dict(options)))
+    out = {}
+    for k, m in enumerate(methods):
+        reports = []
+        for i in range(len(seeds)):
+            j = pairs.index((k, i))
+            if j not in done:
+                break
+            reports.append(done[j])
+        if reports:
+            out[m] = Trials(method=m, reports=tuple(reports), seeds=seeds[: len(reports)])
+    return out
+
+
+def _method_trial_task(task, shared) -> UnlearnReport:
+    """One (method, trial) task of :func:`repeat_many` (module level, so workers can run it)."""
+    original, problem, reference, options = shared
+    return METHODS[task.payload](original, problem, random_state=task.seed, reference=reference, **options)
+
+
 def _trial_task(task, shared) -> UnlearnReport:
     """One trial of :func:`repeat` (module level, so process and Dask workers can run it)."""
     method, original, problem, reference, options = shared
