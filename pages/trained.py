@@ -11,9 +11,10 @@ import streamlit as st
 import ui
 from ui import runs, waits, words
 from ui.cache import DataKey
-from ui.selection import param_from_selection
+from ui.selection import param_from_vega_selection
 from unlearn_core.frontier.trained import DEFAULT_LAMBDAS, trained_frontier
 from unlearn_core.plots import training as tplots
+from unlearn_core.plots import vega
 
 # The registries' names without importing torch (ui.precomputed; a test keeps them equal): a first visit
 # draws the shipped sweep without loading torch, which only a sweep that trains needs.
@@ -126,9 +127,9 @@ def _run_sweep(key: SweepKey, ds) -> None:
 
 
 @ui.callback("Selecting a trained point")
-def _pick_lam(chart_key: str, lam_values: tuple[float, ...] = ()) -> None:
-    """A click on a trained point selects its λ (customdata[0], or the point's row of the sweep table)."""
-    lam = param_from_selection(st.session_state.get(chart_key), lam_values)
+def _pick_lam(chart_key: str) -> None:
+    """A click on a trained point selects its λ (the ``param`` field of the chart's point selection)."""
+    lam = param_from_vega_selection(st.session_state.get(chart_key), vega.PICK)
     if lam is not None:
         ui.state().train_pick = lam
 
@@ -262,11 +263,10 @@ with right:
         st.warning(f"R² is {row[util]:.2f} on held-out rows: the model is worse than predicting the mean.",
                    icon=":material/warning:")
 with left:
-    st.plotly_chart(
-        tplots.trained_frontier_figure(frontier, analytic, current=current), key="trained_chart",
-        on_select=partial(_pick_lam, "trained_chart", tuple(lam_values)), selection_mode="points",
-        config={"displaylogo": False},
-    )
+    # Vega-Lite, not plotly: a first visit then loads no plotly.js for this page's only chart
+    st.vega_lite_chart(*vega.trained_frontier_at(frontier, analytic, current=current), width="stretch",
+                       key="trained_chart", on_select=partial(_pick_lam, "trained_chart"),
+                       selection_mode=vega.PICK)
     words.note("Each blue point is a model trained at one λ; the star is the one shown. Left means an "
                "attacker guesses Z less well from the outputs, up means better predictions of y.")
     st.caption(

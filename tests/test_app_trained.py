@@ -10,14 +10,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_helpers import array as _arr
 from app_helpers import figure_by_key as figure
-from app_helpers import trace
+from app_helpers import vega_chart
 from numpy.testing import assert_allclose
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "trained.py")
 TIMEOUT = 180
+CHART = "Trained frontier over"  # the title of the sweep chart (Vega-Lite)
+TRAINED = "trained (λ sweep)"
+ANALYTIC = "analytic (barycenter path, t sweep)"
+
+
+def sweep_chart(at):
+    """The sweep chart's rows (series, param, leakage, utility, zero, end, current)."""
+    return vega_chart(at, CHART)[1]
 
 
 def new_app(*, auto: bool = False):
@@ -46,26 +53,24 @@ def test_defaults_run_the_sweep_and_draw_it_over_the_analytic_frontier():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    fig = figure(at, "trained_chart")
-    sweep = trace(fig, "trained (λ sweep)")
-    assert_allclose(_arr(sweep["customdata"])[:, 0] if _arr(sweep["customdata"]).ndim == 2
-                    else _arr(sweep["customdata"]), [0.0, 5.0, 20.0, 100.0])
-    probe = _arr(sweep["x"]).astype(float)
+    d = sweep_chart(at)
+    sweep = d[d.series == TRAINED]
+    assert_allclose(sweep["param"], [0.0, 5.0, 20.0, 100.0])
+    probe = sweep["leakage"].to_numpy(dtype=float)
     assert probe.shape == (4,) and np.all((probe >= 0.4) & (probe <= 1.0))
     assert probe[-1] < probe[0]  # leakage falls as λ rises on the toy groups
-    trace(fig, "analytic (barycenter path, t sweep)")
-    trace(fig, "barycenter (t = 1)")
-    trace(fig, "λ = 0 (plain training)")
+    analytic = d[d.series == ANALYTIC]
+    assert len(analytic) > 2 and analytic["end"].sum() == 1  # the barycenter endpoint t = 1 is marked
+    assert sweep["zero"].sum() == 1 and sweep[sweep.zero]["param"].iloc[0] == 0.0
     labels = [m.label for m in at.metric]
     assert "attacker AUC for Z" in labels and "Demographic-parity gap" in labels
 
 
 def test_sweep_button_widgets_change_the_view():
     at = tiny_sweep(new_app())
-    fig = figure(at, "trained_chart")
-    names = [d.get("name") for d in fig["data"]]
-    assert "analytic (barycenter path, t sweep)" not in names  # overlay off
-    assert _arr(trace(fig, "trained (λ sweep)")["x"]).shape == (2,)
+    d = sweep_chart(at)
+    assert set(d.series) == {TRAINED}  # overlay off
+    assert len(d) == 2
     # the selected λ drives the metrics and the detail figures
     at.selectbox(key="trained_lam").set_value(100.0).run()
     gap_100 = next(m.value for m in at.metric if m.label == "Demographic-parity gap")
@@ -75,8 +80,8 @@ def test_sweep_button_widgets_change_the_view():
     title_0 = figure(at, "trained_outputs")["layout"]["title"]["text"]
     assert float(gap_100) < float(gap_0)  # λ = 100 closes the parity gap
     assert "λ = 100" in title_100 and "λ = 0" in title_0
-    cur = trace(figure(at, "trained_chart"), "current")
-    assert_allclose(np.ravel(_arr(cur["customdata"]))[0], 0.0)
+    d = sweep_chart(at)
+    assert d["current"].sum() == 1 and d[d.current]["param"].iloc[0] == 0.0
 
 
 def test_rerun_and_run_again_reuse_the_cached_sweep():
@@ -121,7 +126,7 @@ def test_regression_data_with_a_probability_penalty_shows_the_engine_message():
 
 
 def _select(at, chart_key: str, event: dict):
-    """Rerun ``at`` as the browser does after a click on a plotly chart with ``on_select``.
+    """Rerun ``at`` as the browser does after a click on a Vega-Lite chart with ``on_select``.
 
     Streamlit's frontend sends the selection as the chart widget's JSON string value; the server parses
     it into ``st.session_state[key]`` and runs the ``on_select`` callback, the path a real click takes.
@@ -130,35 +135,30 @@ def _select(at, chart_key: str, event: dict):
 
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-    el = next(e for e in at.get("plotly_chart") if e.proto.id.endswith(chart_key))
+    el = next(e for e in at.get("vega_lite_chart") if e.proto.id.endswith(chart_key))
     states = at._tree.get_widget_states()
     states.widgets.append(WidgetState(id=el.proto.id, string_value=json.dumps(event)))
     return at._run(states)
 
 
-@pytest.mark.parametrize("customdata", [{"0": 100.0}, [100.0], 100.0],
-                         ids=["typed-array-row", "list", "number"])
-def test_clicking_a_trained_point_selects_its_lambda(customdata):
-    """Regression (issue 15): Streamlit 1.67 reports a typed-array row, ``{"0": λ}``, as customdata; the
-    page raised ``TypeError: float() argument must be ... not 'dict'`` in ``_pick_lam``."""
+@pytest.mark.parametrize("picked", [[{"param": 100.0}], {"param": [100.0]}], ids=["list", "mapping"])
+def test_clicking_a_trained_point_selects_its_lambda(picked):
+    """Regression (issue 15): a click on a trained point raised ``TypeError: float() argument must be ...
+    not 'dict'`` in ``_pick_lam`` (then a plotly chart). The chart is Vega-Lite now; its point selection
+    reports the clicked row's ``param``, as a list of points or as one mapping."""
     at = tiny_sweep(new_app(), lams=(0.0, 100.0), epochs=1)
     at.selectbox(key="trained_lam").set_value(0.0).run()
     assert at.session_state["trained_lam"] == 0.0
-    event = {"selection": {"points": [{"curve_number": 0, "point_number": 1, "point_index": 1, "x": 0.6,
-                                       "y": 0.9, "customdata": customdata}],
-                           "point_indices": [1], "box": [], "lasso": []}}
-    _select(at, "trained_chart", event)
+    _select(at, "trained_chart", {"selection": {"pick": picked}})
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["app"].train_pick == 100.0
     assert at.session_state["trained_lam"] == 100.0
 
 
-def test_clicking_a_point_without_customdata_uses_its_row():
+def test_a_click_on_empty_space_keeps_the_lambda():
     at = tiny_sweep(new_app(), lams=(0.0, 100.0), epochs=1)
     at.selectbox(key="trained_lam").set_value(100.0).run()
-    event = {"selection": {"points": [{"curve_number": 0, "point_number": 0, "point_index": 0}],
-                           "point_indices": [0], "box": [], "lasso": []}}
-    _select(at, "trained_chart", event)
+    _select(at, "trained_chart", {"selection": {"pick": []}})
     assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state["trained_lam"] == 0.0
+    assert at.session_state["trained_lam"] == 100.0

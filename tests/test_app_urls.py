@@ -7,8 +7,7 @@ query string. Views are small (toy data, tiny sweeps, few resamples) so the file
 
 from __future__ import annotations
 
-import numpy as np
-from app_helpers import array, assert_clean, figure_by_key, open_app, trace
+from app_helpers import array, assert_clean, figure_by_key, open_app, trace, vega_chart
 from numpy.testing import assert_allclose
 
 from unlearn_core import leakage
@@ -35,8 +34,9 @@ def test_trained_link_restores_penalty_model_grid_epochs_and_selected_lambda():
     assert at.multiselect(key="trained_lams").value == [0.0, 100.0]
     assert at.number_input(key="trained_epochs").value == 1
     assert at.selectbox(key="trained_lam").value == 0.0
-    sweep = trace(figure_by_key(at, "trained_chart"), "trained (λ sweep)")
-    assert_allclose(np.ravel(array(sweep["customdata"]))[:2], [0.0, 100.0])
+    sweep = vega_chart(at, "Trained frontier over")[1]
+    sweep = sweep[sweep.series == "trained (λ sweep)"]
+    assert_allclose(sweep["param"].to_numpy(dtype=float), [0.0, 100.0])
     assert "λ = 0 " in figure_by_key(at, "trained_outputs")["layout"]["title"]["text"]  # the picked λ
     assert page_params(at) == link  # written back unchanged
     at.selectbox(key="trained_lam").set_value(100.0).run()

@@ -87,6 +87,35 @@ def test_trained_frontier_figure_rejects_t_sweep(analytic):
         tplots.trained_frontier_figure(analytic)
 
 
+def test_trained_frontier_vega_carries_the_same_points_as_the_plotly_figure(trained, analytic):
+    """The Trained page's chart (Vega-Lite) shows what trained_frontier_figure shows, row for row."""
+    from unlearn_core.plots import vega
+
+    tab = analytic.table.copy()
+    tab["out_probe_auc"] = 0.7 - 0.2 * tab["t"]  # drawn on the attacker-on-outputs axis, as the plotly one
+    a2 = Frontier.build(tab.drop(columns="pareto"), kind="analytic", param="t", utility="auc",
+                        leakage="probe_auc")
+    data, spec = vega.trained_frontier_at(trained, a2, current=12.0)
+    fig = tplots.trained_frontier_figure(trained, a2, current=12.0)
+    sweep = data[data.series == vega.TRAINED_SERIES]
+    assert_allclose(sweep[["leakage", "utility"]].to_numpy(), np.c_[fig.data[0].x, fig.data[0].y])
+    assert_allclose(sweep["param"], [0.0, 10.0, 100.0])  # a click reports the row's param = λ
+    curve = data[data.series == vega.ANALYTIC_SERIES]
+    assert_allclose(curve["leakage"], _trace(fig, "analytic (barycenter path, t sweep)").x)
+    end, zero, cur = data[data.end], data[data.zero], data[data.current]
+    assert_allclose(end[["leakage", "utility"]].to_numpy()[0], [_trace(fig, "barycenter (t = 1)").x[0],
+                                                                _trace(fig, "barycenter (t = 1)").y[0]])
+    assert_allclose(zero[["leakage", "utility"]].to_numpy()[0], [0.80, 0.90])
+    assert_allclose(cur[["param", "leakage"]].to_numpy()[0], [10.0, 0.65])  # nearest λ to 12
+    sweep_layer = next(layer for layer in spec["layer"] if layer.get("name") == "sweep")
+    assert sweep_layer["params"][0]["name"] == vega.PICK
+    assert "lower leaks less" in sweep_layer["encoding"]["x"]["title"]
+    only_trained, _ = vega.trained_frontier_at(trained)
+    assert set(only_trained.series) == {vega.TRAINED_SERIES} and not only_trained["end"].any()
+    with pytest.raises(ValueError, match="λ sweep"):
+        vega.trained_frontier_at(analytic)
+
+
 def test_training_curves_figure_puts_reg_on_second_axis():
     h = pd.DataFrame({"epoch": [1, 2, 3], "task_loss": [0.7, 0.6, 0.5], "reg": [0.03, 0.02, 0.01],
                       "total": [1.0, 0.8, 0.6]})

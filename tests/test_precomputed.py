@@ -135,7 +135,10 @@ def test_trained_first_visit_draws_the_shipped_sweep():
     at = open_app(page="trained", dataset="adult")
     assert_clean(at)
     assert "precomputed on" in " ".join(c.value for c in at.caption)
-    assert len(at.get("plotly_chart")) == 1  # the sweep over the analytic overlay; no model to detail
+    # the sweep over the analytic overlay, in Vega-Lite; no model to detail, so no plotly chart (and no
+    # plotly.js for the browser to fetch on this first visit)
+    assert [el.proto.id.endswith("trained_chart") for el in at.get("vega_lite_chart")] == [True]
+    assert not at.get("plotly_chart")
     assert any("Run sweep" in i.value for i in at.info)
     _assert_no_computing_status(at)  # the analytic overlay is shipped too
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..frontier import Frontier
 from ..transport import distortion_leakage
-from ._style import HIGHLIGHT, INK, MUTED, group_colors
+from ._style import HIGHLIGHT, INK, MUTED, PALETTE, group_colors
 from .frontier import _label, clip_note, outlier_clip, theoretical_curve
 from .transport import DisplayPoints, _padded_range, density_curves, mccann
 
@@ -413,3 +413,96 @@ def who_pays_at(stats: list[dict], *, height: int = 300) -> tuple[pd.DataFrame, 
         ],
     }
     return data, spec
+
+
+#: Series names of :func:`trained_frontier_at`, as the legend shows them.
+TRAINED_SERIES = "trained (λ sweep)"
+ANALYTIC_SERIES = "analytic (barycenter path, t sweep)"
+
+
+def trained_frontier_at(
+    trained: Frontier, analytic: Frontier | None = None, *, current: float | None = None, height: int = 460
+) -> tuple[pd.DataFrame, dict]:
+    """The trained frontier (one point per λ) over the analytic (McCann path) curve, as Vega-Lite.
+
+    The same chart as :func:`.training.trained_frontier_figure` (plotly), drawn by the Vega renderer the
+    explorer's other frontier already loads: a first visit then fetches no plotly.js (about 1 s of the
+    Trained page's first paint here). Axes: the trained frontier's ``leakage`` column (a held-out
+    attacker's AUC for Z from the model's outputs) and its ``utility``; the analytic curve uses its
+    ``out_<leakage>`` column (the same attacker on the downstream model's outputs) when it has one, and is
+    left out when it lacks the columns.
+
+    Data columns: ``series`` (:data:`TRAINED_SERIES` / :data:`ANALYTIC_SERIES`), ``param`` (λ or t),
+    ``leakage``, ``utility`` and the flags ``zero`` (λ = 0: plain training), ``end`` (t = 1: the
+    barycenter) and ``current`` (the trained row nearest ``current``). A click on a trained point selects
+    its λ in the point-selection parameter :data:`PICK` (field ``param``).
+    """
+    import pandas as pd
+
+    if trained.param != "lam":
+        raise ValueError(f"trained must be a λ sweep (param 'lam'), got param {trained.param!r}")
+    ucol, lcol = trained.utility, trained.leakage
+    tab = trained.table
+    for col in (ucol, lcol):
+        if col not in tab:
+            raise ValueError(f"the trained frontier has no {col!r} column; columns are {list(tab.columns)}")
+    lam = tab["lam"].to_numpy(dtype=float)
+    rows = pd.DataFrame({
+        "series": TRAINED_SERIES, "param": lam, "leakage": tab[lcol].to_numpy(dtype=float),
+        "utility": tab[ucol].to_numpy(dtype=float), "zero": lam == 0.0, "end": False,
+        "current": (np.arange(len(lam)) == int(np.nanargmin(np.abs(lam - float(current)))))
+        if current is not None and len(lam) else np.zeros(len(lam), bool),
+    })
+    series = [TRAINED_SERIES]
+    acol = f"out_{lcol}" if analytic is not None and f"out_{lcol}" in analytic.table else lcol
+    if analytic is not None and ucol in analytic.table and acol in analytic.table:
+        at = analytic.table.sort_values("t")
+        tt = at["t"].to_numpy(dtype=float)
+        rows = pd.concat([pd.DataFrame({
+            "series": ANALYTIC_SERIES, "param": tt, "leakage": at[acol].to_numpy(dtype=float),
+            "utility": at[ucol].to_numpy(dtype=float), "zero": False, "end": np.isclose(tt, 1.0),
+            "current": False,
+        }), rows], ignore_index=True)
+        series = [ANALYTIC_SERIES, TRAINED_SERIES]
+    colors = {TRAINED_SERIES: PALETTE[0], ANALYTIC_SERIES: PALETTE[1]}
+    x = {"field": "leakage", "type": "quantitative", "title": _label(lcol) + " — lower leaks less",
+         "scale": {"zero": False}}
+    y = {"field": "utility", "type": "quantitative", "scale": {"zero": False},
+         "title": _label(ucol, short=True) + " — higher is better", "axis": {"titleLimit": height - 40}}
+    color = {"field": "series", "type": "nominal", "title": None,
+             "scale": {"domain": series, "range": [colors[s] for s in series]},
+             "legend": {"orient": "top", "direction": "horizontal", "labelLimit": 320}}
+    tooltip = [{"field": "series", "title": "curve"}, {"field": "param", "title": "λ or t", "format": ".3g"},
+               {"field": "leakage", "title": _label(lcol, short=True), "format": ".4g"},
+               {"field": "utility", "title": _label(ucol, short=True), "format": ".4g"}]
+
+    def only(test: str, mark: dict, **enc) -> dict:
+        return {"transform": [{"filter": test}], "mark": mark,
+                "encoding": {"x": x, "y": y, "tooltip": tooltip, **enc}}
+
+    is_trained = f"datum.series === '{TRAINED_SERIES}'"
+    layers = [
+        only(f"datum.series === '{ANALYTIC_SERIES}'",
+             {"type": "line", "point": {"size": 30}, "strokeDash": [4, 3], "strokeWidth": 2}, color=color),
+        only("datum.end", {"type": "point", "shape": "diamond", "filled": True, "size": 260,
+                           "color": PALETTE[1], "stroke": INK, "strokeWidth": 1.5}),
+        only(is_trained, {"type": "line", "strokeWidth": 1.5}, color=color),
+        {**only(is_trained, {"type": "point", "filled": True, "size": 110, "cursor": "pointer",
+                             "stroke": "white", "strokeWidth": 1}, color=color),
+         "name": "sweep", "params": _pick_params()},
+        only("datum.zero", {"type": "square", "filled": False, "size": 170, "color": PALETTE[0],
+                            "strokeWidth": 2}),
+        only("datum.current", {"type": "point", "shape": "M0,-1L0.3,-0.3L1,-0.3L0.45,0.15L0.65,0.9L0,0.45"
+                               "L-0.65,0.9L-0.45,0.15L-1,-0.3L-0.3,-0.3Z", "filled": True, "size": 420,
+                               "color": HIGHLIGHT, "stroke": INK, "strokeWidth": 1}),
+    ]
+    spec = {
+        "height": height,
+        "padding": SELECT_PADDING,
+        "title": _title("Trained frontier over the barycenter (analytic) frontier",
+                        ["star: the model shown · hollow square: λ = 0 (plain training)",
+                         ("diamond: the barycenter (t = 1) · " if len(series) > 1 else "")
+                         + "click a trained point to show its model"]),
+        "layer": layers,
+    }
+    return rows, spec
