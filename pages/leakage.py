@@ -182,14 +182,13 @@ if not estimates:
     st.stop()
 
 left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(lplots.estimates_figure(estimates, truth=truth, truth_error=truth_error, titles=titles),
-                    key="lab_estimates", config={"displaylogo": False})
+with left:  # Vega-Lite, not plotly: a first visit then fetches no plotly.js
+    st.vega_lite_chart(*lplots.estimates_at(estimates, truth=truth, truth_error=truth_error, titles=titles),
+                       key="lab_estimates")
     words.note("Each dot is an estimate with its bootstrap interval. A good MI estimator's interval covers "
                "the red truth line; measures that are not MI sit in their own panel, in their own units.")
 with right:
-    st.plotly_chart(lplots.timings_figure(estimates, titles=titles), key="lab_timings",
-                    config={"displaylogo": False})
+    st.vega_lite_chart(*lplots.timings_at(estimates, titles=titles), width="stretch", key="lab_timings")
     words.note("Seconds per estimate on a log scale: each step right is ten times slower.")
 
 rows = []

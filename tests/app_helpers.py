@@ -146,3 +146,4 @@ def upload(at: AppTest, data: bytes, name: str = "upload.csv", *, target: str | 
         at.selectbox(key="upload_sensitive").set_value(sensitive)
     next(b for b in at.button if b.label == "Use this file").click()
     return at.run()
+

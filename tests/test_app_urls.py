@@ -7,7 +7,7 @@ query string. Views are small (toy data, tiny sweeps, few resamples) so the file
 
 from __future__ import annotations
 
-from app_helpers import array, assert_clean, figure_by_key, open_app, trace, vega_chart
+from app_helpers import assert_clean, figure_by_key, open_app, vega_chart
 from numpy.testing import assert_allclose
 
 from unlearn_core import leakage
@@ -94,11 +94,10 @@ def test_leakage_link_restores_the_world_and_the_estimators():
     assert at.select_slider(key="lab_n").value == 1000
     assert at.multiselect(key="lab_methods").value == ["knn", "gaussian"]
     assert at.select_slider(key="lab_boot").value == 0
-    fig = figure_by_key(at, "lab_estimates")
-    assert_allclose(array(trace(fig, "truth")["x"]).astype(float), 0.1, atol=1e-6)
-    est = trace(fig, "MI estimates")
-    assert list(est["y"]) == [leakage.method_spec(m).title for m in ("knn", "gaussian")]
-    assert_allclose(array(est["error_x"]["array"]).astype(float), 0.0)  # boot = 0: no intervals
+    est = vega_chart(at, "Estimates with bootstrap")[1]
+    assert_allclose(est["truth"], 0.1, atol=1e-6)
+    assert list(est["estimator"]) == [leakage.method_spec(m).title for m in ("knn", "gaussian")]
+    assert_allclose(est["hi"] - est["lo"], 0.0)  # boot = 0: no intervals
     assert page_params(at) == link
 
 

@@ -203,6 +203,28 @@ def _est(method, value, ci=None, is_mi=True, seconds=0.01):
     return LeakageEstimate(value=value, method=method, n=100, seconds=seconds, ci=ci, is_mi=is_mi)
 
 
+def test_estimates_and_timings_vega_carry_every_estimate():
+    """The Leakage lab's charts (Vega-Lite): values, intervals (none -> a zero-width one), panels, truth."""
+    ests = [_est("knn", 0.28, (0.25, 0.33)), _est("probe", 0.31), _est("w2", 0.8, (0.7, 0.9), is_mi=False)]
+    data, spec = lplots.estimates_at(ests, truth=0.3, titles={"knn": "k-NN"})
+    assert list(data["estimator"]) == ["k-NN", "probe", "w2"]
+    assert_allclose(data[["value", "lo", "hi"]].to_numpy(), [[0.28, 0.25, 0.33], [0.31, 0.31, 0.31],
+                                                             [0.8, 0.7, 0.9]])
+    assert list(data["panel"]) == [lplots.MI_PANEL, lplots.MI_PANEL, lplots.OTHER_PANEL]
+    assert_allclose(data["truth"], 0.3)
+    mi_panel, other_panel = spec["vconcat"]
+    assert [layer.get("name") for layer in mi_panel["layer"]][-1] == "truth"
+    assert "truth" not in [layer.get("name") for layer in other_panel["layer"]]  # no MI truth on other units
+    assert mi_panel["layer"][1]["encoding"]["x"]["scale"]["domain"][1] >= 0.33  # room for every whisker
+    no_truth, spec2 = lplots.estimates_at(ests[:2])
+    assert np.isnan(no_truth["truth"]).all() and len(spec2["vconcat"]) == 1
+    times, tspec = lplots.timings_at([_est("knn", 0.2, seconds=0.5), _est("probe", 0.3, seconds=0.002)])
+    assert_allclose(times["seconds"], [0.5, 0.002]) and list(times["label"]) == ["0.5 s", "0.002 s"]
+    assert tspec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+    with pytest.raises(ValueError, match="no estimates"):
+        lplots.estimates_at([])
+
+
 def test_estimates_figure_whiskers_and_truth():
     ests = [_est("knn", 0.28, (0.25, 0.33)), _est("probe", 0.31), _est("w2", 0.8, (0.7, 0.9), is_mi=False)]
     fig = lplots.estimates_figure(ests, truth=0.3)

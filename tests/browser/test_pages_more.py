@@ -26,24 +26,25 @@ if _MISSING:
     pytest.skip(f"pages not registered in app.py yet: {', '.join(_MISSING)}", allow_module_level=True)
 
 
-# Reads gd._fullData: plotly.js has decoded the base64 typed arrays there (gd.data keeps them encoded).
-JS_TRACE = """([titlePart, traceName]) => {
-  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-    const title = String((gd.layout && gd.layout.title && (gd.layout.title.text || gd.layout.title)) || '');
-    if (!title.includes(titlePart)) continue;
-    const tr = (gd._fullData || []).find(d => d.name === traceName);
-    if (!tr) return null;
-    const first = (r) => (r && typeof r === 'object' && r.length !== undefined) ? r[0] : r;
-    const col = (a) => a ? Array.from(a, first) : null;
-    return {x: Array.from(tr.x || []), y: Array.from(tr.y || []), customdata: col(tr.customdata)};
+# The ARIA labels of a Vega-Lite chart's marks ("field: value; field: value"), by the mark group's name
+# (a layer named "sweep" draws in <g class="sweep_marks">; unnamed layers are layer_0_marks, ...).
+JS_VEGA_LABELS = """([titlePart, group]) => {
+  for (const c of document.querySelectorAll('[data-testid=stVegaLiteChart]')) {
+    const text = [...c.querySelectorAll('.role-title text')].map(e => e.textContent).join(' ');
+    if (!text.includes(titlePart)) continue;
+    return [...c.querySelectorAll(`g.${group}_marks path, g.${group}_marks line`)]
+      .map(p => p.getAttribute('aria-label') || '');
   }
-  return null;
+  return [];
 }"""
 
 
-def figure_trace(page, title_part: str, trace_name: str) -> dict | None:
-    """A trace (decoded x, y, first customdata column) of the live figure whose title contains title_part."""
-    return page.evaluate(JS_TRACE, [title_part, trace_name])
+def vega_labels(page, title_part: str, group: str) -> list[str]:
+    return page.evaluate(JS_VEGA_LABELS, [title_part, group])
+
+
+def _aria_fields(label: str) -> dict[str, str]:
+    return dict(part.split(": ", 1) for part in label.split("; ") if ": " in part)
 
 
 def _no_error_box(page) -> None:
@@ -55,15 +56,16 @@ def _no_error_box(page) -> None:
 def test_trained_sweep_runs_to_completion(app_url, browser_page):
     page = browser_page
     open_page(page, app_url + "/?page=trained")
-    # The first visit runs the default sweep (4 λ on toy-gaussians); wait for its chart.
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')].some(gd => (gd.data || [])"
-        ".some(d => d.name === 'trained (λ sweep)'))", timeout=120_000)
+    # The first visit runs the default sweep (4 λ on toy-gaussians); wait for its chart (Vega-Lite).
+    page.wait_for_function(f"() => ({JS_VEGA_LABELS})(['Trained frontier over', 'sweep']).length === 4",
+                           timeout=120_000)
     wait_idle(page)
-    sweep = figure_trace(page, "Trained frontier", "trained (λ sweep)")
-    assert sweep is not None and sweep["customdata"] == pytest.approx([0.0, 5.0, 20.0, 100.0])
-    assert sweep["x"][-1] < sweep["x"][0]  # the probe's AUC for Z falls as λ rises
-    assert figure_trace(page, "Trained frontier", "barycenter (t = 1)") is not None
+    sweep = [_aria_fields(a) for a in vega_labels(page, "Trained frontier over", "sweep")]
+    assert [float(p["λ or t"]) for p in sweep] == pytest.approx([0.0, 5.0, 20.0, 100.0])
+    leak = [float(next(v for k, v in p.items() if k.startswith("attacker AUC"))) for p in sweep]
+    assert leak[-1] < leak[0]  # the attacker's AUC for Z falls as λ rises
+    analytic = [_aria_fields(a) for a in vega_labels(page, "Trained frontier over", "analytic")]
+    assert analytic, "the analytic overlay is drawn"
     assert page.locator("[data-testid='stMetric']").count() >= 4
     assert "cached" in page.locator("[data-testid='stMain']").inner_text()
     _no_error_box(page)
@@ -75,16 +77,17 @@ def test_page_loads_and_draws(app_url, browser_page, name):
     page = browser_page
     extra = "&dataset=digits" if name == "forget" else ""  # Data unlearning uses the sidebar's dataset
     open_page(page, app_url + f"/?page={name}{extra}")
-    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=120_000)
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg, [data-testid='stVegaLiteChart'] svg",
+                           timeout=120_000)
     wait_idle(page)
     assert PAGES[name] in page.locator("h1").first.inner_text()
-    assert page.locator("[data-testid='stPlotlyChart']").count() >= 1
+    assert page.locator("[data-testid='stPlotlyChart'], [data-testid='stVegaLiteChart']").count() >= 1
     _no_error_box(page)
     if name == "forget":
         text = page.locator("[data-testid='stMain']").inner_text()
         assert "UA (forget acc)" in text and "vs retrain" in text
     if name == "leakage":
-        assert figure_trace(page, "Estimates with bootstrap intervals", "truth") is not None
+        assert vega_labels(page, "Estimates with bootstrap intervals", "truth"), "the truth line is drawn"
     path = screenshot(page, f"page-{name}")
     assert path.stat().st_size > 10_000
 

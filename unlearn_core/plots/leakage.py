@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 
 from ._style import HIGHLIGHT, PALETTE, base_layout, plain_numbers
 
-__all__ = ["estimates_figure", "timings_figure"]
+__all__ = ["estimate_rows", "estimates_at", "estimates_figure", "timings_at", "timings_figure"]
 
 
 def _ci(e) -> tuple[float, float]:
@@ -132,3 +132,113 @@ def _log_ticks(values: np.ndarray, most: int = 4) -> list[float]:
     while len(ticks) > most:
         ticks = ticks[::2]
     return ticks
+
+
+# -- Vega-Lite: the same two charts for the Leakage lab page ------------------------------------------
+# The page draws these (not the plotly figures above) so that a first visit loads no plotly.js; the
+# plotly figures stay for exports and scripts. Each returns ``(data, spec)`` for
+# ``st.vega_lite_chart(data, spec)``.
+
+MI_PANEL = "MI estimates (nats)"
+OTHER_PANEL = "other measures (own units; not MI)"
+
+
+def estimate_rows(estimates: Sequence, *, titles: Mapping[str, str] | None = None):
+    """One row per estimate: ``estimator``, ``panel`` (MI or not), ``value``, ``lo``, ``hi`` (the
+    interval, equal to the value when there is none), ``interval`` (text), ``n``, ``seconds``."""
+    import pandas as pd
+
+    if len(estimates) == 0:
+        raise ValueError("no estimates to draw; pick at least one estimator")
+    titles = dict(titles or {})
+    rows = []
+    for e in estimates:
+        v = float(e.value)
+        lo, hi = _ci(e)
+        has = bool(np.isfinite(lo) and np.isfinite(hi))
+        rows.append({
+            "estimator": titles.get(e.method, e.method),
+            "panel": MI_PANEL if getattr(e, "is_mi", True) else OTHER_PANEL,
+            "value": v, "lo": lo if has else v, "hi": hi if has else v,
+            "interval": (f"{getattr(e, 'ci_level', 0.95):.0%}: {lo:.4g} to {hi:.4g}" if has
+                         else "none (bootstrap off)"),
+            "n": int(getattr(e, "n", 0)), "seconds": max(float(e.seconds), 1e-6),
+        })
+    return pd.DataFrame(rows)
+
+
+def estimates_at(
+    estimates: Sequence, *, truth: float | None = None, truth_error: float = 0.0,
+    titles: Mapping[str, str] | None = None,
+):
+    """Dot-and-whisker chart (Vega-Lite) of :func:`estimates_figure`: one panel for the MI estimates
+    (nats, with the truth as a dashed red line when it is known) and one for the other measures.
+
+    Data: :func:`estimate_rows` plus ``truth`` (the true MI on every row, NaN when unknown). The x axis
+    of each panel starts at 0 and leaves room for every whisker and the truth.
+    """
+    data = estimate_rows(estimates, titles=titles)
+    known = truth is not None and bool(np.isfinite(truth))
+    data["truth"] = float(truth) if known else float("nan")
+    order = list(dict.fromkeys(data["estimator"]))
+    panels = [p for p in (MI_PANEL, OTHER_PANEL) if (data["panel"] == p).any()]
+    tooltip = [{"field": "estimator"}, {"field": "value", "format": ".4g"}, {"field": "interval"},
+               {"field": "n", "format": ","}, {"field": "seconds", "title": "time (s)", "format": ".3g"}]
+
+    def panel(name: str) -> dict:
+        sub = data[data["panel"] == name]
+        top = float(np.nanmax(np.r_[sub["hi"], sub["value"], [truth] if known and name == MI_PANEL else []]))
+        top = top * 1.15 if np.isfinite(top) and top > 0 else 1.0
+        x = {"field": "value", "type": "quantitative", "scale": {"domain": [0.0, top], "clamp": True},
+             "title": "nats" if name == MI_PANEL else "value (own units)"}
+        y = {"field": "estimator", "type": "nominal", "sort": order, "title": None,
+             "axis": {"labelLimit": 190}}
+        layers = [
+            {"mark": {"type": "rule", "strokeWidth": 2},
+             "encoding": {"x": {**x, "field": "lo"}, "x2": {"field": "hi"}, "y": y,
+                          "color": {"value": PALETTE[0] if name == MI_PANEL else PALETTE[2]}}},
+            {"mark": {"type": "point", "filled": True, "size": 110},
+             "encoding": {"x": x, "y": y, "tooltip": tooltip,
+                          "color": {"value": PALETTE[0] if name == MI_PANEL else PALETTE[2]}}},
+        ]
+        if known and name == MI_PANEL:
+            layers.append({"name": "truth", "mark": {"type": "rule", "color": HIGHLIGHT, "strokeDash": [6, 4],
+                                                     "strokeWidth": 2},
+                           "encoding": {"x": {"field": "truth", "type": "quantitative"},
+                                        "tooltip": [{"field": "truth", "title": "true I (nats)",
+                                                     "format": ".4g"}]}})
+        return {"title": name, "transform": [{"filter": {"field": "panel", "equal": name}}],
+                "width": 280, "height": 40 * len(sub) + 20, "layer": layers}
+
+    title = "Estimates with bootstrap intervals" + (" beside the truth" if known else "")
+    sub = ("dashed red line: the true I(S; Z)" + (f" (± {truth_error:.1g})" if truth_error else "")
+           if known else "no ground truth for this case")
+    spec = {"title": {"text": title, "subtitle": sub, "anchor": "start"},
+            "vconcat": [panel(p) for p in panels], "resolve": {"scale": {"x": "independent"}}}
+    return data, spec
+
+
+def timings_at(estimates: Sequence, *, titles: Mapping[str, str] | None = None):
+    """Horizontal bars (Vega-Lite) of seconds per estimate on a log axis, bootstrap included."""
+    data = estimate_rows(estimates, titles=titles)
+    data["label"] = [f"{s:.3g} s" for s in data["seconds"]]
+    order = list(dict.fromkeys(data["estimator"]))
+    lo, hi = float(data["seconds"].min()) / 1.5, float(data["seconds"].max()) * 3.0
+    x = {"field": "seconds", "type": "quantitative", "title": "seconds (log scale)",
+         "scale": {"type": "log", "domain": [lo, hi]},
+         "axis": {"values": _log_ticks(data["seconds"].to_numpy())}}
+    y = {"field": "estimator", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 190}}
+    color = {"field": "panel", "type": "nominal", "title": None, "legend": None,
+             "scale": {"domain": [MI_PANEL, OTHER_PANEL], "range": [PALETTE[0], PALETTE[2]]}}
+    spec = {
+        "title": {"text": "Time per estimate (bootstrap included)", "anchor": "start"},
+        "height": {"step": 34},
+        "layer": [
+            {"mark": {"type": "bar"}, "encoding": {"x": x, "x2": {"datum": lo}, "y": y, "color": color,
+                                                  "tooltip": [{"field": "estimator"},
+                                                              {"field": "seconds", "format": ".3g"}]}},
+            {"mark": {"type": "text", "align": "left", "dx": 4},
+             "encoding": {"x": x, "y": y, "text": {"field": "label"}}},
+        ],
+    }
+    return data, spec

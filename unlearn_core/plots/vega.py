@@ -482,8 +482,9 @@ def trained_frontier_at(
 
     is_trained = f"datum.series === '{TRAINED_SERIES}'"
     layers = [
-        only(f"datum.series === '{ANALYTIC_SERIES}'",
-             {"type": "line", "point": {"size": 30}, "strokeDash": [4, 3], "strokeWidth": 2}, color=color),
+        {**only(f"datum.series === '{ANALYTIC_SERIES}'",
+                {"type": "line", "point": {"size": 30}, "strokeDash": [4, 3], "strokeWidth": 2}, color=color),
+         "name": "analytic"},
         only("datum.end", {"type": "point", "shape": "diamond", "filled": True, "size": 260,
                            "color": PALETTE[1], "stroke": INK, "strokeWidth": 1.5}),
         only(is_trained, {"type": "line", "strokeWidth": 1.5}, color=color),
