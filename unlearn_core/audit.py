@@ -27,7 +27,7 @@ import numpy as np
 from . import leakage, metrics
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
-from .labels import estimator_short, label, number
+from .labels import attacked_rows, estimator_short, label, measured_rows, number
 from .leakage import LeakageEstimate
 from .leakage.attacker import attack
 
@@ -261,6 +261,7 @@ class Certificate:
 _fmt = number  # the reports' number format (unlearn_core.labels.number)
 
 
+
 def _render_html(c: Certificate) -> str:
     e = html.escape
     d = c.dataset
@@ -315,7 +316,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;
 content SHA-256 <code>{e(str(d.get('fingerprint', 'n/a')))}</code>), with method <b>{e(c.method)}</b>
 {e(', '.join(knob))}, seed {e(str(c.random_state))}.</p>
 <h2>On which data it was measured</h2>
-<p>{ev.get('rows', 'n/a')} rows ({e(str(ev.get('split', '')))}); \
+<p>{e(measured_rows(ev, a))} ({e(str(ev.get('split', '')))}); \
 group sizes {e(json.dumps(ev.get('group_counts', {})))}.</p>
 <h2>How much of {e(c.z_name)} is left in the outcome</h2>
 <table><tr><th>measure</th><th>mutual information?</th><th>value</th>\
@@ -327,8 +328,8 @@ group sizes {e(json.dumps(ev.get('group_counts', {})))}.</p>
 {'' if w.get('theory') is None else f"; the fitted maps predict (1 − t)² V = {_fmt(w['theory'], 4)}"}.</p>
 <h2>Can an attacker recover {e(c.z_name)}? <b>{e(c.verdict.get('status', ''))}</b></h2>
 <p>{e(c.verdict.get('sentence', ''))} It guessed {e(c.z_name)} right on {_fmt(a.get('accuracy'), 3)} of
-held-out rows, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest group; its
-lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats (interval
+{e(attacked_rows(a))}, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest
+group; its lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats (interval
 {_fmt((a.get('mi_ci') or [None, None])[0], 3)} – {_fmt((a.get('mi_ci') or [None, None])[1], 3)}).</p>
 <p>{bound_txt}</p>
 <h2>Utility</h2>
