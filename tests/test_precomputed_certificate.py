@@ -136,3 +136,25 @@ def test_audit_on_another_t_computes_live(monkeypatch):
     at = open_app(page="audit", dataset="adult", t=0.6)
     assert len(calls) == 1 and calls[0]["t"] == pytest.approx(0.6)
     assert "Certificate precomputed on" not in " ".join(c.value for c in at.caption)
+
+
+def test_audit_first_visit_with_the_shipped_certificate_loads_no_heavy_library():
+    """What keeps the first visit fast without the start-up warm-up: the shipped certificate, its HTML and
+    the shipped frontier need no scikit-learn, torch, POT or scipy.ndimage (0.5 to 2.5 s each to import)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from app_helpers import open_app\n"
+        "at = open_app(page='audit', dataset='adult')\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+        "assert any('Certificate precomputed on' in c.value for c in at.caption)\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'ot', 'scipy.ndimage') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -6,8 +6,10 @@ with its interval, the best attacker's accuracy next to the bound implied by the
 residual W2 between groups, and utility. It is a measurement report, not a proof: the HTML says what
 was measured, on which rows, with which uncertainty, and what the numbers do not show.
 
-The transport module is imported only inside :func:`certificate` when it has to fit a barycenter, so
-this module imports without it.
+The transport module is imported only inside :func:`certificate` when it has to fit a barycenter, and
+the estimators, the attacker and the metrics (scikit-learn, about 1 s to import) only inside the
+functions that measure: a page that shows a shipped certificate (``Certificate(**json)``, its HTML and
+PDF) imports this module without them.
 """
 
 from __future__ import annotations
@@ -20,16 +22,16 @@ import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import leakage, metrics
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
 from .labels import attacked_rows, estimator_short, label, measured_rows, number
-from .leakage import LeakageEstimate
-from .leakage.attacker import attack
+
+if TYPE_CHECKING:
+    from .leakage import LeakageEstimate
 
 __all__ = ["AttackResult", "Certificate", "certificate", "pinsker_bound", "probe_attack"]
 
@@ -347,6 +349,8 @@ criteria that were not measured.</li>{notes}</ul>
 
 
 def _estimate_dict(est: LeakageEstimate) -> dict[str, Any]:
+    from . import leakage
+
     spec = leakage.method_spec(est.method)
     return {
         "method": est.method,
@@ -386,6 +390,8 @@ def _utility_logistic(S_train, y_train, S_test, y_test, z_test) -> dict[str, flo
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
+
+    from . import metrics
 
     with threadpool_limits(limits=1):
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(S_train, y_train)
@@ -501,6 +507,10 @@ def certificate(
     the attacker, each estimator, the residual W2): the UI draws a progress bar from it, and a UI may
     stop the run by raising from it.
     """
+    from . import leakage
+    from .leakage import LeakageEstimate
+    from .leakage.attacker import attack
+
     def step(frac: float, msg: str) -> None:
         if progress is not None:
             progress(frac, msg)
