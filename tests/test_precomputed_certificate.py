@@ -158,3 +158,16 @@ def test_audit_first_visit_with_the_shipped_certificate_loads_no_heavy_library()
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_results_page_opens_the_shipped_certificate():
+    """A certificate study's folder opens on the Results page like any batch run: no chart (it is not a
+    frontier), its leakage table and what was run."""
+    from app_helpers import assert_clean, open_app
+
+    at = open_app(page="results")
+    at.radio(key="results_source").set_value("shipped").run()
+    at.selectbox(key="results_shipped").set_value("adult-certificate").run()
+    assert_clean(at)
+    assert any("Loaded **certificate** results" in s.value for s in at.success)
+    assert list(at.dataframe[0].value["method"]) == list(pc.CERTIFICATE_DEFAULTS["estimates"])
