@@ -20,6 +20,20 @@ BOOT_CHOICES = (0, 30, 100, 200)
 DEFAULT_BOOT: int = ui.field_default("audit_boot")  # the default lives on ui.AppState
 
 
+def _summary(d: dict) -> dict:
+    """What the page shows beside the certificate, from its dict (``Certificate.as_dict``)."""
+    mi_name = d["pinsker"].get("mi_method") or "knn"
+    mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
+    return {
+        "n": d["attack"]["n"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
+        "auc": d["attack"]["auc"], "auc_ci": d["attack"]["auc_ci"],
+        "baseline": d["attack"]["majority_baseline"], "n_measured": d["evaluation"]["rows"],
+        "status": d["verdict"]["status"], "sentence": d["verdict"]["sentence"],
+        "bound": d["pinsker"].get("bound"), "contradicted": bool(d["pinsker"].get("contradicted")),
+        "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
+    }
+
+
 def cached_certificate(
     key: ui.DataKey, method: str, seed: int, t: float, n_boot: int, progress=None
 ) -> tuple[str, str, dict]:
@@ -31,18 +45,15 @@ def cached_certificate(
     """
     cert = audit.certificate(ui.load_data(key), method=method, t=t, random_state=seed, n_boot=n_boot,
                              progress=progress)
-    d = cert.as_dict()
-    mi_name = d["pinsker"].get("mi_method") or "knn"
-    mi = next((e for e in d["leakage"] if e.get("method") == mi_name), {})
-    summary = {
-        "n": d["attack"]["n"], "split": d["evaluation"]["split"], "accuracy": d["attack"]["accuracy"],
-        "auc": d["attack"]["auc"], "auc_ci": d["attack"]["auc_ci"],
-        "baseline": d["attack"]["majority_baseline"],
-        "status": d["verdict"]["status"], "sentence": d["verdict"]["sentence"],
-        "bound": d["pinsker"].get("bound"), "contradicted": bool(d["pinsker"].get("contradicted")),
-        "mi_name": mi_name, "mi": mi.get("value", math.nan), "mi_ci": mi.get("ci"),
-    }
-    return cert.to_json(), cert.to_html(), summary
+    return cert.to_json(), cert.to_html(), _summary(cert.as_dict())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def shipped_certificate(cert_json: str) -> tuple[str, str, dict]:
+    """(JSON, HTML, attack summary) of a shipped certificate (``ui.precomputed.certificate``): the HTML
+    is rendered from the JSON, as the PDF is."""
+    cert = audit.Certificate(**json.loads(cert_json))
+    return cert_json, cert.to_html(), _summary(cert.as_dict())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -75,14 +86,22 @@ if not ui.lesson_mode():
         "large data."))
 att = cert_json = cert_html = None
 cert_key = ("certificate", data.key, state.method, int(state.seed), t, n_boot)
+# The batch command's run of this very view (shipped in assets/precomputed/, only when the view and the
+# data's hash match): shown at once and without a status, since nothing is computed now.
+shipped = ui.precomputed.certificate(data.key, state.method, int(state.seed), t, n_boot)
 with ui.engine_errors("Measuring the outcome", stop=False):
-    got = waits.compute(
+    got = shipped_certificate(shipped.text) if shipped is not None else waits.compute(
         cert_key, f"Measuring {ds.name} at t = {t:.2f} and writing the certificate ({n_boot} bootstrap "
         "resamples)", lambda p: cached_certificate(data.key, state.method, state.seed, t, n_boot, progress=p),
         button_key="audit_cert_wait")
     if got is not None:
         cert_json, cert_html, att = got
-        if (w := waits.waited_for(cert_key)) is not None:
+        if shipped is not None:
+            st.caption(f":material/inventory_2: Certificate {shipped.label} (batch command, shipped in "
+                       "assets/precomputed/); another t, seed, method, Z or number of resamples is measured "
+                       "live.", help="tests/test_precomputed.py recomputes it with the engine and checks it "
+                       "matches.")
+        elif (w := waits.waited_for(cert_key)) is not None:
             st.caption(f":material/timer: You waited {w:.1f} s for this certificate (from your click); it is "
                        "cached now.")
 
@@ -104,10 +123,11 @@ if att is not None:
             m[1].metric("Pinsker bound", f"{att['bound']:.3f}",
                         help="max_z π_z + √(I/2) with I the largest upper interval end among the MI "
                         "estimates: no attacker should beat it if the MI estimate is right.")
-        st.caption(
-            f"On {att['n']:,} rows ({att['split']}). These are estimates from one sample, not a proof: a "
-            "stronger attacker or more data could find more."
-        )
+        rows = (f"On {att['n']:,} held-out rows ({att['split']})." if att["n_measured"] == att["n"]
+                else f"The attacker on {att['n']:,} held-out rows ({att['split']}); the MI estimate and "
+                f"the bound on {att['n_measured']:,} held-out rows, the certificate's random subset.")
+        st.caption(f"{rows} These are estimates from one sample, not a proof: a stronger attacker or more "
+                   "data could find more.")
     with b:
         st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
                                                    bound=att["bound"]), key="audit_attack",

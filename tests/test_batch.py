@@ -193,6 +193,26 @@ MALFORMED = {
         "max_plan_rows = 1000\n",
         '[method].max_plan_rows = 1000: only applies to barycenter = "ot-randomized"',
     ),
+    "certificate_t": (
+        'kind = "certificate"\n[dataset]\nname = "adult"\n[method]\nt = 1.5\n',
+        "[method].t = 1.5: must be a number in [0, 1]",
+    ),
+    "certificate_n_boot": (
+        'kind = "certificate"\n[dataset]\nname = "adult"\n[evaluation]\nn_boot = 1\n',
+        "[evaluation].n_boot = 1: must be 0 (no intervals) or a whole number >= 2",
+    ),
+    "certificate_estimate": (
+        'kind = "certificate"\n[dataset]\nname = "adult"\n[evaluation]\nestimates = ["knn", "magic"]\n',
+        '[evaluation].estimates[1] = "magic": unknown estimator',
+    ),
+    "certificate_barycenter": (
+        'kind = "certificate"\n[dataset]\nname = "adult"\n[method]\nbarycenter = "magic"\n',
+        '[method].barycenter = "magic": unknown name',
+    ),
+    "certificate_grid": (
+        'kind = "certificate"\n[dataset]\nname = "adult"\n[grid]\nts = [0.5]\n',
+        "[grid]: this section does not apply",
+    ),
     "section_of_other_kind": (
         'kind = "analytic_frontier"\n[dataset]\nname = "adult"\n[forget]\nkind = "random"\n',
         "[forget]: this section does not apply",
@@ -224,3 +244,34 @@ def test_cli_refuses_a_malformed_study_with_exit_code_2(tmp_path):
     assert not (tmp_path / "out").exists()
     missing = _cli("run", str(tmp_path / "nope.toml"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_certificate_study_writes_the_engines_certificate(tmp_path):
+    """kind = "certificate": one task, the certificate whole in the manifest (the page rebuilds it from
+    there) and its estimates as a table, equal to audit.certificate with the same arguments."""
+    import json
+
+    from unlearn_core import audit
+
+    study = batch.parse_study({
+        "kind": "certificate", "dataset": {"name": "toy-gaussians", "n_samples": 300},
+        "seeds": {"random_state": 2}, "method": {"barycenter": "gaussian", "t": 0.25},
+        "evaluation": {"n_boot": 2, "estimates": ["gaussian", "probe"]},
+    })
+    assert [t.id for t in batch.plan(study)] == ["certificate"]
+    batch.run_study(study, tmp_path / "out", progress=False, log=lambda msg: None)
+    got = read_results(tmp_path / "out")
+    assert got.complete and validate_manifest(got.manifest) == [] and set(got.tables) == {"leakage"}
+    shipped = json.loads(json.dumps(got.manifest["meta"]["certificate"]))  # a copy: its timings go below
+    now = audit.certificate(batch.load_data(study), method="gaussian", t=0.25, random_state=2, n_boot=2,
+                            estimates=("gaussian", "probe")).as_dict()
+    for d in (shipped, now):
+        for k in ("created", "versions"):
+            d.pop(k)
+        d["attack"].pop("seconds")
+        for e in d["leakage"]:
+            e.pop("seconds")
+    assert json.loads(json.dumps(shipped)) == json.loads(json.dumps(now))
+    assert list(got.tables["leakage"]["method"]) == ["gaussian", "probe"]
+    assert got.tables["leakage"]["value"].tolist() == [e["value"] for e in now["leakage"]]
+    assert audit.Certificate(**got.manifest["meta"]["certificate"]).to_html().startswith("<!DOCTYPE html>")

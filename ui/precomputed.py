@@ -14,11 +14,13 @@ current view*; it gets one only when
 - the data the page has loaded hashes to the manifest's ``data.sha256`` (a changed data file is not
   silently shown with old numbers).
 
-Otherwise the page computes live, as before. Objects that are not tables (the barycenter's fitted maps,
-the trained models) are not shipped: the Feature-unlearning page fits its maps in the background after
-first paint (``ui.background``), and the trained page trains its models when asked. What a page shows
-from here is labelled with :func:`label` ("precomputed on <date> with <versions>").
-``tests/test_precomputed.py`` recomputes the shipped tables with the engine and checks they still match.
+Otherwise the page computes live, as before. The Audit page's certificate is not a table: a
+``certificate`` study keeps it whole in ``manifest["meta"]["certificate"]`` (:func:`certificate`).
+Other objects that are not tables (the barycenter's fitted maps, the trained models) are not shipped:
+the Feature-unlearning page fits its maps in the background after first paint (``ui.background``), and
+the trained page trains its models when asked. What a page shows from here is labelled with
+:func:`label` ("precomputed on <date> with <versions>"). ``tests/test_precomputed.py`` recomputes the
+shipped tables and the certificate with the engine and checks they still match.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -246,3 +248,37 @@ def trained_sweep(data_key, estimator: str, model: str, hidden: tuple[int, ...],
         "options.warm_epochs": d["warm_epochs"], "options.batch_size": d["batch_size"], "options.lr": d["lr"],
         "options.test_size": d["test_size"], "evaluation.eval_estimators": list(d["eval_estimators"])})
     return None if res is None else frontier_from(res)
+
+
+#: ``unlearn_core.audit.certificate``'s defaults for the arguments the Audit page does not set (a test
+#: checks they equal the signature's): a shipped study must have them too.
+CERTIFICATE_DEFAULTS: dict[str, Any] = {
+    "estimates": ("knn", "probe", "gaussian"), "ci_level": 0.9, "max_rows": 4000, "test_size": 0.3}
+
+
+class ShippedCertificate(NamedTuple):
+    """A shipped certificate: its JSON (``audit.Certificate(**json.loads(text))`` rebuilds it) and
+    :func:`label`'s sentence."""
+
+    text: str
+    label: str
+
+
+def certificate(key, method: str, seed: int, t: float, n_boot: int) -> ShippedCertificate | None:
+    """The shipped certificate of exactly this Audit view, or None (the page then computes it live).
+
+    The view is ``pages/audit.py``'s call: ``audit.certificate(data, method=method, t=t,
+    random_state=seed, n_boot=n_boot)`` with every other argument at its default (the estimates, the
+    interval level, the measured rows, the test split), which the shipped study must equal too.
+    """
+    d = CERTIFICATE_DEFAULTS
+    res = find("certificate", key, {
+        "dataset.name": key.name, "dataset.sensitive": key.sensitive, "dataset.n_samples": None,
+        "method.barycenter": method, "method.t": float(t), "seeds.random_state": int(seed),
+        "evaluation.n_boot": int(n_boot), "evaluation.estimates": list(d["estimates"]),
+        "evaluation.ci_level": d["ci_level"], "evaluation.max_rows": d["max_rows"],
+        "options.test_size": d["test_size"]})
+    cert = None if res is None else (res.manifest.get("meta") or {}).get("certificate")
+    if not isinstance(cert, Mapping):
+        return None
+    return ShippedCertificate(json.dumps(cert, indent=2, allow_nan=False), label(res))

@@ -6,8 +6,9 @@ shipped results in the process-wide caches (``st.cache_resource`` / ``st.cache_d
 process, not per session), instead of paying for them while the user looks at an empty page:
 
 1. the libraries every page imports (the ``ui`` package, pandas, plotly, the Vega-Lite builders);
-2. the shipped results in ``assets/precomputed`` with the data each was computed on (loaded and
-   hashed, so a page can trust them at once: :mod:`ui.precomputed`);
+2. the shipped results in ``assets/precomputed`` (every folder there: the frontiers, the trained sweep,
+   the Audit page's certificate) with the data each was computed on (loaded and hashed, so a page can
+   trust them at once: :mod:`ui.precomputed`);
 3. the Home page's default dataset and its mini-demo fit (the toy Gaussians, closed-form maps);
 4. scikit-learn and POT, which the Leakage lab and the live frontiers import on first use.
 

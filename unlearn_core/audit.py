@@ -6,8 +6,10 @@ with its interval, the best attacker's accuracy next to the bound implied by the
 residual W2 between groups, and utility. It is a measurement report, not a proof: the HTML says what
 was measured, on which rows, with which uncertainty, and what the numbers do not show.
 
-The transport module is imported only inside :func:`certificate` when it has to fit a barycenter, so
-this module imports without it.
+The transport module is imported only inside :func:`certificate` when it has to fit a barycenter, and
+the estimators, the attacker and the metrics (scikit-learn, about 1 s to import) only inside the
+functions that measure: a page that shows a shipped certificate (``Certificate(**json)``, its HTML and
+PDF) imports this module without them.
 """
 
 from __future__ import annotations
@@ -20,16 +22,16 @@ import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import leakage, metrics
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
-from .labels import estimator_short, label, number
-from .leakage import LeakageEstimate
-from .leakage.attacker import attack
+from .labels import attacked_rows, estimator_short, label, measured_rows, number
+
+if TYPE_CHECKING:
+    from .leakage import LeakageEstimate
 
 __all__ = ["AttackResult", "Certificate", "certificate", "pinsker_bound", "probe_attack"]
 
@@ -261,6 +263,7 @@ class Certificate:
 _fmt = number  # the reports' number format (unlearn_core.labels.number)
 
 
+
 def _render_html(c: Certificate) -> str:
     e = html.escape
     d = c.dataset
@@ -315,7 +318,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;
 content SHA-256 <code>{e(str(d.get('fingerprint', 'n/a')))}</code>), with method <b>{e(c.method)}</b>
 {e(', '.join(knob))}, seed {e(str(c.random_state))}.</p>
 <h2>On which data it was measured</h2>
-<p>{ev.get('rows', 'n/a')} rows ({e(str(ev.get('split', '')))}); \
+<p>{e(measured_rows(ev, a))} ({e(str(ev.get('split', '')))}); \
 group sizes {e(json.dumps(ev.get('group_counts', {})))}.</p>
 <h2>How much of {e(c.z_name)} is left in the outcome</h2>
 <table><tr><th>measure</th><th>mutual information?</th><th>value</th>\
@@ -327,8 +330,8 @@ group sizes {e(json.dumps(ev.get('group_counts', {})))}.</p>
 {'' if w.get('theory') is None else f"; the fitted maps predict (1 − t)² V = {_fmt(w['theory'], 4)}"}.</p>
 <h2>Can an attacker recover {e(c.z_name)}? <b>{e(c.verdict.get('status', ''))}</b></h2>
 <p>{e(c.verdict.get('sentence', ''))} It guessed {e(c.z_name)} right on {_fmt(a.get('accuracy'), 3)} of
-held-out rows, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest group; its
-lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats (interval
+{e(attacked_rows(a))}, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest
+group; its lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats (interval
 {_fmt((a.get('mi_ci') or [None, None])[0], 3)} – {_fmt((a.get('mi_ci') or [None, None])[1], 3)}).</p>
 <p>{bound_txt}</p>
 <h2>Utility</h2>
@@ -346,6 +349,8 @@ criteria that were not measured.</li>{notes}</ul>
 
 
 def _estimate_dict(est: LeakageEstimate) -> dict[str, Any]:
+    from . import leakage
+
     spec = leakage.method_spec(est.method)
     return {
         "method": est.method,
@@ -385,6 +390,8 @@ def _utility_logistic(S_train, y_train, S_test, y_test, z_test) -> dict[str, flo
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
+
+    from . import metrics
 
     with threadpool_limits(limits=1):
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(S_train, y_train)
@@ -500,6 +507,10 @@ def certificate(
     the attacker, each estimator, the residual W2): the UI draws a progress bar from it, and a UI may
     stop the run by raising from it.
     """
+    from . import leakage
+    from .leakage import LeakageEstimate
+    from .leakage.attacker import attack
+
     def step(frac: float, msg: str) -> None:
         if progress is not None:
             progress(frac, msg)

@@ -48,6 +48,7 @@ def certificate_pdf(c: Certificate) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
+    from .labels import attacked_rows, measured_rows
     from .labels import number as _fmt
 
     d, a, p, w, ev = c.dataset, c.attack, c.pinsker, c.residual_w2, c.evaluation
@@ -91,7 +92,7 @@ def certificate_pdf(c: Certificate) -> bytes:
          f"{d.get('fingerprint', 'n/a')}), with method {c.method} {', '.join(knob)}, seed {c.random_state}.")
 
     heading("On which data it was measured")
-    para(f"{ev.get('rows', 'n/a')} rows ({ev.get('split', '')}); group sizes "
+    para(f"{measured_rows(ev, a)} ({ev.get('split', '')}); group sizes "
          f"{json.dumps(ev.get('group_counts', {}))}.")
 
     heading(f"How much of {c.z_name} is left in the outcome")
@@ -111,9 +112,9 @@ def certificate_pdf(c: Certificate) -> bytes:
     heading(f"Can an attacker recover {c.z_name}? {c.verdict.get('status', '')}")
     mi_ci = a.get("mi_ci") or [None, None]
     para(f"{c.verdict.get('sentence', '')} It guessed {c.z_name} right on {_fmt(a.get('accuracy'), 3)} of "
-         f"held-out rows, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the largest "
-         f"group; its lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats (interval "
-         f"{_fmt(mi_ci[0], 3)} - {_fmt(mi_ci[1], 3)}).")
+         f"{attacked_rows(a)}, against {_fmt(a.get('majority_baseline'), 3)} for always guessing the "
+         f"largest group; its lower bound on the mutual information is {_fmt(a.get('mi_lower'), 3)} nats "
+         f"(interval {_fmt(mi_ci[0], 3)} - {_fmt(mi_ci[1], 3)}).")
     if p.get("contradicted"):
         para("No accuracy bound is stated: the attacker's measured accuracy exceeds what the MI estimates "
              "would allow, so they under-report the leakage. Rely on the attacker.", "B")

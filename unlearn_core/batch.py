@@ -23,8 +23,8 @@ traceback), 130 interrupted (rerun to resume).
 
 Study file
 ----------
-Top level: ``kind`` (required: ``analytic_frontier``, ``trained_frontier`` or ``forgetting``) and an
-optional ``title``. Sections (unknown sections and keys are errors):
+Top level: ``kind`` (required: ``analytic_frontier``, ``trained_frontier``, ``forgetting`` or
+``certificate``) and an optional ``title``. Sections (unknown sections and keys are errors):
 
 ``[dataset]`` (required)
     ``name`` a built-in dataset (``unlearn_core.datasets.names()``) or ``"csv"``; ``sensitive`` the
@@ -44,16 +44,22 @@ optional ``title``. Sections (unknown sections and keys are errors):
     group, the way to fit 10^5-10^6 rows; see ``transport.randomized``). trained:
     ``estimator`` (the trained-against penalty, ``leakage.differentiable.PENALTIES``) and ``model``
     (``mlp`` or ``logistic``). forgetting: ``methods`` (a list from ``forgetting.METHODS``).
+    certificate: ``barycenter`` (as analytic) and ``t`` (a number in [0, 1], the point of the McCann path
+    that is measured; default 1).
 ``[evaluation]``
     analytic: ``attackers`` (list of ``hgb`` / ``logistic``, default ``["hgb"]``; one frontier per
     attacker), ``downstream`` (``logistic`` / ``hgb``), ``leakage_estimator`` (``leakage.methods()``).
-    trained: ``eval_estimators`` (from ``training.EVAL_ESTIMATORS``).
+    trained: ``eval_estimators`` (from ``training.EVAL_ESTIMATORS``). certificate: ``n_boot`` (0 or a
+    whole number >= 2: bootstrap resamples of the intervals), ``estimates`` (distinct names from
+    ``leakage.methods()``), ``ci_level`` (0 < x < 1), ``max_rows`` (int >= 10: rows the estimators
+    measure); defaults those of :func:`audit.certificate`.
 ``[options]``
     analytic: ``test_size`` (0 < x < 1), ``keep_z`` (bool). trained: ``epochs``, ``warm_epochs``,
     ``batch_size`` (ints >= 1), ``warm_start`` (bool), ``lr`` (> 0), ``hidden`` (list of ints >= 1),
     ``test_size``. forgetting: ``lam`` (>= 0, the MI fine-tune's weight), ``epochs`` (unlearning epochs),
     ``original_epochs`` (the original model's), ``hidden``, ``test_size``, ``reference`` (bool, default
     true: a retrained model, seeded by ``random_state``, is the reference every report is compared to).
+    certificate: ``test_size``.
 ``[forget]`` (forgetting only)
     the :class:`unlearn_core.forgetting.ForgetSpec` fields: ``kind`` (``class-fraction``, ``cohort``,
     ``random``, ``index``), ``cls``, ``fraction``, ``column``, ``op``, ``value``, ``n``, ``index``,
@@ -74,6 +80,11 @@ Tasks and tables
   :func:`forgetting.trial_seeds`, as :func:`forgetting.repeat` would use. Tables ``trials`` (one row per
   report, :func:`forgetting.compare` plus ``trial`` and ``seed``) and ``summary`` (mean, sd, n per method
   and metric).
+- certificate: one task (``certificate``): :func:`audit.certificate` of the barycenter outcome at t
+  (fitted on the training split, measured on the test split, seeded by ``random_state``), as the Audit
+  page computes it. Table ``leakage`` (one row per leakage estimate with its interval); the whole
+  certificate is ``manifest["meta"]["certificate"]`` (``audit.Certificate(**that)`` rebuilds it, and its
+  HTML and PDF).
 
 Example (``examples/studies/adult_trained.toml``)::
 
@@ -176,6 +187,19 @@ def _names(kind: str) -> dict[str, dict[str, Any]]:
             "method": {"barycenter": DEFAULT_METHOD, "max_plan_rows": None},
             "evaluation": {"attackers": ["hgb"], "downstream": "logistic", "leakage_estimator": None},
             "options": {"test_size": 0.3, "keep_z": False},
+        }
+    if kind == "certificate":
+        import inspect
+
+        from .audit import certificate
+
+        d = {k: v.default for k, v in inspect.signature(certificate).parameters.items()}
+        return {
+            **common,
+            "method": {"barycenter": DEFAULT_METHOD, "t": 1.0},
+            "evaluation": {"n_boot": d["n_boot"], "estimates": list(d["estimates"]),
+                           "ci_level": d["ci_level"], "max_rows": d["max_rows"]},
+            "options": {"test_size": d["test_size"]},
         }
     if kind == "trained_frontier":
         return {
@@ -405,6 +429,31 @@ def _check_values(ck: _Checker, kind: str, s: dict[str, dict[str, Any]], base_di
         one_of("evaluation", "leakage_estimator", leakage.methods(), optional=True)
         test_size("options")
         boolean("options", "keep_z")
+    elif kind == "certificate":
+        from . import leakage, transport
+
+        one_of("method", "barycenter", transport.methods())
+        t = s["method"]["t"]
+        if not _is_num(t) or not 0 <= t <= 1:
+            ck.add("[method].t", t, "must be a number in [0, 1]")
+        n_boot = s["evaluation"]["n_boot"]
+        if not _is_int(n_boot) or n_boot < 0 or n_boot == 1:
+            ck.add("[evaluation].n_boot", n_boot, "must be 0 (no intervals) or a whole number >= 2")
+        names = leakage.methods()
+        _check_list(
+            ck,
+            "[evaluation].estimates",
+            s["evaluation"]["estimates"],
+            lambda x: None if x in names else f"unknown estimator; choose from {', '.join(names)}",
+            distinct=True,
+        )
+        lvl = s["evaluation"]["ci_level"]
+        if not _is_num(lvl) or not 0 < lvl < 1:
+            ck.add("[evaluation].ci_level", lvl, "must be a number strictly between 0 and 1")
+        rows = s["evaluation"]["max_rows"]
+        if not _is_int(rows) or rows < 10:
+            ck.add("[evaluation].max_rows", rows, "must be a whole number >= 10")
+        test_size("options")
     elif kind == "trained_frontier":
         from .leakage.differentiable import PENALTIES
         from .training import EVAL_ESTIMATORS
@@ -628,16 +677,61 @@ def _forget_options(st: Study) -> dict[str, Any]:
     return {k: o[k] for k in ("lam", "epochs") if o[k] is not None}
 
 
+def _certificate_task(task: Task, ctx: _Ctx, executor: Executor | None = None) -> pd.DataFrame:
+    """``audit.certificate`` with the study's arguments: the seed is the study's (as the Audit page passes
+    its view's seed), not the task's."""
+    from .audit import certificate
+
+    st = ctx.study
+    ev = st.sections["evaluation"]
+    t0 = time.perf_counter()
+    cert = certificate(
+        ctx.dataset,
+        method=st.get("method", "barycenter"),
+        t=float(st.get("method", "t")),
+        random_state=st.get("seeds", "random_state"),
+        n_boot=ev["n_boot"],
+        estimates=tuple(ev["estimates"]),
+        ci_level=float(ev["ci_level"]),
+        max_rows=ev["max_rows"],
+        test_size=float(st.get("options", "test_size")),
+    )
+    d = cert.as_dict()
+    table = pd.DataFrame(
+        [
+            {
+                "method": e["method"],
+                "title": e["title"],
+                "is_mi": bool(e["is_mi"]),
+                "unit": str(e["unit"]),
+                "value": np.nan if e["value"] is None else float(e["value"]),
+                "ci_low": np.nan if not e["ci"] or e["ci"][0] is None else float(e["ci"][0]),
+                "ci_high": np.nan if not e["ci"] or e["ci"][1] is None else float(e["ci"][1]),
+                "n": e["n"],
+            }
+            for e in d["leakage"]
+        ]
+    )
+    return _frame(table, {"certificate": d}, time.perf_counter() - t0)
+
+
+_TASK_FNS: dict[str, Callable[..., pd.DataFrame]] = {
+    "analytic_frontier": _analytic_task,
+    "trained_frontier": _trained_task,
+    "forgetting": _forget_task,
+    "certificate": _certificate_task,
+}
+
+
 def _run_in_worker(task: Task, ctx: _Ctx) -> pd.DataFrame:
-    fn = {"analytic_frontier": _analytic_task, "trained_frontier": _trained_task, "forgetting": _forget_task}[
-        ctx.study.kind
-    ]
-    return fn(task, ctx)
+    return _TASK_FNS[ctx.study.kind](task, ctx)
 
 
 def plan(study: Study) -> list[Task]:
     """The study's tasks, in order, with stable ids (resume files) and seeds from (random_state, id)."""
     seed = study.get("seeds", "random_state")
+    if study.kind == "certificate":
+        return make_tasks([None], ids=["certificate"], base_seed=seed)
     if study.kind == "analytic_frontier":
         atts = study.get("evaluation", "attackers")
         return make_tasks(atts, ids=[f"attacker={a}" for a in atts], base_seed=seed)
@@ -682,6 +776,10 @@ def _prepare_forgetting(study: Study, dataset, log: Callable[[str], None]):
 def _assemble(study: Study, tasks: list[Task], parts: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     frames = [parts[t.id] for t in tasks]
     metas = [f.attrs.get("meta", {}) for f in frames]
+    if study.kind == "certificate":
+        table = frames[0].copy()
+        table.attrs = {}  # the certificate goes into the manifest once, not again into the Parquet file
+        return {"leakage": table}, {"certificate": metas[0]["certificate"]}
     if study.kind == "analytic_frontier":
         table = pd.concat(frames, ignore_index=True)
         meta = {
@@ -856,16 +954,12 @@ def run_study(
         if bar:
             bar.update(len(parts), task.id)
 
-    inner = study.kind == "analytic_frontier" or (
+    inner = study.kind in ("analytic_frontier", "certificate") or (
         study.kind == "trained_frontier" and study.get("options", "warm_start")
     )
     if inner or executor is None:
-        # tasks in this process; the executor (if any) runs each task's inner loop
-        fn = (
-            _analytic_task
-            if study.kind == "analytic_frontier"
-            else (_trained_task if study.kind == "trained_frontier" else _forget_task)
-        )
+        # tasks in this process; the executor (if any) runs each task's inner loop (a certificate has none)
+        fn = _TASK_FNS[study.kind]
         from ._utils import limit_threads
 
         for task in todo:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 __all__ = [
     "BARYCENTER_METHODS", "LABELS", "METHODS", "MODELS", "PENALTIES", "RAW_NAMES", "SHORT", "columns",
-    "estimator_label", "estimator_short", "group_count", "label", "method_label", "nats", "relabel",
+    "attacked_rows", "estimator_label", "estimator_short", "group_count", "label", "measured_rows",
+    "method_label", "nats", "relabel",
 ]
 
 #: Table columns and metrics -> screen labels (units in brackets or after a comma).
@@ -225,3 +227,19 @@ def number(x: object, digits: int = 3) -> str:
     if isinstance(x, float):
         return f"{x:.{digits}g}" if abs(x) < 1e-3 and x != 0 else f"{x:.{digits}f}"
     return str(x)
+
+
+def measured_rows(ev: Mapping[str, Any], a: Mapping[str, Any]) -> str:
+    """A certificate's measured rows in words (its ``evaluation`` and ``attack`` dicts): the estimates'
+    rows, and the attacker's when they differ (each draws its own seeded subset of the held-out rows:
+    ``audit.certificate``'s ``max_rows``, at most 8,000 in ``leakage.attacker.attack``). The HTML and the
+    PDF both say it this way."""
+    rows, n = ev.get("rows", "n/a"), a.get("n")
+    if n is None or n == rows:
+        return f"{rows} rows"
+    return f"{rows} rows for the leakage estimates and the residual W2, {n} rows for the attacker"
+
+
+def attacked_rows(a: Mapping[str, Any]) -> str:
+    """The rows a certificate's attacker guessed on, in words."""
+    return "the held-out rows" if a.get("n") is None else f"the {a['n']} held-out rows it attacked"

@@ -7,7 +7,7 @@ A results folder (format ``"unlearn-explorer-results"``, version 1) holds
     {
       "format":   "unlearn-explorer-results",
       "version":  1,
-      "kind":     "analytic_frontier" | "trained_frontier" | "forgetting",
+      "kind":     "analytic_frontier" | "trained_frontier" | "forgetting" | "certificate",
       "study":    {...},        # the validated study configuration as a plain dict (batch.Study.to_dict())
       "data":     {"name": str, "sha256": str (64 hex, Dataset.fingerprint() of the data actually used),
                    "n_rows": int, "n_features": int},
@@ -18,7 +18,8 @@ A results folder (format ``"unlearn-explorer-results"``, version 1) holds
       "tasks":    {"done": [task id, ...], "total": int},
       "created":  ISO 8601 time (UTC) of the last write,
       "complete": bool,         # True once every task finished and the tables were assembled
-      "meta":     {table name: {...}}   # optional: JSON-safe facts the charts need (axes, V, ...)
+      "meta":     {table name: {...}}   # optional: JSON-safe facts the charts need (axes, V, ...); a
+                                    # certificate study stores the whole certificate as meta.certificate
       "notes":    [str, ...]            # optional: what a reader should know
     }
 
@@ -55,7 +56,7 @@ import pandas as pd
 
 FORMAT = "unlearn-explorer-results"
 VERSION = 1
-KINDS: tuple[str, ...] = ("analytic_frontier", "trained_frontier", "forgetting")
+KINDS: tuple[str, ...] = ("analytic_frontier", "trained_frontier", "forgetting", "certificate")
 MANIFEST = "manifest.json"
 TASK_DIR = "tasks"
 #: Largest upload :func:`read_archive` accepts (compressed bytes) and the most it will unpack.
