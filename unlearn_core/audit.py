@@ -209,7 +209,8 @@ class Certificate:
     evaluation : which rows the measurements used ({"split", "rows", "group_counts"}).
     leakage : one dict per estimate (method, title, is_mi, unit, value, ci, ci_level, raw, bias, n).
     attack : the project's attacker (:func:`unlearn_core.leakage.attacker.attack`, gradient boosting,
-        cross-fitted on every measured row) as a dict.
+        cross-fitted on the held-out rows, at most the attacker's own 8,000-row seeded subset of them,
+        drawn before the estimators' ``max_rows`` subset) as a dict.
     verdict : {"status": "PASS" | "FAIL", "sentence"}: PASS only when the attacker's AUC interval
         contains chance (0.5).
     pinsker : {"bound", "mi_used", "mi_method", "prior", "attack_within_bound", "contradicted"}: the
@@ -585,7 +586,8 @@ def certificate(
     codes, labels = encode_groups(zz)
     if codes.size != S.shape[0]:
         raise ValueError(f"the outcome has {S.shape[0]} rows but z has {codes.size}")
-    # the strong attacker on every measured row, before the estimators' subset: the number every page shows
+    # the strong attacker on the held-out rows (its own subset of at most 8,000), before the estimators'
+    # subset: the number every page shows
     step(0.25, f"a gradient-boosting attacker guessing {z_name} on {codes.size:,} held-out rows")
     strong = attack(S, zz, random_state=seed_from(random_state))
     if codes.size > max_rows:
