@@ -1,0 +1,52 @@
+"""Config objects for functions with many settings: apply keyword overrides, show them in the signature.
+
+A public function whose settings are grouped in a frozen dataclass takes ``config=None`` plus the same
+settings as keywords (``f(data, config, **overrides)``); :func:`resolve` checks the keywords against the
+dataclass's fields and applies them with :func:`dataclasses.replace`, and :func:`config_signature` lists
+the fields in the function's signature so ``help(f)`` and ``inspect.signature(f)`` still show every
+setting with its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+C = TypeVar("C")
+
+
+def resolve(cls: type[C], config: C | None, overrides: Mapping[str, Any], func: str) -> C:
+    """``config`` (default ``cls()``) with ``overrides`` applied; a TypeError names an unknown keyword."""
+    if config is None:
+        config = cls()
+    elif not isinstance(config, cls):
+        raise TypeError(f"{func}() config must be a {cls.__name__} or None, got {type(config).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in overrides:
+        if key not in names:
+            raise TypeError(f"{func}() got an unexpected keyword argument {key!r}")
+    return dataclasses.replace(config, **overrides) if overrides else config
+
+
+def config_signature(cls: type) -> Callable[[Callable], Callable]:
+    """Decorator: show ``cls``'s fields as keyword-only parameters in place of ``**overrides``."""
+
+    def decorate(fn: Callable) -> Callable:
+        sig = inspect.signature(fn)
+        params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        taken = {p.name for p in params}
+        hints = {f.name: f.type for f in dataclasses.fields(cls)}
+        defaults = {f.name: (f.default if f.default is not dataclasses.MISSING else f.default_factory())
+                    for f in dataclasses.fields(cls)
+                    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                   default=defaults.get(name, inspect.Parameter.empty), annotation=hints[name])
+                 for name in hints if name not in taken]
+        positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        fn.__signature__ = sig.replace(parameters=positional + keyword + extra)
+        return fn
+
+    return decorate
