@@ -19,14 +19,20 @@ C = TypeVar("C")
 
 def resolve(cls: type[C], config: C | None, overrides: Mapping[str, Any], func: str) -> C:
     """``config`` (default ``cls()``) with ``overrides`` applied; a TypeError names an unknown keyword."""
-    if config is None:
-        config = cls()
-    elif not isinstance(config, cls):
+    if config is not None and not isinstance(config, cls):
         raise TypeError(f"{func}() config must be a {cls.__name__} or None, got {type(config).__name__}")
-    names = {f.name for f in dataclasses.fields(cls)}
+    fields = dataclasses.fields(cls)
+    names = {f.name for f in fields}
     for key in overrides:
         if key not in names:
             raise TypeError(f"{func}() got an unexpected keyword argument {key!r}")
+    if config is None:  # a field without a default is a required keyword, as it was before the config
+        missing = [f.name for f in fields if f.name not in overrides and f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING]
+        if missing:
+            raise TypeError(f"{func}() missing {len(missing)} required keyword-only argument"
+                            f"{'s' if len(missing) > 1 else ''}: " + ", ".join(repr(m) for m in missing))
+        return cls(**overrides)
     return dataclasses.replace(config, **overrides) if overrides else config
 
 
@@ -41,9 +47,9 @@ def config_signature(cls: type) -> Callable[[Callable], Callable]:
         defaults = {f.name: (f.default if f.default is not dataclasses.MISSING else f.default_factory())
                     for f in dataclasses.fields(cls)
                     if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
-        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                   default=defaults.get(name, inspect.Parameter.empty), annotation=hints[name])
-                 for name in hints if name not in taken]
+        kw = inspect.Parameter.KEYWORD_ONLY
+        extra = [inspect.Parameter(name, kw, default=defaults.get(name, inspect.Parameter.empty),
+                                   annotation=hints[name]) for name in hints if name not in taken]
         positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
         keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
         fn.__signature__ = sig.replace(parameters=positional + keyword + extra)

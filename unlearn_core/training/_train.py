@@ -308,9 +308,9 @@ def train(
     -------
     TrainResult. Divergence (a NaN loss) does not raise: ``diverged=True`` and ``message`` explain it.
     """
-    if config is None and "lam" not in overrides:
-        raise TypeError("train() missing 1 required keyword-only argument: 'lam'")
     c = resolve(TrainConfig, config, overrides, "train")
+    if config is None and "lam" not in overrides:  # lam has a default in TrainConfig, not in train
+        raise TypeError("train() missing 1 required keyword-only argument: 'lam'")
     task = dataset.task if getattr(dataset, "task", None) in TASKS else "classification"
     _validate(c.lam, c.epochs, c.batch_size, c.eval_every, task, lr=c.lr, weight_decay=c.weight_decay,
               random_state=c.random_state, num_threads=c.num_threads)
