@@ -36,23 +36,33 @@ def resolve(cls: type[C], config: C | None, overrides: Mapping[str, Any], func: 
     return dataclasses.replace(config, **overrides) if overrides else config
 
 
-def config_signature(cls: type) -> Callable[[Callable], Callable]:
-    """Decorator: show ``cls``'s fields as keyword-only parameters in place of ``**overrides``."""
+def config_signature(cls: type, defaults: Any = None) -> Callable[[Callable], Callable]:
+    """Decorator: show ``cls``'s fields as keyword-only parameters in place of ``**overrides``.
+
+    ``defaults`` (an instance of ``cls``) gives the defaults shown when the function's own differ from
+    the class's. A ``**kwargs`` parameter with another name (e.g. ``**ignored``) stays, last.
+    """
 
     def decorate(fn: Callable) -> Callable:
         sig = inspect.signature(fn)
         params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        rest = [p for p in sig.parameters.values()
+                if p.kind is inspect.Parameter.VAR_KEYWORD and p.name != "overrides"]
         taken = {p.name for p in params}
-        hints = {f.name: f.type for f in dataclasses.fields(cls)}
-        defaults = {f.name: (f.default if f.default is not dataclasses.MISSING else f.default_factory())
-                    for f in dataclasses.fields(cls)
-                    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+        fields = dataclasses.fields(cls)
+        hints = {f.name: f.type for f in fields}
+        if defaults is not None:
+            shown = {f.name: getattr(defaults, f.name) for f in fields}
+        else:
+            shown = {f.name: (f.default if f.default is not dataclasses.MISSING else f.default_factory())
+                     for f in fields
+                     if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
         kw = inspect.Parameter.KEYWORD_ONLY
-        extra = [inspect.Parameter(name, kw, default=defaults.get(name, inspect.Parameter.empty),
+        extra = [inspect.Parameter(name, kw, default=shown.get(name, inspect.Parameter.empty),
                                    annotation=hints[name]) for name in hints if name not in taken]
         positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
         keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        fn.__signature__ = sig.replace(parameters=positional + keyword + extra)
+        fn.__signature__ = sig.replace(parameters=positional + keyword + extra + rest)
         return fn
 
     return decorate
