@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._config import config_signature, resolve
 from ._utils import RandomState, as_2d_float, check_random_state, encode_groups, seed_from
 from ._validation import check_n_boot, check_scalar, check_seed
 from .labels import attacked_rows, estimator_short, label, measured_rows, number
@@ -33,7 +34,8 @@ from .labels import attacked_rows, estimator_short, label, measured_rows, number
 if TYPE_CHECKING:
     from .leakage import LeakageEstimate
 
-__all__ = ["AttackResult", "Certificate", "certificate", "pinsker_bound", "probe_attack"]
+__all__ = ["AttackResult", "Certificate", "CertificateOptions", "certificate", "pinsker_bound",
+           "probe_attack"]
 
 SCHEMA_VERSION = 1
 
@@ -264,7 +266,6 @@ class Certificate:
 _fmt = number  # the reports' number format (unlearn_core.labels.number)
 
 
-
 def _render_html(c: Certificate) -> str:
     e = html.escape
     d = c.dataset
@@ -460,27 +461,48 @@ def _verdict(strong: Any, c_name: str) -> dict[str, str]:
     return {"status": "PASS", "sentence": f"{c_name} was not recovered. " + strong.verdict()}
 
 
+@dataclass(frozen=True)
+class CertificateOptions:
+    """The settings of one :func:`certificate` (what is measured and how); the fields are described there."""
+
+    method: str
+    z_name: str | None = None
+    t: float | None = None
+    lam: float | None = None
+    estimates: Sequence[str | Mapping[str, Any] | LeakageEstimate] = ("knn", "probe", "gaussian")
+    utility: Mapping[str, Any] | None = None
+    random_state: RandomState = 0
+    n_boot: int = 100
+    ci_level: float = 0.9
+    max_rows: int = 4000
+    test_size: float = 0.3
+    notes: Sequence[str] = ()
+
+
+@dataclass
+class _Measured:
+    """The outcome rows a certificate measures, where they come from, and what theory predicts for them."""
+
+    S: np.ndarray
+    z: np.ndarray
+    split: str
+    t: float | None
+    theory: float | None = None
+    utility: dict = field(default_factory=dict)
+
+
+@config_signature(CertificateOptions)
 def certificate(
     dataset: Any,
+    config: CertificateOptions | None = None,
     *,
-    method: str,
-    z_name: str | None = None,
-    t: float | None = None,
-    lam: float | None = None,
     maps: Any = None,
     S_train: np.typing.ArrayLike | None = None,
     z_train: np.typing.ArrayLike | None = None,
     S_test: np.typing.ArrayLike | None = None,
     z_test: np.typing.ArrayLike | None = None,
-    estimates: Sequence[str | Mapping[str, Any] | LeakageEstimate] = ("knn", "probe", "gaussian"),
-    utility: Mapping[str, Any] | None = None,
-    random_state: RandomState = 0,
-    n_boot: int = 100,
-    ci_level: float = 0.9,
-    max_rows: int = 4000,
-    test_size: float = 0.3,
-    notes: Sequence[str] = (),
     progress: Callable[[float, str], None] | None = None,
+    **overrides: Any,
 ) -> Certificate:
     """Measure the leakage left in an unlearning outcome and record it as a :class:`Certificate`.
 
@@ -507,98 +529,153 @@ def certificate(
     ``progress(fraction_done, message)``, when given, is called before each step (the barycenter fit,
     the attacker, each estimator, the residual W2): the UI draws a progress bar from it, and a UI may
     stop the run by raising from it.
-    """
-    from . import leakage
-    from .leakage import LeakageEstimate
-    from .leakage.attacker import attack
 
+    The settings (``method``, which is required, ``z_name``, ``t``, ``lam``, ``estimates``, ``utility``,
+    ``random_state``, ``n_boot``, ``ci_level``, ``max_rows``, ``test_size``, ``notes``) are the fields of
+    a :class:`CertificateOptions`, passed as ``config`` or as keywords (which override the config's).
+    """
     def step(frac: float, msg: str) -> None:
         if progress is not None:
             progress(frac, msg)
 
-    check_n_boot(n_boot)
-    check_scalar(ci_level, "ci_level", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
-    check_scalar(max_rows, "max_rows", int, min_val=10)
-    check_scalar(test_size, "test_size", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
-    if t is not None:
-        check_scalar(t, "t", float, min_val=0.0, max_val=1.0)
-    check_seed(random_state)
+    c = resolve(CertificateOptions, config, overrides, "certificate")
+    _check_options(c)
     info = _dataset_info(dataset)
-    z_name = z_name or str(info.get("sensitive", "Z"))
-    rng = check_random_state(random_state)
-    seed_repr = random_state if isinstance(random_state, (int, np.integer, type(None))) else "generator"
-    note_list = list(notes)
-    theory = None
-    util = dict(utility) if utility is not None else {}
+    z_name = c.z_name or str(info.get("sensitive", "Z"))
+    rng = check_random_state(c.random_state)
+    note_list = list(c.notes)
+    if S_test is not None or S_train is not None:
+        m = _given_outcome(c, S_train, z_train, S_test, z_test, note_list)
+    elif maps is not None:
+        m = _mapped_outcome(dataset, c, maps)
+    else:
+        m = _fitted_outcome(dataset, c, step, note_list)
+    codes, labels = encode_groups(m.z)
+    if codes.size != m.S.shape[0]:
+        raise ValueError(f"the outcome has {m.S.shape[0]} rows but z has {codes.size}")
+    from . import leakage  # lazy (module docstring); the attacker's own <= 8,000 rows, before max_rows
+    from .leakage.attacker import attack
+    step(0.25, f"a gradient-boosting attacker guessing {z_name} on {codes.size:,} held-out rows")
+    strong = attack(m.S, m.z, random_state=seed_from(c.random_state))
+    S, zz = m.S, m.z
+    if codes.size > c.max_rows:
+        rows = np.sort(rng.choice(codes.size, size=int(c.max_rows), replace=False))
+        S, zz, codes = S[rows], zz[rows], codes[rows]
+        note_list.append(f"measured on a random subset of {c.max_rows} rows")
+    ests = _leakage_estimates(S, zz, c, rng, step, note_list)
+    pinsker = _pinsker(ests, codes, labels, strong, note_list)
+    step(0.9, "the residual W2 between the groups")
+    w2 = leakage.estimate(S, zz, method="w2", n_boot=c.n_boot, ci_level=c.ci_level,
+                          random_state=seed_from(rng))
+    residual = {"value": w2.value, "ci": list(w2.ci) if w2.ci else None, "kind": "gaussian closed form",
+                "unit": "squared units of the outcome", "theory": m.theory}
+    rs = c.random_state
+    return Certificate(
+        dataset=info,
+        z_name=z_name,
+        method=c.method,
+        t=None if m.t is None else float(m.t),
+        lam=None if c.lam is None else float(c.lam),
+        random_state=rs if isinstance(rs, (int, np.integer, type(None))) else "generator",
+        versions=library_versions(),
+        evaluation={"split": m.split, "rows": int(codes.size),
+                    # every group, 0 for one the estimators' random subset missed
+                    "group_counts": {str(g): int(n) for g, n in
+                                     zip(labels, np.bincount(codes, minlength=len(labels)), strict=True)}},
+        leakage=tuple(_estimate_dict(e) for e in ests),
+        attack=strong.as_dict(),
+        verdict=_verdict(strong, c_name=z_name),
+        pinsker=pinsker,
+        residual_w2=residual,
+        utility=m.utility,
+        notes=tuple(note_list),
+        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    )
 
+
+def _check_options(c: CertificateOptions) -> None:
+    """Step 1: the numeric options are in range (errors name the option)."""
+    check_n_boot(c.n_boot)
+    check_scalar(c.ci_level, "ci_level", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
+    check_scalar(c.max_rows, "max_rows", int, min_val=10)
+    check_scalar(c.test_size, "test_size", float, min_val=0.0, max_val=1.0, include_boundaries="neither")
+    if c.t is not None:
+        check_scalar(c.t, "t", float, min_val=0.0, max_val=1.0)
+    check_seed(c.random_state)
+
+
+def _given_outcome(c: CertificateOptions, S_train, z_train, S_test, z_test, note_list: list) -> _Measured:
+    """Step 2, first choice: the caller's outcome arrays (held-out ones when given, else training ones)."""
+    util = dict(c.utility) if c.utility is not None else {}
     if S_test is not None:
         if z_test is None:
             raise ValueError("S_test needs z_test (the group of each row)")
         S = as_2d_float(S_test, "S_test")
-        zz = np.asarray(z_test)
-        split = "held-out outcome rows given by the caller"
         if S_train is not None:
             note_list.append(f"{as_2d_float(S_train, 'S_train').shape[0]} training rows were given; "
                              "leakage is measured on the held-out rows only")
-    elif S_train is not None:
-        if z_train is None:
-            raise ValueError("S_train needs z_train (the group of each row)")
-        S = as_2d_float(S_train, "S_train")
-        zz = np.asarray(z_train)
-        split = "training rows (no held-out rows were given; estimates may be optimistic)"
-    elif maps is not None:
-        if not hasattr(dataset, "X"):
-            raise ValueError("maps need the Dataset itself (its X and z) to be transformed")
-        tt = 1.0 if t is None else float(t)
-        t = tt
-        X = dataset.X.to_numpy(dtype=float)
-        zz = dataset.z.to_numpy()
-        S = np.asarray(maps.transform(X, zz, tt), dtype=float)
-        split = "rows the maps were applied to (the dataset as given)"
-        total = getattr(maps, "total_cost", None)
-        if total is not None:
-            from .transport import distortion_leakage  # lazy, as below
+        return _Measured(S, np.asarray(z_test), "held-out outcome rows given by the caller", c.t, None, util)
+    if z_train is None:
+        raise ValueError("S_train needs z_train (the group of each row)")
+    split = "training rows (no held-out rows were given; estimates may be optimistic)"
+    return _Measured(as_2d_float(S_train, "S_train"), np.asarray(z_train), split, c.t, None, util)
 
-            theory = distortion_leakage(tt, float(total))[1]  # L(t) = (1 - t)^2 V
-    else:
-        if not hasattr(dataset, "X"):
-            raise ValueError("without outcome arrays or maps, certificate needs the Dataset to fit a "
-                             "barycenter")
-        from . import transport  # lazy: only this path needs it
-        from .datasets import split as split_dataset
 
-        tt = 1.0 if t is None else float(t)
-        t = tt
-        seed = seed_from(random_state)  # the frontier's and view_attack's seed: the same view, the same rows
-        train, test = split_dataset(dataset, test_size=test_size, random_state=seed)
-        step(0.0, f"fitting the {method} barycenter on {len(train.z):,} training rows")
-        fit = transport.fit_barycenter(train.X, train.z.to_numpy(), method=method, random_state=seed)
-        S_tr = np.asarray(fit.transform(train.X.to_numpy(dtype=float), train.z.to_numpy(), tt), dtype=float)
-        S = np.asarray(fit.transform(test.X.to_numpy(dtype=float), test.z.to_numpy(), tt), dtype=float)
-        zz = test.z.to_numpy()
-        split = f"test split ({test_size:.0%}); barycenter fitted on the training split only"
-        theory = transport.distortion_leakage(tt, float(fit.total_cost))[1]
-        note_list.append("theory = (1 - t)^2 V with V the training-split barycenter cost; the measured "
-                         "value is on test rows")
-        if utility is None and train.y is not None and train.task == "classification":
-            util = _utility_logistic(S_tr, train.y.to_numpy(), S, test.y.to_numpy(), zz)
+def _mapped_outcome(dataset: Any, c: CertificateOptions, maps: Any) -> _Measured:
+    """Step 2, second choice: fitted maps applied at t (default 1) to the dataset's own rows."""
+    if not hasattr(dataset, "X"):
+        raise ValueError("maps need the Dataset itself (its X and z) to be transformed")
+    tt = 1.0 if c.t is None else float(c.t)
+    X = dataset.X.to_numpy(dtype=float)
+    zz = dataset.z.to_numpy()
+    S = np.asarray(maps.transform(X, zz, tt), dtype=float)
+    theory = None
+    total = getattr(maps, "total_cost", None)
+    if total is not None:
+        from .transport import distortion_leakage  # lazy, as below
 
-    codes, labels = encode_groups(zz)
-    if codes.size != S.shape[0]:
-        raise ValueError(f"the outcome has {S.shape[0]} rows but z has {codes.size}")
-    # the strong attacker on the held-out rows (its own subset of at most 8,000), before the estimators'
-    # subset: the number every page shows
-    step(0.25, f"a gradient-boosting attacker guessing {z_name} on {codes.size:,} held-out rows")
-    strong = attack(S, zz, random_state=seed_from(random_state))
-    if codes.size > max_rows:
-        rows = np.sort(rng.choice(codes.size, size=int(max_rows), replace=False))
-        S, zz, codes = S[rows], zz[rows], codes[rows]
-        note_list.append(f"measured on a random subset of {max_rows} rows")
+        theory = distortion_leakage(tt, float(total))[1]  # L(t) = (1 - t)^2 V
+    util = dict(c.utility) if c.utility is not None else {}
+    return _Measured(S, zz, "rows the maps were applied to (the dataset as given)", tt, theory, util)
 
+
+def _fitted_outcome(dataset: Any, c: CertificateOptions, step, note_list: list) -> _Measured:
+    """Step 2, otherwise: split, fit the barycenter on the training rows, transform the test rows at t."""
+    if not hasattr(dataset, "X"):
+        raise ValueError("without outcome arrays or maps, certificate needs the Dataset to fit a "
+                         "barycenter")
+    from . import transport  # lazy: only this path needs it
+    from .datasets import split as split_dataset
+
+    tt = 1.0 if c.t is None else float(c.t)
+    seed = seed_from(c.random_state)  # the frontier's and view_attack's seed: the same view, the same rows
+    train, test = split_dataset(dataset, test_size=c.test_size, random_state=seed)
+    step(0.0, f"fitting the {c.method} barycenter on {len(train.z):,} training rows")
+    fit = transport.fit_barycenter(train.X, train.z.to_numpy(), method=c.method, random_state=seed)
+    S_tr = np.asarray(fit.transform(train.X.to_numpy(dtype=float), train.z.to_numpy(), tt), dtype=float)
+    S = np.asarray(fit.transform(test.X.to_numpy(dtype=float), test.z.to_numpy(), tt), dtype=float)
+    zz = test.z.to_numpy()
+    theory = transport.distortion_leakage(tt, float(fit.total_cost))[1]
+    note_list.append("theory = (1 - t)^2 V with V the training-split barycenter cost; the measured "
+                     "value is on test rows")
+    util = dict(c.utility) if c.utility is not None else {}
+    if c.utility is None and train.y is not None and train.task == "classification":
+        util = _utility_logistic(S_tr, train.y.to_numpy(), S, test.y.to_numpy(), zz)
+    split = f"test split ({c.test_size:.0%}); barycenter fitted on the training split only"
+    return _Measured(S, zz, split, tt, theory, util)
+
+
+def _leakage_estimates(S: np.ndarray, zz: np.ndarray, c: CertificateOptions, rng, step,
+                       note_list: list) -> list[LeakageEstimate]:
+    """Step 3: each requested leakage estimate on the measured rows (ready estimates are kept as given)."""
+    from . import leakage
+    from .leakage import LeakageEstimate
+
+    estimates = c.estimates
     ests: list[LeakageEstimate] = []
     for i, item in enumerate(estimates):
         step(0.5 + 0.4 * i / max(len(estimates), 1), f"leakage estimate {i + 1} of {len(estimates)}"
-             + (f" ({n_boot} bootstrap resamples)" if n_boot else ""))
+             + (f" ({c.n_boot} bootstrap resamples)" if c.n_boot else ""))
         if isinstance(item, LeakageEstimate):
             ests.append(item)
             continue
@@ -615,32 +692,6 @@ def certificate(
         if leakage.method_spec(name).input == "probabilities" and not is_prob:
             note_list.append(f"{name} skipped: it needs class probabilities and the outcome is not")
             continue
-        ests.append(leakage.estimate(S, zz, method=name, n_boot=n_boot, ci_level=ci_level,
+        ests.append(leakage.estimate(S, zz, method=name, n_boot=c.n_boot, ci_level=c.ci_level,
                                      random_state=seed_from(rng), **opts))
-    pinsker = _pinsker(ests, codes, labels, strong, note_list)
-    step(0.9, "the residual W2 between the groups")
-    w2 = leakage.estimate(S, zz, method="w2", n_boot=n_boot, ci_level=ci_level, random_state=seed_from(rng))
-    residual = {"value": w2.value, "ci": list(w2.ci) if w2.ci else None, "kind": "gaussian closed form",
-                "unit": "squared units of the outcome", "theory": theory}
-
-    return Certificate(
-        dataset=info,
-        z_name=z_name,
-        method=method,
-        t=None if t is None else float(t),
-        lam=None if lam is None else float(lam),
-        random_state=seed_repr,
-        versions=library_versions(),
-        evaluation={"split": split, "rows": int(codes.size),
-                    # every group, 0 for one the estimators' random subset missed
-                    "group_counts": {str(g): int(c) for g, c in
-                                     zip(labels, np.bincount(codes, minlength=len(labels)), strict=True)}},
-        leakage=tuple(_estimate_dict(e) for e in ests),
-        attack=strong.as_dict(),
-        verdict=_verdict(strong, c_name=z_name),
-        pinsker=pinsker,
-        residual_w2=residual,
-        utility=util,
-        notes=tuple(note_list),
-        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-    )
+    return ests

@@ -335,6 +335,21 @@ def _check_list(
 
 
 def _check_values(ck: _Checker, kind: str, s: dict[str, dict[str, Any]], base_dir: Path) -> None:
+    """Check the study's values: the dataset and seed, then the sections of its ``kind``."""
+    _check_dataset(ck, s, base_dir)
+    chk = _Fields(ck, s)
+    if kind == "analytic_frontier":
+        _check_analytic(chk)
+    elif kind == "trained_frontier":
+        _check_trained(chk)
+    elif kind == "certificate":
+        _check_certificate(chk)
+    else:
+        _check_forgetting(chk)
+
+
+def _check_dataset(ck: _Checker, s: dict[str, dict[str, Any]], base_dir: Path) -> None:
+    """The [dataset] section and the seed."""
     from . import datasets
 
     d = s["dataset"]
@@ -370,156 +385,185 @@ def _check_values(ck: _Checker, kind: str, s: dict[str, dict[str, Any]], base_di
     if not _is_int(seed) or not 0 <= seed < 2**32:
         ck.add("[seeds].random_state", seed, "must be a whole number in [0, 2**32)")
 
-    def test_size(sec: str) -> None:
-        v = s[sec]["test_size"]
-        if not _is_num(v) or not 0 < v < 1:
-            ck.add(f"[{sec}].test_size", v, "must be a number strictly between 0 and 1")
 
-    def positive_int(sec: str, key: str, *, optional: bool = False) -> None:
-        v = s[sec][key]
+@dataclass
+class _Fields:
+    """Checks of one value ``[sec].key`` of the study ``s``, each adding its problem to ``ck``."""
+
+    ck: _Checker
+    s: dict[str, dict[str, Any]]
+
+    def test_size(self, sec: str) -> None:
+        """A share strictly between 0 and 1."""
+        v = self.s[sec]["test_size"]
+        if not _is_num(v) or not 0 < v < 1:
+            self.ck.add(f"[{sec}].test_size", v, "must be a number strictly between 0 and 1")
+
+    def positive_int(self, sec: str, key: str, *, optional: bool = False) -> None:
+        """A whole number >= 1 (or None when optional)."""
+        v = self.s[sec][key]
         if optional and v is None:
             return
         if not _is_int(v) or v < 1:
-            ck.add(f"[{sec}].{key}", v, "must be a whole number >= 1")
+            self.ck.add(f"[{sec}].{key}", v, "must be a whole number >= 1")
 
-    def boolean(sec: str, key: str) -> None:
-        if not isinstance(s[sec][key], bool):
-            ck.add(f"[{sec}].{key}", s[sec][key], "must be true or false")
+    def boolean(self, sec: str, key: str) -> None:
+        """true or false."""
+        if not isinstance(self.s[sec][key], bool):
+            self.ck.add(f"[{sec}].{key}", self.s[sec][key], "must be true or false")
 
-    def one_of(sec: str, key: str, choices: Sequence[str], *, optional: bool = False) -> None:
-        v = s[sec][key]
+    def one_of(self, sec: str, key: str, choices: Sequence[str], *, optional: bool = False) -> None:
+        """One of ``choices`` (or None when optional)."""
+        v = self.s[sec][key]
         if optional and v is None:
             return
         if v not in choices:
-            ck.add(f"[{sec}].{key}", v, f"unknown name; choose one of {', '.join(choices)}")
+            self.ck.add(f"[{sec}].{key}", v, f"unknown name; choose one of {', '.join(choices)}")
 
-    def hidden(sec: str) -> None:
+    def hidden(self, sec: str) -> None:
+        """Layer widths: whole numbers >= 1."""
         _check_list(
-            ck,
+            self.ck,
             f"[{sec}].hidden",
-            s[sec]["hidden"],
+            self.s[sec]["hidden"],
             lambda x: None if _is_int(x) and x >= 1 else "layer widths must be whole numbers >= 1",
         )
 
-    if kind == "analytic_frontier":
-        from . import leakage, transport
 
-        _check_list(
-            ck,
-            "[grid].ts",
-            s["grid"]["ts"],
-            lambda x: None if _is_num(x) and 0 <= x <= 1 else "t must be a number in [0, 1]",
-            distinct=True,
-        )
-        one_of("method", "barycenter", transport.methods())
-        cap = s["method"]["max_plan_rows"]
-        if cap is not None:
-            if not _is_int(cap) or cap < 2:
-                ck.add("[method].max_plan_rows", cap, "must be a whole number >= 2")
-            elif s["method"]["barycenter"] != "ot-randomized":
-                ck.add("[method].max_plan_rows", cap, 'only applies to barycenter = "ot-randomized"')
-        _check_list(
-            ck,
-            "[evaluation].attackers",
-            s["evaluation"]["attackers"],
-            lambda x: None if x in ("hgb", "logistic") else "unknown attacker; choose hgb or logistic",
-            distinct=True,
-        )
-        one_of("evaluation", "downstream", ("logistic", "hgb"))
-        one_of("evaluation", "leakage_estimator", leakage.methods(), optional=True)
-        test_size("options")
-        boolean("options", "keep_z")
-    elif kind == "certificate":
-        from . import leakage, transport
+def _check_certificate(chk: _Fields) -> None:
+    """The sections of a certificate study (the Audit page's view: method, t, evaluation, split)."""
+    ck, s = chk.ck, chk.s
+    one_of, test_size = chk.one_of, chk.test_size
+    from . import leakage, transport
 
-        one_of("method", "barycenter", transport.methods())
-        t = s["method"]["t"]
-        if not _is_num(t) or not 0 <= t <= 1:
-            ck.add("[method].t", t, "must be a number in [0, 1]")
-        n_boot = s["evaluation"]["n_boot"]
-        if not _is_int(n_boot) or n_boot < 0 or n_boot == 1:
-            ck.add("[evaluation].n_boot", n_boot, "must be 0 (no intervals) or a whole number >= 2")
-        names = leakage.methods()
-        _check_list(
-            ck,
-            "[evaluation].estimates",
-            s["evaluation"]["estimates"],
-            lambda x: None if x in names else f"unknown estimator; choose from {', '.join(names)}",
-            distinct=True,
-        )
-        lvl = s["evaluation"]["ci_level"]
-        if not _is_num(lvl) or not 0 < lvl < 1:
-            ck.add("[evaluation].ci_level", lvl, "must be a number strictly between 0 and 1")
-        rows = s["evaluation"]["max_rows"]
-        if not _is_int(rows) or rows < 10:
-            ck.add("[evaluation].max_rows", rows, "must be a whole number >= 10")
-        test_size("options")
-    elif kind == "trained_frontier":
-        from .leakage.differentiable import PENALTIES
-        from .training import EVAL_ESTIMATORS
+    one_of("method", "barycenter", transport.methods())
+    t = s["method"]["t"]
+    if not _is_num(t) or not 0 <= t <= 1:
+        ck.add("[method].t", t, "must be a number in [0, 1]")
+    n_boot = s["evaluation"]["n_boot"]
+    if not _is_int(n_boot) or n_boot < 0 or n_boot == 1:
+        ck.add("[evaluation].n_boot", n_boot, "must be 0 (no intervals) or a whole number >= 2")
+    names = leakage.methods()
+    _check_list(
+        ck,
+        "[evaluation].estimates",
+        s["evaluation"]["estimates"],
+        lambda x: None if x in names else f"unknown estimator; choose from {', '.join(names)}",
+        distinct=True,
+    )
+    lvl = s["evaluation"]["ci_level"]
+    if not _is_num(lvl) or not 0 < lvl < 1:
+        ck.add("[evaluation].ci_level", lvl, "must be a number strictly between 0 and 1")
+    rows = s["evaluation"]["max_rows"]
+    if not _is_int(rows) or rows < 10:
+        ck.add("[evaluation].max_rows", rows, "must be a whole number >= 10")
+    test_size("options")
 
-        _check_list(
-            ck,
-            "[grid].lambdas",
-            s["grid"]["lambdas"],
-            lambda x: None if _is_num(x) and math.isfinite(x) and x >= 0 else "λ must be >= 0",
-            distinct=True,
+
+def _check_analytic(chk: _Fields) -> None:
+    """The sections of an analytic_frontier study."""
+    ck, s = chk.ck, chk.s
+    from . import leakage, transport
+
+    _check_list(
+        ck,
+        "[grid].ts",
+        s["grid"]["ts"],
+        lambda x: None if _is_num(x) and 0 <= x <= 1 else "t must be a number in [0, 1]",
+        distinct=True,
+    )
+    chk.one_of("method", "barycenter", transport.methods())
+    cap = s["method"]["max_plan_rows"]
+    if cap is not None:
+        if not _is_int(cap) or cap < 2:
+            ck.add("[method].max_plan_rows", cap, "must be a whole number >= 2")
+        elif s["method"]["barycenter"] != "ot-randomized":
+            ck.add("[method].max_plan_rows", cap, 'only applies to barycenter = "ot-randomized"')
+    _check_list(
+        ck,
+        "[evaluation].attackers",
+        s["evaluation"]["attackers"],
+        lambda x: None if x in ("hgb", "logistic") else "unknown attacker; choose hgb or logistic",
+        distinct=True,
+    )
+    chk.one_of("evaluation", "downstream", ("logistic", "hgb"))
+    chk.one_of("evaluation", "leakage_estimator", leakage.methods(), optional=True)
+    chk.test_size("options")
+    chk.boolean("options", "keep_z")
+
+
+def _check_trained(chk: _Fields) -> None:
+    """The sections of a trained_frontier study."""
+    ck, s = chk.ck, chk.s
+    from .leakage.differentiable import PENALTIES
+    from .training import EVAL_ESTIMATORS
+
+    _check_list(
+        ck,
+        "[grid].lambdas",
+        s["grid"]["lambdas"],
+        lambda x: None if _is_num(x) and math.isfinite(x) and x >= 0 else "λ must be >= 0",
+        distinct=True,
+    )
+    chk.one_of("method", "estimator", list(PENALTIES))
+    chk.one_of("method", "model", ("mlp", "logistic"))
+    _check_list(
+        ck,
+        "[evaluation].eval_estimators",
+        s["evaluation"]["eval_estimators"],
+        lambda x: (
+            None if x in EVAL_ESTIMATORS else f"unknown estimator; choose {', '.join(EVAL_ESTIMATORS)}"
+        ),
+        nonempty=False,
+    )
+    for key in ("epochs", "batch_size"):
+        chk.positive_int("options", key)
+    chk.positive_int("options", "warm_epochs", optional=True)
+    chk.boolean("options", "warm_start")
+    lr = s["options"]["lr"]
+    if not _is_num(lr) or not (math.isfinite(lr) and lr > 0):
+        ck.add("[options].lr", lr, "must be a number > 0")
+    chk.hidden("options")
+    chk.test_size("options")
+
+
+def _check_forgetting(chk: _Fields) -> None:
+    """The sections of a forgetting study."""
+    ck, s = chk.ck, chk.s
+    from .forgetting import KINDS as FORGET_KINDS
+    from .forgetting import METHODS, ForgetSpec
+
+    chk.positive_int("grid", "n_trials")
+    _check_list(
+        ck,
+        "[method].methods",
+        s["method"]["methods"],
+        lambda x: None if x in METHODS else f"unknown method; choose one of {', '.join(METHODS)}",
+        distinct=True,
+    )
+    lam = s["options"]["lam"]
+    if lam is not None and (not _is_num(lam) or not math.isfinite(lam) or lam < 0):
+        ck.add("[options].lam", lam, "λ must be >= 0")
+    chk.positive_int("options", "epochs", optional=True)
+    chk.positive_int("options", "original_epochs")
+    chk.hidden("options")
+    chk.test_size("options")
+    chk.boolean("options", "reference")
+    f = dict(s["forget"])
+    if f["kind"] not in FORGET_KINDS:
+        ck.add(
+            "[forget].kind",
+            f["kind"],
+            f"unknown forget set kind; choose one of {', '.join(FORGET_KINDS)}",
         )
-        one_of("method", "estimator", list(PENALTIES))
-        one_of("method", "model", ("mlp", "logistic"))
-        _check_list(
-            ck,
-            "[evaluation].eval_estimators",
-            s["evaluation"]["eval_estimators"],
-            lambda x: (
-                None if x in EVAL_ESTIMATORS else f"unknown estimator; choose {', '.join(EVAL_ESTIMATORS)}"
-            ),
-            nonempty=False,
-        )
-        for key in ("epochs", "batch_size"):
-            positive_int("options", key)
-        positive_int("options", "warm_epochs", optional=True)
-        boolean("options", "warm_start")
-        lr = s["options"]["lr"]
-        if not _is_num(lr) or not (math.isfinite(lr) and lr > 0):
-            ck.add("[options].lr", lr, "must be a number > 0")
-        hidden("options")
-        test_size("options")
     else:
-        from .forgetting import KINDS as FORGET_KINDS
-        from .forgetting import METHODS, ForgetSpec
-
-        positive_int("grid", "n_trials")
-        _check_list(
-            ck,
-            "[method].methods",
-            s["method"]["methods"],
-            lambda x: None if x in METHODS else f"unknown method; choose one of {', '.join(METHODS)}",
-            distinct=True,
-        )
-        lam = s["options"]["lam"]
-        if lam is not None and (not _is_num(lam) or not math.isfinite(lam) or lam < 0):
-            ck.add("[options].lam", lam, "λ must be >= 0")
-        positive_int("options", "epochs", optional=True)
-        positive_int("options", "original_epochs")
-        hidden("options")
-        test_size("options")
-        boolean("options", "reference")
-        f = dict(s["forget"])
-        if f["kind"] not in FORGET_KINDS:
-            ck.add(
-                "[forget].kind",
-                f["kind"],
-                f"unknown forget set kind; choose one of {', '.join(FORGET_KINDS)}",
-            )
-        else:
-            for key in ("value", "index"):
-                if isinstance(f[key], list):
-                    f[key] = tuple(f[key])
-            try:
-                ForgetSpec(**f)
-            except (TypeError, ValueError) as exc:
-                ck.add("[forget]", _MISSING, str(exc))
+        for key in ("value", "index"):
+            if isinstance(f[key], list):
+                f[key] = tuple(f[key])
+        try:
+            ForgetSpec(**f)
+        except (TypeError, ValueError) as exc:
+            ck.add("[forget]", _MISSING, str(exc))
 
 
 def load_study(path: str | Path) -> Study:
@@ -891,24 +935,10 @@ def run_study(
     study_dict = R._json_safe(study.to_dict())
     dataset = load_data(study)
     data = R.data_summary(dataset)
-    previous = None
-    if (out / R.MANIFEST).is_file():
-        try:
-            previous = R.read_manifest(out)
-        except R.ResultsError as exc:
-            raise StudyError([f"--out {out}: {exc}; choose another folder"]) from exc
-        if previous["study"] != study_dict:
-            raise StudyError([f"--out {out}: holds results of a different study; choose another folder"])
-        if previous["data"]["sha256"] != data["sha256"]:
-            raise StudyError(
-                [
-                    f"--out {out}: was computed on different data (sha256 {previous['data']['sha256'][:12]}… "
-                    f"vs {data['sha256'][:12]}…); choose another folder"
-                ]
-            )
-        if previous["complete"]:
-            log(f"{out}: this study is already complete ({previous['tasks']['total']} tasks); nothing to do")
-            return RunSummary(out=out, skipped=list(previous["tasks"]["done"]), nothing_to_do=True)
+    previous = _previous_run(out, study_dict, data)
+    if previous is not None and previous["complete"]:
+        log(f"{out}: this study is already complete ({previous['tasks']['total']} tasks); nothing to do")
+        return RunSummary(out=out, skipped=list(previous["tasks"]["done"]), nothing_to_do=True)
     tasks = plan(study)
     ids = [t.id for t in tasks]
     parts = R.read_tasks(out, ids)
@@ -954,6 +984,41 @@ def run_study(
         if bar:
             bar.update(len(parts), task.id)
 
+    _run_tasks(study, todo, ctx, executor, finished)
+    if bar:
+        bar.close()
+    tables, meta = _assemble(study, tasks, parts)
+    manifest(True, tables, meta)
+    summary.seconds = time.perf_counter() - start
+    log(
+        f"{out}: done ({len(summary.computed)} tasks computed, {len(summary.skipped)} resumed) in "
+        f"{summary.seconds:.1f} s; tables: {', '.join(tables)}"
+    )
+    return summary
+
+
+def _previous_run(out: Path, study_dict: dict, data: dict) -> dict | None:
+    """The manifest already in ``out`` (None when there is none); StudyError when it is another study's."""
+    if not (out / R.MANIFEST).is_file():
+        return None
+    try:
+        previous = R.read_manifest(out)
+    except R.ResultsError as exc:
+        raise StudyError([f"--out {out}: {exc}; choose another folder"]) from exc
+    if previous["study"] != study_dict:
+        raise StudyError([f"--out {out}: holds results of a different study; choose another folder"])
+    if previous["data"]["sha256"] != data["sha256"]:
+        raise StudyError(
+            [
+                f"--out {out}: was computed on different data (sha256 {previous['data']['sha256'][:12]}… "
+                f"vs {data['sha256'][:12]}…); choose another folder"
+            ]
+        )
+    return previous
+
+
+def _run_tasks(study: Study, todo: list, ctx, executor: Executor | None, finished) -> None:
+    """Compute the tasks still to do, here (the executor running each one's inner loop) or on the executor."""
     inner = study.kind in ("analytic_frontier", "certificate") or (
         study.kind == "trained_frontier" and study.get("options", "warm_start")
     )
@@ -967,16 +1032,6 @@ def run_study(
                 finished(task, fn(task, ctx, executor))
     else:
         map_tasks(_run_in_worker, todo, executor, shared=ctx, on_result=finished)
-    if bar:
-        bar.close()
-    tables, meta = _assemble(study, tasks, parts)
-    manifest(True, tables, meta)
-    summary.seconds = time.perf_counter() - start
-    log(
-        f"{out}: done ({len(summary.computed)} tasks computed, {len(summary.skipped)} resumed) in "
-        f"{summary.seconds:.1f} s; tables: {', '.join(tables)}"
-    )
-    return summary
 
 
 def _scheduler_spec(scheduler: str | None, workers: int | None) -> str | None:

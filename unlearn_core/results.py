@@ -54,6 +54,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._config import config_signature, resolve
+
 FORMAT = "unlearn-explorer-results"
 VERSION = 1
 KINDS: tuple[str, ...] = ("analytic_frontier", "trained_frontier", "forgetting", "certificate")
@@ -277,47 +279,63 @@ def read_tasks(path: str | os.PathLike, ids: Iterable[str] | None = None) -> dic
     return out
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """What a results folder's manifest records about its run (:func:`write_results`).
+
+    ``kind`` of study, its ``study`` / ``data`` / ``seeds`` settings, the task ids done of
+    ``tasks_total``, timings (``total_s`` and ``per_task_s``), whether the run is ``complete``, and
+    optional ``meta``, ``notes`` and library ``versions`` (default: the installed ones).
+    """
+
+    kind: str
+    study: Mapping[str, Any]
+    data: Mapping[str, Any]
+    seeds: Mapping[str, Any]
+    tasks_done: Iterable[str]
+    tasks_total: int
+    total_s: float
+    per_task_s: Mapping[str, float]
+    complete: bool
+    meta: Mapping[str, Any] | None = None
+    notes: Iterable[str] = ()
+    versions: Mapping[str, str] | None = None
+
+
+@config_signature(RunRecord)
 def write_results(
     path: str | os.PathLike,
+    record: RunRecord | None = None,
     *,
-    kind: str,
-    study: Mapping[str, Any],
-    data: Mapping[str, Any],
-    seeds: Mapping[str, Any],
     tables: Mapping[str, pd.DataFrame],
-    tasks_done: Iterable[str],
-    tasks_total: int,
-    total_s: float,
-    per_task_s: Mapping[str, float],
-    complete: bool,
-    meta: Mapping[str, Any] | None = None,
-    notes: Iterable[str] = (),
-    versions: Mapping[str, str] | None = None,
+    **overrides: Any,
 ) -> dict[str, Any]:
     """Write the tables (``<name>.parquet``) and ``manifest.json`` into ``path``; returns the manifest.
 
     The manifest is validated before anything is written (ValueError listing the problems); tables are
     written first and the manifest last, so a manifest never names a table that is not there yet.
+    What the manifest records is a :class:`RunRecord`, given as ``record`` or as keywords.
     """
+    r = resolve(RunRecord, record, overrides, "write_results")
     folder = Path(path)
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
-        "kind": kind,
-        "study": _json_safe(dict(study)),
-        "data": _json_safe(dict(data)),
-        "seeds": _json_safe(dict(seeds)),
-        "versions": dict(versions) if versions is not None else package_versions(),
-        "timings": {"total_s": float(total_s),
-                    "per_task_s": {str(k): float(v) for k, v in per_task_s.items()}},
+        "kind": r.kind,
+        "study": _json_safe(dict(r.study)),
+        "data": _json_safe(dict(r.data)),
+        "seeds": _json_safe(dict(r.seeds)),
+        "versions": dict(r.versions) if r.versions is not None else package_versions(),
+        "timings": {"total_s": float(r.total_s),
+                    "per_task_s": {str(k): float(v) for k, v in r.per_task_s.items()}},
         "tables": {name: f"{name}.parquet" for name in tables},
-        "tasks": {"done": [str(t) for t in tasks_done], "total": int(tasks_total)},
+        "tasks": {"done": [str(t) for t in r.tasks_done], "total": int(r.tasks_total)},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "complete": bool(complete),
+        "complete": bool(r.complete),
     }
-    if meta:
-        manifest["meta"] = _json_safe(dict(meta))
-    notes = [str(n) for n in notes]
+    if r.meta:
+        manifest["meta"] = _json_safe(dict(r.meta))
+    notes = [str(n) for n in r.notes]
     if notes:
         manifest["notes"] = notes
     problems = validate_manifest(manifest)
@@ -431,7 +449,7 @@ def write_archive(path: str | os.PathLike) -> bytes:
 
 __all__ = [
     "FORMAT", "KINDS", "MANIFEST", "MAX_ARCHIVE_BYTES", "MAX_UNPACKED_BYTES", "Results", "ResultsError",
-    "VERSION", "check_task_id", "data_sha256", "data_summary", "package_versions", "read_archive",
-    "read_manifest", "read_results", "read_tasks", "validate_manifest", "write_archive", "write_results",
-    "write_task",
+    "RunRecord", "VERSION", "check_task_id", "data_sha256", "data_summary", "package_versions",
+    "read_archive", "read_manifest", "read_results", "read_tasks", "validate_manifest", "write_archive",
+    "write_results", "write_task",
 ]

@@ -35,7 +35,7 @@ import re
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -492,9 +492,41 @@ def from_csv(
     all_missing = [c for c in used if df[c].isna().all()]
     if all_missing:
         raise DatasetError(f"column(s) {all_missing} are entirely missing; remove them or fill them in")
-
-    # -- numeric columns with stray tokens: say which cells, before they turn a column categorical --
     views = {c: _numeric_view(df[c]) for c in feats + ([target] if target is not None else [])}
+    _check_stray(views, file_name)
+    notes = [f"delimiter {delim!r}; {len(df):,} data rows"]
+    if encoding != "utf-8":
+        notes.append(f"encoding {encoding} (not UTF-8)")
+    if (note := _missing_note(markers, used)) is not None:
+        notes.append(note)
+    _note_sensitive_markers(markers, sensitive, notes)
+    df, kept = _drop_incomplete(df, file_name, notes)
+    z = _sensitive_groups(df[sensitive], sensitive)
+    y, chosen_task = None, None
+    if target is not None:
+        y, chosen_task = _target_values(df[target], target, task)
+        notes.append(f"task: {chosen_task}" + (" (inferred)" if task is None else ""))
+    X, numeric_cols, groups = _design_matrix(df, feats, views, kept, notes, file_name)
+    return Dataset(
+        name=ds_name,
+        X=X,
+        y=y,
+        task=chosen_task,
+        z=z.reset_index(drop=True),
+        numeric_columns=tuple(numeric_cols),
+        categorical_groups=groups,
+        description=f"Uploaded file {file_name}: {len(X):,} rows, Z = {sensitive}"
+        + (f", target {target}" if target else ""),
+        source=f"user upload ({file_name})",
+        license="the uploader's data: the uploader's responsibility",
+        citation=f"user-provided file {file_name}",
+        notes=tuple(notes),
+        options=dict(target=target, sensitive=sensitive, features=tuple(feats), task=chosen_task),
+    )
+
+
+def _check_stray(views: dict, file_name: str) -> None:
+    """Numeric columns with stray tokens: say which cells, before they turn a column categorical."""
     stray = {c: v.stray for c, v in views.items() if v.stray is not None}
     if stray:
         parts = []
@@ -507,19 +539,20 @@ def from_csv(
             "and its row is dropped); rows count from 1 after the header"
         )
 
-    notes = [f"delimiter {delim!r}; {len(df):,} data rows"]
-    if encoding != "utf-8":
-        notes.append(f"encoding {encoding} (not UTF-8)")
-    if (note := _missing_note(markers, used)) is not None:
-        notes.append(note)
+
+def _note_sensitive_markers(markers: dict, sensitive: str, notes: list[str]) -> None:
+    """Warn (and note) when the sensitive column lost rows to a word-like missing marker such as "NA"."""
     z_words = {k: v for k, v in markers.get(sensitive, Counter()).items() if k.lower() in _WORDLIKE_MARKERS}
     if z_words:
         what = ", ".join(f"{k!r} ({v:,} rows)" for k, v in z_words.items())
         msg = (f"sensitive column {sensitive!r}: {what} read as missing and dropped; if it is a group (e.g. "
                "'NA' for North America), rename it in the file")
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warnings.warn(msg, UserWarning, stacklevel=3)  # the caller of from_csv
         notes.append(msg)
 
+
+def _drop_incomplete(df: pd.DataFrame, file_name: str, notes: list[str]) -> tuple[pd.DataFrame, pd.Index]:
+    """Drop rows with a missing value in a used column; (the complete rows, their parsed-row labels)."""
     n_total = len(df)
     kept = df.dropna().index  # the views above are indexed like the parsed rows
     df = df.loc[kept].reset_index(drop=True)
@@ -531,9 +564,11 @@ def from_csv(
         )
     if n_dropped:
         notes.append(f"{n_dropped:,} rows with a missing value in a used column dropped")
+    return df, kept
 
-    # -- sensitive attribute -------------------------------------------------------------------
-    z_raw = df[sensitive]
+
+def _sensitive_groups(z_raw: pd.Series, sensitive: str) -> pd.Series:
+    """The sensitive attribute as group labels (whole numbers as integers), checked for count and size."""
     z_num = _as_numeric(z_raw)
     if z_num is not None and np.all(z_num == np.round(z_num)):
         z_vals = z_num.astype(np.int64).astype(str)
@@ -557,52 +592,58 @@ def from_csv(
             f"group needs at least {MIN_GROUP_ROWS} rows (the held-out attacker cross-fits 5 folds on a "
             "30% test split): merge or drop small groups"
         )
-    z = z_vals.rename(sensitive)
+    return z_vals.rename(sensitive)
 
-    # -- target --------------------------------------------------------------------------------
-    y = None
-    chosen_task = None
-    if target is not None:
-        y_num = _as_numeric(df[target])
-        chosen_task = task or _infer_task(df[target], y_num)
-        if chosen_task == "regression":
-            if y_num is None:
-                raise DatasetError(
-                    f"target {target!r} is not numeric, so it cannot be a regression target; use "
-                    "task='classification'"
-                )
-            if not np.all(np.isfinite(y_num)):
-                raise DatasetError(f"target {target!r} has infinite values; remove those rows")
-            y = y_num.rename(target)
+
+def _target_values(col: pd.Series, target: str, task: str | None) -> tuple[pd.Series, str]:
+    """The target column for the chosen (or inferred) task, checked; (y, task)."""
+    y_num = _as_numeric(col)
+    chosen_task = task or _infer_task(col, y_num)
+    if chosen_task == "regression":
+        if y_num is None:
+            raise DatasetError(
+                f"target {target!r} is not numeric, so it cannot be a regression target; use "
+                "task='classification'"
+            )
+        if not np.all(np.isfinite(y_num)):
+            raise DatasetError(f"target {target!r} has infinite values; remove those rows")
+        return y_num.rename(target), chosen_task
+    if y_num is not None:
+        if not np.all(np.isfinite(y_num)):
+            raise DatasetError(f"target {target!r} has infinite values; remove those rows")
+        if np.all(y_num == np.round(y_num)):
+            y = y_num.astype(np.int64).rename(target)
         else:
-            if y_num is not None:
-                if not np.all(np.isfinite(y_num)):
-                    raise DatasetError(f"target {target!r} has infinite values; remove those rows")
-                if np.all(y_num == np.round(y_num)):
-                    y = y_num.astype(np.int64).rename(target)
-                else:
-                    y = y_num.rename(target)
-            else:
-                y = df[target].astype(str).rename(target)
-            n_classes = y.nunique()
-            if n_classes < 2:
-                raise DatasetError(f"target {target!r} has a single class; a classifier needs two or more")
-            if n_classes > MAX_LEVELS:
-                raise DatasetError(
-                    f"target {target!r} has {n_classes} classes (limit {MAX_LEVELS}); use "
-                    "task='regression' if it is a number"
-                )
-            rare = y.value_counts()
-            rare = rare[rare < MIN_CLASS_ROWS]
-            if not rare.empty:
-                raise DatasetError(
-                    f"target {target!r}: class(es) {[str(v) for v in rare.index]} have only "
-                    f"{rare.tolist()} row(s); each class needs at least {MIN_CLASS_ROWS} (with fewer a class "
-                    "can miss the test split and its AUC is undefined): merge or drop rare classes"
-                )
-        notes.append(f"task: {chosen_task}" + (" (inferred)" if task is None else ""))
+            y = y_num.rename(target)
+    else:
+        y = col.astype(str).rename(target)
+    _check_classes(y, target)
+    return y, chosen_task
 
-    # -- features ------------------------------------------------------------------------------
+
+def _check_classes(y: pd.Series, target: str) -> None:
+    """A classification target has 2 to MAX_LEVELS classes, each with at least MIN_CLASS_ROWS rows."""
+    n_classes = y.nunique()
+    if n_classes < 2:
+        raise DatasetError(f"target {target!r} has a single class; a classifier needs two or more")
+    if n_classes > MAX_LEVELS:
+        raise DatasetError(
+            f"target {target!r} has {n_classes} classes (limit {MAX_LEVELS}); use "
+            "task='regression' if it is a number"
+        )
+    rare = y.value_counts()
+    rare = rare[rare < MIN_CLASS_ROWS]
+    if not rare.empty:
+        raise DatasetError(
+            f"target {target!r}: class(es) {[str(v) for v in rare.index]} have only "
+            f"{rare.tolist()} row(s); each class needs at least {MIN_CLASS_ROWS} (with fewer a class "
+            "can miss the test split and its AUC is undefined): merge or drop rare classes"
+        )
+
+
+def _design_matrix(df: pd.DataFrame, feats: list[str], views: dict, kept: pd.Index, notes: list[str],
+                   file_name: str) -> tuple[pd.DataFrame, list[str], Any]:
+    """X: numeric features as they are, categorical ones one-hot; (X, numeric columns, one-hot groups)."""
     numeric_cols: list[str] = []
     categorical_cols: list[str] = []
     num_data: dict[str, pd.Series] = {}
@@ -637,7 +678,7 @@ def from_csv(
             levels[col] = int(n_levels)
     if constant:
         msg = f"constant column(s) {constant} dropped: they carry no information"
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warnings.warn(msg, UserWarning, stacklevel=3)  # the caller of from_csv
         notes.append(msg)
     if comma_cols:
         notes.append(f"decimal commas read as decimals in: {', '.join(comma_cols)}")
@@ -654,19 +695,4 @@ def from_csv(
     X = finish_frame(pd.concat([num_frame, cat_frame], axis=1))
     if categorical_cols:
         notes.append(f"one-hot encoded: {', '.join(categorical_cols)}")
-    return Dataset(
-        name=ds_name,
-        X=X,
-        y=y,
-        task=chosen_task,
-        z=z.reset_index(drop=True),
-        numeric_columns=tuple(numeric_cols),
-        categorical_groups=groups,
-        description=f"Uploaded file {file_name}: {len(X):,} rows, Z = {sensitive}"
-        + (f", target {target}" if target else ""),
-        source=f"user upload ({file_name})",
-        license="the uploader's data: the uploader's responsibility",
-        citation=f"user-provided file {file_name}",
-        notes=tuple(notes),
-        options=dict(target=target, sensitive=sensitive, features=tuple(feats), task=chosen_task),
-    )
+    return X, numeric_cols, groups

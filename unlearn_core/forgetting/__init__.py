@@ -16,7 +16,9 @@ D = D_r + D_u, Z = 1: a sample of D_r).
 from ._methods import (
     METHOD_TITLES,
     METHODS,
+    PairedConfig,
     Trials,
+    UnlearnConfig,
     finetune,
     neggrad,
     original_report,
@@ -43,6 +45,7 @@ from ._train import ModelRun, train_original
 __all__ = [
     "KINDS", "OPS", "METHODS", "METHOD_TITLES", "METRICS", "OVER_UNLEARNING_MARGIN",
     "ForgetSpec", "ForgetProblem", "Scaler", "ModelRun", "UnlearnReport", "Trials",
+    "PairedConfig", "UnlearnConfig",
     "prepare", "train_original", "unlearn", "retrain", "finetune", "neggrad", "relabel",
     "original_report", "compare", "summarize", "repeat", "repeat_many", "trial_seeds", "time_to_utility",
     "marginal_mi", "membership_scores",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._config import config_signature, resolve
 from .._utils import RandomState, check_random_state, seed_from
 from ..leakage.differentiable import PENALTIES
 from ..models import make_model, predict_outputs, torch_generator
@@ -24,6 +26,7 @@ from ._problem import ForgetProblem
 from ._report import UnlearnReport, evaluate_probs, per_class_accuracy, summarize
 from ._train import (
     Clock,
+    LoopHooks,
     ModelRun,
     Progress,
     ShouldStop,
@@ -116,12 +119,41 @@ def _confidence(original: ModelRun, problem: ForgetProblem) -> float:
     return float(np.mean(P[np.arange(len(P)), problem.y_forget]))
 
 
+@dataclass(frozen=True)
+class PairedConfig:
+    """The settings of the paired loop that :func:`finetune`, :func:`neggrad` and :func:`relabel` run.
+
+    ``lam`` weighs the method's second term, ``epochs`` passes of the loop, ``lr`` Adam's step,
+    ``retain_batch`` / ``forget_batch`` the rows of D_r / D_u per step, ``random_state`` the batches'
+    seed (and relabel's fake labels).
+    """
+
+    lam: float = 1.0
+    epochs: int = 5
+    lr: float = 1e-3
+    retain_batch: int = 64
+    forget_batch: int = 16
+    random_state: RandomState = 0
+
+
+@dataclass(frozen=True)
+class UnlearnConfig(PairedConfig):
+    """:func:`unlearn`'s settings: the paired loop's, with ``lam`` / ``epochs`` None for the default
+    budget, and the differentiable ``estimator`` (a key of ``leakage.differentiable.PENALTIES``)."""
+
+    lam: float | None = None
+    epochs: int | None = None
+    estimator: str = "softmax-averaging"
+
+
 def _paired(
-    method: str, original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: float, epochs: int,
-    lr: float, retain_batch: int, forget_batch: int, random_state: RandomState, progress: Progress | None,
-    should_stop: ShouldStop | None, reference: UnlearnReport | None, y_forget: np.ndarray | None = None,
-    extra: dict | None = None, on_check=None, check_every: int = 0,
+    method: str, original: ModelRun, problem: ForgetProblem, step: StepLoss, c: PairedConfig,
+    hooks: LoopHooks, *, reference: UnlearnReport | None, y_forget: np.ndarray | None = None,
+    extra: dict | None = None,
 ) -> UnlearnReport:
+    """Run ``step`` in the paired loop with the settings ``c`` and report it (the baselines' common body)."""
+    lam, epochs, lr, random_state = c.lam, c.epochs, c.lr, c.random_state
+    retain_batch, forget_batch = c.retain_batch, c.forget_batch
     _check_inputs(original, problem, lam, epochs)
     _check_common(epochs, lr, retain_batch, forget_batch)
     gen = torch_generator(random_state)
@@ -132,27 +164,32 @@ def _paired(
     def train(model: nn.Module, on_epoch) -> tuple[Clock, int, bool, bool]:
         return fit_paired(model, problem, step, epochs=int(epochs), retain_batch=int(retain_batch),
                           forget_batch=int(forget_batch), lr=lr, gen=gen, y_forget=y_forget,
-                          on_epoch=on_epoch, progress=progress, should_stop=should_stop, label=method,
-                          on_check=on_check, check_every=check_every)
+                          hooks=replace(hooks, on_epoch=on_epoch, label=method))
 
     return _run(method, problem, original.model(), train, lam=lam, epochs=epochs,
                 confidence_before=_confidence(original, problem), reference=reference, options=opts)
 
 
+def _baseline_config(config: PairedConfig | None, defaults: PairedConfig, options: dict) -> PairedConfig:
+    """A baseline's settings: ``config`` (or its defaults) with the options that name a field applied.
+
+    Other options are ignored, as they always were: :func:`repeat` passes one option set to any method.
+    """
+    names = {f.name for f in dataclasses.fields(PairedConfig)}
+    return replace(config if config is not None else defaults,
+                   **{k: v for k, v in options.items() if k in names})
+
+
+@config_signature(UnlearnConfig)
 def unlearn(
     original: ModelRun,
     problem: ForgetProblem,
+    config: UnlearnConfig | None = None,
     *,
-    lam: float | None = None,
-    epochs: int | None = None,
-    estimator: str = "softmax-averaging",
-    lr: float = 1e-3,
-    retain_batch: int = 64,
-    forget_batch: int = 16,
-    random_state: RandomState = 0,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
     reference: UnlearnReport | None = None,
+    **overrides: Any,
 ) -> UnlearnReport:
     """MI-regularised unlearning: fine-tune the original with CE on D_r + lam * I_hat(f(X); Z).
 
@@ -175,6 +212,9 @@ def unlearn(
     ----------
     original : the model trained on all of D (:func:`train_original`).
     problem : the prepared split and forget set (:func:`prepare`).
+    config : an :class:`UnlearnConfig` holding ``lam``, ``epochs``, ``estimator``, ``lr``,
+        ``retain_batch``, ``forget_batch`` and ``random_state``; each may also be given as a keyword,
+        which overrides the config's value (an unknown keyword is a TypeError).
     lam : weight of the leakage penalty (lam = 0 is plain fine-tuning on D_r, :func:`finetune`); None
         (default) takes ``forgetting._budget.DEFAULT_LAM`` (1).
     epochs : passes of the paired loop (each ``min(ceil(n_r/64), ceil(n_u/16))`` steps). None (default)
@@ -202,12 +242,16 @@ def unlearn(
     as 3: mean P(3) on D_r rose from 0.03 to 0.07 in one run), so forget accuracy stays at 100% while
     test accuracy drops; read ``per_class`` and ``ra`` next to ``ua``.
     """
+    c = resolve(UnlearnConfig, config, overrides, "unlearn")
+    estimator, epochs = c.estimator, c.epochs
     if estimator not in PENALTIES:
         raise ValueError(f"unknown estimator {estimator!r}; choose one of {', '.join(PENALTIES)}")
     penalty = PENALTIES[estimator]
     auto = epochs is None
-    lam = _budget.DEFAULT_LAM if lam is None else lam
+    lam = _budget.DEFAULT_LAM if c.lam is None else c.lam
+    c = replace(c, lam=lam)
     _check_inputs(original, problem, lam, 0 if auto else epochs)
+    hooks = LoopHooks(progress=progress, should_stop=should_stop)
 
     def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
         nr = len(Xr)
@@ -220,14 +264,11 @@ def unlearn(
         return ce + lam * mi, float(mi.detach())
 
     if not auto:
-        rep = _paired("mi", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
-                      forget_batch=forget_batch, random_state=random_state, progress=progress,
-                      should_stop=should_stop, reference=reference, extra={"estimator": estimator})
+        rep = _paired("mi", original, problem, step, c, hooks, reference=reference,
+                      extra={"estimator": estimator})
         return _finish(rep, original, problem, "user" if rep.stopped else "budget",
                        rep.message if rep.stopped else f"the explicit budget: λ = {lam:g}, {epochs} epochs")
-    return _auto(original, problem, step, lam=lam, lr=lr, retain_batch=retain_batch,
-                 forget_batch=forget_batch, random_state=random_state, progress=progress,
-                 should_stop=should_stop, reference=reference, estimator=estimator)
+    return _auto(original, problem, step, c, hooks, reference=reference)
 
 
 def _peer_target(model: nn.Module, problem: ForgetProblem) -> tuple[float, _budget.Target, float]:
@@ -253,10 +294,10 @@ def _finish(rep: UnlearnReport, original: ModelRun, problem: ForgetProblem, rule
     return replace(rep, stop_rule=rule, stop_reason=reason).with_target(tgt.ua, tgt.confidence)
 
 
-def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: float, lr: float,
-          retain_batch: int, forget_batch: int, random_state: RandomState, progress: Progress | None,
-          should_stop: ShouldStop | None, reference: UnlearnReport | None, estimator: str) -> UnlearnReport:
+def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, c: UnlearnConfig, hooks: LoopHooks, *,
+          reference: UnlearnReport | None) -> UnlearnReport:
     """The retrain-free default budget (see :func:`unlearn` and ``forgetting._budget``)."""
+    retain_batch, forget_batch = c.retain_batch, c.forget_batch
     n_r, n_u = len(problem.retain_idx), len(problem.forget_idx)
     per_epoch = min(math.ceil(n_r / retain_batch), math.ceil(n_u / forget_batch))
     every = max(1, per_epoch // _budget.CHECKS_PER_EPOCH)
@@ -310,77 +351,89 @@ def _auto(original: ModelRun, problem: ForgetProblem, step: StepLoss, *, lam: fl
         return False
 
     epochs = 0 if state["rule"] == "target" else _budget.DEFAULT_MAX_EPOCHS
-    rep = _paired("mi", original, problem, step, lam=lam, epochs=epochs, lr=lr, retain_batch=retain_batch,
-                  forget_batch=forget_batch, random_state=random_state, progress=progress,
-                  should_stop=should_stop, reference=reference,
-                  extra={"estimator": estimator, "budget": "default", "check_every": every,
-                         "time_cap_cpu": cap},
-                  on_check=check, check_every=every)
+    rep = _paired("mi", original, problem, step, replace(c, epochs=epochs),
+                  replace(hooks, on_check=check, check_every=every), reference=reference,
+                  extra={"estimator": c.estimator, "budget": "default", "check_every": every,
+                         "time_cap_cpu": cap})
     if rep.stopped:
         state.update(rule="user", reason=rep.message)
     elif state["rule"] == "epoch cap":
         state["reason"] = (f"ran the maximum of {_budget.DEFAULT_MAX_EPOCHS} epochs without reaching the "
                            "target")
-    from dataclasses import replace
-
     done = int(rep.history["epoch"].max()) if len(rep.history) else 0
     return _finish(replace(rep, epochs=done), original, problem, state["rule"], state["reason"])
 
 
+_FINETUNE_DEFAULTS = PairedConfig(lam=0.0)
+
+
+@config_signature(PairedConfig, _FINETUNE_DEFAULTS)
 def finetune(
-    original: ModelRun, problem: ForgetProblem, *, lam: float = 0.0, epochs: int = 5, lr: float = 1e-3,
-    retain_batch: int = 64, forget_batch: int = 16, random_state: RandomState = 0,
+    original: ModelRun, problem: ForgetProblem, config: PairedConfig | None = None, *,
     progress: Progress | None = None, should_stop: ShouldStop | None = None,
-    reference: UnlearnReport | None = None, **_ignored: Any,
+    reference: UnlearnReport | None = None, **options: Any,
 ) -> UnlearnReport:
     """Fine-tune the original on D_r only: CE(f(B_r), y_r) per step, same batches as :func:`unlearn`.
 
     It runs the paired loop with the same random stream, so it is exactly ``unlearn(lam=0)`` (D_u is
-    drawn but unused); ``lam`` is ignored and recorded as 0.
+    drawn but unused); ``lam`` is ignored and recorded as 0. Settings: :class:`PairedConfig`, as
+    ``config`` or keywords; keywords that name no setting are ignored (:func:`repeat` passes one set to
+    every method).
     """
+    c = replace(_baseline_config(config, _FINETUNE_DEFAULTS, options), lam=0.0)
 
     def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
         return F.cross_entropy(model(Xr), yr), float("nan")
 
-    return _paired("finetune", original, problem, step, lam=0.0, epochs=epochs, lr=lr,
-                   retain_batch=retain_batch, forget_batch=forget_batch, random_state=random_state,
-                   progress=progress, should_stop=should_stop, reference=reference)
+    hooks = LoopHooks(progress=progress, should_stop=should_stop)
+    return _paired("finetune", original, problem, step, c, hooks,
+                   reference=reference)
 
 
+_NEGGRAD_DEFAULTS = PairedConfig(lam=1.0)
+
+
+@config_signature(PairedConfig, _NEGGRAD_DEFAULTS)
 def neggrad(
-    original: ModelRun, problem: ForgetProblem, *, lam: float = 1.0, epochs: int = 5, lr: float = 1e-3,
-    retain_batch: int = 64, forget_batch: int = 16, random_state: RandomState = 0,
+    original: ModelRun, problem: ForgetProblem, config: PairedConfig | None = None, *,
     progress: Progress | None = None, should_stop: ShouldStop | None = None,
-    reference: UnlearnReport | None = None, **_ignored: Any,
+    reference: UnlearnReport | None = None, **options: Any,
 ) -> UnlearnReport:
     """Gradient ascent on D_u with a retain term (NegGrad+): minimise CE(f(B_r), y_r) - lam * CE(f(B_u), y_u).
 
     The ascent term is unbounded: with large ``lam`` or many epochs forget accuracy collapses to 0
-    (far below retraining), which is the usual behaviour of this baseline.
+    (far below retraining), which is the usual behaviour of this baseline. Settings: as :func:`finetune`.
     """
+    c = _baseline_config(config, _NEGGRAD_DEFAULTS, options)
+    lam = c.lam
 
     def step(model: nn.Module, Xr, yr, Xu, yu) -> tuple[torch.Tensor, float]:
         nr = len(Xr)
         logits = model(torch.cat([Xr, Xu]))
         return F.cross_entropy(logits[:nr], yr) - lam * F.cross_entropy(logits[nr:], yu), float("nan")
 
-    return _paired("neggrad", original, problem, step, lam=lam, epochs=epochs, lr=lr,
-                   retain_batch=retain_batch, forget_batch=forget_batch, random_state=random_state,
-                   progress=progress, should_stop=should_stop, reference=reference)
+    hooks = LoopHooks(progress=progress, should_stop=should_stop)
+    return _paired("neggrad", original, problem, step, c, hooks,
+                   reference=reference)
 
 
+_RELABEL_DEFAULTS = PairedConfig(lam=1.0)
+
+
+@config_signature(PairedConfig, _RELABEL_DEFAULTS)
 def relabel(
-    original: ModelRun, problem: ForgetProblem, *, lam: float = 1.0, epochs: int = 5, lr: float = 1e-3,
-    retain_batch: int = 64, forget_batch: int = 16, random_state: RandomState = 0,
+    original: ModelRun, problem: ForgetProblem, config: PairedConfig | None = None, *,
     progress: Progress | None = None, should_stop: ShouldStop | None = None,
-    reference: UnlearnReport | None = None, **_ignored: Any,
+    reference: UnlearnReport | None = None, **options: Any,
 ) -> UnlearnReport:
     """Random relabelling of D_u: minimise CE(f(B_r), y_r) + lam * CE(f(B_u), y'_u).
 
     y'_u is drawn once per run, uniformly among the classes other than the true one (seeded by
-    ``random_state``), so the model is trained to be wrong on D_u.
+    ``random_state``), so the model is trained to be wrong on D_u. Settings: as :func:`finetune`.
     """
-    rng = check_random_state(seed_from(random_state) + 7919)
+    c = _baseline_config(config, _RELABEL_DEFAULTS, options)
+    lam = c.lam
+    rng = check_random_state(seed_from(c.random_state) + 7919)
     yu = problem.y_forget
     shift = rng.integers(1, problem.n_classes, size=len(yu))
     y_fake = (yu + shift) % problem.n_classes
@@ -390,10 +443,9 @@ def relabel(
         logits = model(torch.cat([Xr, Xu]))
         return F.cross_entropy(logits[:nr], yr) + lam * F.cross_entropy(logits[nr:], yfake), float("nan")
 
-    return _paired("relabel", original, problem, step, lam=lam, epochs=epochs, lr=lr,
-                   retain_batch=retain_batch, forget_batch=forget_batch, random_state=random_state,
-                   progress=progress,
-                   should_stop=should_stop, reference=reference, y_forget=y_fake)
+    hooks = LoopHooks(progress=progress, should_stop=should_stop)
+    return _paired("relabel", original, problem, step, c, hooks,
+                   reference=reference, y_forget=y_fake)
 
 
 def retrain(
@@ -421,8 +473,9 @@ def retrain(
 
     def train(m: nn.Module, on_epoch) -> tuple[Clock, int, bool, bool]:
         return fit_plain(m, problem.X_retain, problem.y_retain, epochs=int(epochs),
-                         batch_size=int(batch_size), lr=lr, gen=gen, on_epoch=on_epoch, progress=progress,
-                         should_stop=should_stop, label="retrain")
+                         batch_size=int(batch_size), lr=lr, gen=gen,
+                         hooks=LoopHooks(on_epoch=on_epoch, progress=progress, should_stop=should_stop,
+                                         label="retrain"))
 
     return _run("retrain", problem, model, train, lam=0.0, epochs=epochs,
                 confidence_before=_confidence(original, problem), reference=reference,

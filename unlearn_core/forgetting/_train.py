@@ -130,6 +130,23 @@ def _check_common(epochs: int, lr: float, *batches: int) -> None:
             raise ValueError(f"batch sizes must be positive, got {b}")
 
 
+@dataclass(frozen=True)
+class LoopHooks:
+    """What a training loop calls back: per-epoch evaluation, progress, stop requests and checks.
+
+    ``on_epoch(model, epoch, clock, loss, mi)`` after each epoch (its returned metrics go to
+    ``progress(step, total, metrics)`` with ``method=label``); ``should_stop()`` before each step;
+    ``on_check(model, steps, clock)`` every ``check_every`` steps (:func:`fit_paired` only).
+    """
+
+    on_epoch: OnEpoch | None = None
+    progress: Progress | None = None
+    should_stop: ShouldStop | None = None
+    label: str = "training"
+    on_check: OnCheck | None = None
+    check_every: int = 0
+
+
 def fit_plain(
     model: nn.Module,
     X: np.ndarray,
@@ -139,15 +156,13 @@ def fit_plain(
     batch_size: int,
     lr: float,
     gen: torch.Generator,
-    on_epoch: OnEpoch | None = None,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
-    label: str = "training",
+    hooks: LoopHooks = LoopHooks(),
 ) -> tuple[float, int, bool, bool]:
     """Adam on mean cross-entropy over shuffled mini-batches of (X, y), ``epochs`` passes.
 
     Returns (clock, steps, stopped, finite); the clock holds the training time (:class:`Clock`).
     """
+    on_epoch, progress, should_stop, label = hooks.on_epoch, hooks.progress, hooks.should_stop, hooks.label
     Xt, yt = to_tensor(X), torch.as_tensor(np.asarray(y), dtype=torch.long)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     ce = nn.CrossEntropyLoss()
@@ -196,12 +211,7 @@ def fit_paired(
     lr: float,
     gen: torch.Generator,
     y_forget: np.ndarray | None = None,
-    on_epoch: OnEpoch | None = None,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
-    label: str = "unlearning",
-    on_check: OnCheck | None = None,
-    check_every: int = 0,
+    hooks: LoopHooks = LoopHooks(label="unlearning"),
 ) -> tuple[float, int, bool, bool]:
     """The authors' paired loop: fresh Adam, each step one retained batch and one forget batch.
 
@@ -216,6 +226,8 @@ def fit_paired(
 
     Returns (clock, steps, stopped, finite); the clock holds the training time (:class:`Clock`).
     """
+    on_epoch, progress, should_stop, label = hooks.on_epoch, hooks.progress, hooks.should_stop, hooks.label
+    on_check, check_every = hooks.on_check, hooks.check_every
     Xr = to_tensor(problem.X_retain)
     yr = torch.as_tensor(problem.y_retain, dtype=torch.long)
     Xu = to_tensor(problem.X_forget)
@@ -297,7 +309,8 @@ def train_original(
     with single_thread():
         clock, _steps, stopped, finite = fit_plain(
             model, problem.X_train, problem.y_train, epochs=int(epochs), batch_size=int(batch_size), lr=lr,
-            gen=gen, on_epoch=on_epoch, progress=progress, should_stop=should_stop, label="original")
+            gen=gen, hooks=LoopHooks(on_epoch=on_epoch, progress=progress, should_stop=should_stop,
+                                     label="original"))
     message = ""
     if stopped:
         message = f"stopped by the user after {len(rows)} of {epochs} epochs"

@@ -18,7 +18,9 @@ __all__ = [
     "DEFAULT_LAMBDAS",
     "DEFAULT_TS",
     "DOWNSTREAM",
+    "AnalyticFrontierConfig",
     "Frontier",
+    "TrainedFrontierConfig",
     "analytic_frontier",
     "pareto_mask",
     "trained_frontier",
@@ -32,6 +34,8 @@ _LAZY = {
     "transform_split": "analytic",
     "trained_frontier": "trained",
     "DEFAULT_LAMBDAS": "trained",
+    "TrainedFrontierConfig": "trained",
+    "AnalyticFrontierConfig": "analytic",
 }
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics
+from .._config import config_signature, resolve
 from .._utils import RandomState, Weights, limit_threads, seed_from
 from ._types import Frontier
 
@@ -305,22 +306,35 @@ def _check_ts(ts: Sequence[float] | None) -> np.ndarray:
     return np.sort(arr)
 
 
+@dataclass(frozen=True)
+class AnalyticFrontierConfig:
+    """The settings of a t-sweep (:func:`analytic_frontier`); the fields are described there."""
+
+    method: str | None = None
+    ts: Sequence[float] | None = None
+    attacker: str | None = "hgb"
+    downstream: str = "logistic"
+    keep_z: bool = False
+    leakage_estimator: str | None = None
+    test_size: float = 0.3
+    weights: Weights = "empirical"
+    random_state: RandomState = 0
+    method_options: Mapping[str, Any] | None = None
+
+
+_STEPS = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "attacker",
+          "output_probe", "estimator")
+
+
+@config_signature(AnalyticFrontierConfig)
 def analytic_frontier(
     dataset,
+    config: AnalyticFrontierConfig | None = None,
     *,
-    method: str | None = None,
-    ts: Sequence[float] | None = None,
-    attacker: str | None = "hgb",
-    downstream: str = "logistic",
-    keep_z: bool = False,
-    leakage_estimator: str | None = None,
-    test_size: float = 0.3,
-    weights: Weights = "empirical",
-    random_state: RandomState = 0,
     progress: Callable[[float, str], None] | None = None,
-    method_options: Mapping[str, Any] | None = None,
     maps=None,
     executor: Executor | None = None,
+    **overrides: Any,
 ) -> Frontier:
     """Sweep t along X_t = (1 - t) X + t T_Z(X) and measure distortion, leakage, utility and fairness.
 
@@ -357,6 +371,8 @@ def analytic_frontier(
     Parameters
     ----------
     dataset : a :class:`~unlearn_core.datasets.Dataset` with a target.
+    config : an :class:`AnalyticFrontierConfig` with the settings below (all but ``progress``, ``maps``
+        and ``executor``); any of them may also be given as a keyword, which overrides the config's value.
     method : barycenter method (``transport.methods()``; default ``transport.DEFAULT_METHOD``).
     ts : values of t in [0, 1] (default 21 evenly spaced).
     attacker : "hgb" (default), "logistic" or None (skip the ``attack_*`` columns; the leakage axis is
@@ -381,39 +397,81 @@ def analytic_frontier(
     Frontier (kind "analytic", param "t", utility "auc" / "r2", leakage "probe_auc" or the estimator's
     column), with ``meta`` holding V, the maps' summary, per-step timings and notes.
     """
-    from .. import datasets
-    from ..parallel import Task, share, submit
-    from ..transport import DEFAULT_METHOD, distortion_leakage, fit_barycenter, lam_of_t, mccann
+    from ..parallel import share
 
     start = time.perf_counter()
-    method = DEFAULT_METHOD if method is None else method
+    c = resolve(AnalyticFrontierConfig, config, overrides, "analytic_frontier")
+    ts_arr, est_col = _check_frontier_inputs(dataset, c)
+    seed = seed_from(c.random_state)
+    timings = dict.fromkeys(_STEPS, 0.0)
+    sp = _split_and_map(dataset, c, seed, maps, timings)
+    ref = share(executor, _PerT(X_te=sp.X_te, end_te=sp.end_te, z_te=sp.z_te, zc_te=sp.zc_te, keep_z=c.keep_z,
+                                attacker=c.attacker, seed=seed, task=dataset.task,
+                                leakage_estimator=c.leakage_estimator, est_col=est_col))
+    rows, futures = _sweep_ts(sp, c, ts_arr, seed, est_col, timings, ref, executor, progress)
+    for row, fut in zip(rows, futures, strict=True):
+        cols, spent = fut.result()
+        row.update(cols)
+        for k, v in spent.items():
+            timings[k] += v
+    if progress is not None:
+        progress(1.0, "done")
+    return _analytic_result(dataset, c, sp, rows, est_col, seed, timings, start)
+
+
+@dataclass(frozen=True, eq=False)
+class _Split:
+    """The split's arrays, the fitted maps, the endpoints T_Z(X) and what every t reuses."""
+
+    task: str
+    X_tr: np.ndarray
+    X_te: np.ndarray
+    z_tr: np.ndarray
+    z_te: np.ndarray
+    y_tr: np.ndarray
+    y_te: np.ndarray
+    maps: Any
+    end_tr: np.ndarray
+    end_te: np.ndarray
+    V: float
+    zc_tr: np.ndarray | None
+    zc_te: np.ndarray | None
+    codes_tr: np.ndarray
+    codes_te: np.ndarray
+    dist_per_row: float
+
+
+def _check_frontier_inputs(dataset, c: AnalyticFrontierConfig) -> tuple[np.ndarray, str | None]:
+    """Step 1: the dataset has a target, the options are known; the sorted ts and the estimator's column."""
     if dataset.y is None or dataset.task not in ("classification", "regression"):
         raise ValueError(
             f"dataset {dataset.name!r} has no target (task={dataset.task!r}); the analytic frontier needs y "
             "to measure utility"
         )
-    if downstream not in DOWNSTREAM:
-        raise ValueError(f"unknown downstream model {downstream!r}; choose one of {', '.join(DOWNSTREAM)}")
-    ts_arr = _check_ts(ts)
-    task = dataset.task
-    estimate = None
+    if c.downstream not in DOWNSTREAM:
+        raise ValueError(f"unknown downstream model {c.downstream!r}; choose one of {', '.join(DOWNSTREAM)}")
+    ts_arr = _check_ts(c.ts)
     est_col = None
-    if leakage_estimator is not None:
+    if c.leakage_estimator is not None:
         try:
-            from ..leakage import estimate  # noqa: F811
+            from ..leakage import estimate  # noqa: F401
         except ImportError as exc:  # the estimator registry is another module; say so plainly
             raise ValueError(
-                f"leakage_estimator={leakage_estimator!r} needs unlearn_core.leakage.estimate, which is not "
-                f"available in this build ({exc}); pass leakage_estimator=None"
+                f"leakage_estimator={c.leakage_estimator!r} needs unlearn_core.leakage.estimate, which is "
+                f"not available in this build ({exc}); pass leakage_estimator=None"
             ) from exc
-        est_col = "est_" + str(leakage_estimator).replace("-", "_")
-    seed = seed_from(random_state)
-    steps = ("split", "fit", "displacement", "distortion_w2", "downstream", "probe", "attacker",
-             "output_probe", "estimator")
-    timings = dict.fromkeys(steps, 0.0)
+        est_col = "est_" + str(c.leakage_estimator).replace("-", "_")
+    return ts_arr, est_col
 
+
+def _split_and_map(dataset, c: AnalyticFrontierConfig, seed: int, maps, timings: dict) -> _Split:
+    """Step 2: split the data, fit the barycenter maps on the training split, compute T_Z(X) on both."""
+    from .. import datasets
+    from ..transport import DEFAULT_METHOD, fit_barycenter
+
+    method = DEFAULT_METHOD if c.method is None else c.method
     t0 = time.perf_counter()
-    train, test = datasets.split(dataset, test_size=test_size, random_state=seed)
+    train, test = datasets.split(dataset, test_size=c.test_size, random_state=seed)
     X_tr = train.X.to_numpy(dtype=float)
     X_te = test.X.to_numpy(dtype=float)
     z_tr = train.z.to_numpy()
@@ -425,125 +483,152 @@ def analytic_frontier(
     t0 = time.perf_counter()
     if maps is None:
         maps = fit_barycenter(
-            train.X, z_tr, method=method, weights=weights, random_state=seed, **dict(method_options or {})
+            train.X, z_tr, method=method, weights=c.weights, random_state=seed, **dict(c.method_options or {})
         )
     timings["fit"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     end_tr = maps.endpoint(X_tr, z_tr)  # T_Z(X): X_t is the McCann point between X and it
     end_te = maps.endpoint(X_te, z_te)
     timings["displacement"] = time.perf_counter() - t0
-    V = float(maps.total_cost)
-    zc_tr = _z_columns(z_tr, maps.groups) if keep_z else None
-    zc_te = _z_columns(z_te, maps.groups) if keep_z else None
-    codes_tr = np.searchsorted(maps.groups, z_tr)
-    codes_te = np.searchsorted(maps.groups, z_te)
-    dist_per_row = np.sum((end_tr - X_tr) ** 2, axis=1).mean()
+    return _Split(
+        task=dataset.task, X_tr=X_tr, X_te=X_te, z_tr=z_tr, z_te=z_te, y_tr=y_tr, y_te=y_te, maps=maps,
+        end_tr=end_tr, end_te=end_te, V=float(maps.total_cost),
+        zc_tr=_z_columns(z_tr, maps.groups) if c.keep_z else None,
+        zc_te=_z_columns(z_te, maps.groups) if c.keep_z else None,
+        codes_tr=np.searchsorted(maps.groups, z_tr), codes_te=np.searchsorted(maps.groups, z_te),
+        dist_per_row=np.sum((end_tr - X_tr) ** 2, axis=1).mean(),
+    )
 
-    n_classes = int(np.unique(y_tr).size) if task == "classification" else 0
-    model = _make_model(downstream, task, seed, n_classes)
-    probe = _make_model("logistic", "classification", seed, int(maps.groups.size))
-    mu, sd = _scaler(X_tr)
-    rows = []
-    futures = []
-    ref = share(executor, _PerT(X_te=X_te, end_te=end_te, z_te=z_te, zc_te=zc_te, keep_z=keep_z,
-                                attacker=attacker, seed=seed, task=task, leakage_estimator=leakage_estimator,
-                                est_col=est_col))
+
+def _sweep_ts(sp: _Split, c: AnalyticFrontierConfig, ts_arr: np.ndarray, seed: int, est_col: str | None,
+              timings: dict, ref, executor, progress) -> tuple[list[dict], list]:
+    """Step 3: for each t, the rows measured here (warm-started fits) and the per-t task's future."""
+    from ..parallel import Task, submit
+    from ..transport import mccann
+
+    task = sp.task
+    n_classes = int(np.unique(sp.y_tr).size) if task == "classification" else 0
+    model = _make_model(c.downstream, task, seed, n_classes)
+    probe = _make_model("logistic", "classification", seed, int(sp.maps.groups.size))
+    mu, sd = _scaler(sp.X_tr)
+    rows, futures = [], []
     # one thread for the sweep's many small fits (lbfgs on Adult: 2.0-2.4 s threaded, 0.09-0.24 s not)
     with limit_threads(1):
         for i, t in enumerate(ts_arr):
             if progress is not None:
                 progress(i / ts_arr.size, f"t = {t:.2f}")
-            A_tr = mccann(X_tr, end_tr, t)
-            A_te = mccann(X_te, end_te, t)
-            t0 = time.perf_counter()
-            D_t, L_t = distortion_leakage(t, V)
-            row: dict[str, Any] = {
-                "t": float(t),
-                "lam": lam_of_t(t),
-                "distortion": distortion_leakage(t, dist_per_row)[0],
-                "distortion_pred": D_t,
-                "w2_leakage": maps.w2_leakage(A_tr, z_tr),
-                "w2_leakage_pred": L_t,
-            }
-            timings["distortion_w2"] += time.perf_counter() - t0
+            A_tr = mccann(sp.X_tr, sp.end_tr, t)
+            A_te = mccann(sp.X_te, sp.end_te, t)
+            row = _distortion_columns(sp, t, A_tr, timings)
             S_tr, S_te = (A_tr - mu) / sd, (A_te - mu) / sd
-            if keep_z:  # Z's indicators enter unstandardised, on the McCann path toward 0: (1 - t) zc
-                S_tr = np.hstack([S_tr, mccann(zc_tr, np.zeros_like(zc_tr), t)])
-                S_te = np.hstack([S_te, mccann(zc_te, np.zeros_like(zc_te), t)])
-
-            t0 = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # lbfgs iteration warnings on nearly separable steps
-                probe.fit(S_tr, codes_tr)
-            # Scores are rounded to 1e-6 before ranking: at t = 1 the Gaussian maps equalise the training
-            # groups' means exactly, the logistic optimum is then w = 0 and the probe's outputs differ only
-            # by solver residue (~1e-7), whose arbitrary order gave meaningless AUCs (0.40-0.57 on Adult).
-            pz = np.round(probe.predict_proba(S_te), 6)
-            row["probe_acc"] = metrics.accuracy(codes_te, pz.argmax(axis=1))
-            row["probe_auc"] = metrics.auc(codes_te, pz if pz.shape[1] > 2 else pz[:, 1])
-            timings["probe"] += time.perf_counter() - t0
-            if attacker is not None:  # filled by the per-t task below; the key keeps its column position
+            if c.keep_z:  # Z's indicators enter unstandardised, on the McCann path toward 0: (1 - t) zc
+                S_tr = np.hstack([S_tr, mccann(sp.zc_tr, np.zeros_like(sp.zc_tr), t)])
+                S_te = np.hstack([S_te, mccann(sp.zc_te, np.zeros_like(sp.zc_te), t)])
+            row.update(_probe_columns(probe, S_tr, S_te, sp, timings))
+            if c.attacker is not None:  # filled by the per-t task below; the key keeps its column position
                 row.update(dict.fromkeys(_ATTACK_KEYS))
-
-            t0 = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(S_tr, y_tr)
-            if task == "classification":
-                proba = model.predict_proba(S_te)
-                classes = model.classes_
-                y_codes = np.searchsorted(classes, y_te)
-                row["accuracy"] = metrics.accuracy(y_te, classes[proba.argmax(axis=1)])
-                row["auc"] = metrics.auc(y_codes, proba if proba.shape[1] > 2 else proba[:, 1])
-                cols = [proba[:, 1]] if proba.shape[1] == 2 else [proba[:, c] for c in range(proba.shape[1])]
-                # Fairlearn's selection-rate gap and the mean-score gap
-                gaps = metrics.parity_gaps(proba, z_te)
-                row["dp_gap"] = gaps["dp_gap_rate"]
-                row.update(gaps)
-                row["discrimination"] = max(metrics.discrimination_ratio(p, z_te) for p in cols)
-            else:
-                pred = model.predict(S_te)
-                row["mse"] = metrics.mse(y_te, pred)
-                row["r2"] = metrics.r2(y_te, pred)
-                row["dp_gap"] = metrics.demographic_parity_gap(pred, z_te)
-                row["ks"] = metrics.ks_gap(pred, z_te)
-            timings["downstream"] += time.perf_counter() - t0
-
+            cols, outputs = _downstream_columns(model, S_tr, S_te, sp, task, timings)
+            row.update(cols)
             # The attacker on X_t, the output probe and the estimator do not depend on other t: one task per
             # t, run here or on the executor (the test split and its endpoints go to the workers once).
             row["out_probe_acc"] = row["out_probe_auc"] = None
-            if estimate is not None:
+            if est_col is not None:
                 row[est_col] = None
-            outputs = proba if task == "classification" else pred
             job = Task(id=f"t={float(t)!r}", index=i, seed=seed, payload=(float(t), outputs))
             futures.append(submit(_per_t_task, job, ref, executor=executor,
                                   num_threads=None if executor is None else 1))
             rows.append(row)
-    for row, fut in zip(rows, futures, strict=True):
-        cols, spent = fut.result()
-        row.update(cols)
-        for k, v in spent.items():
-            timings[k] += v
-    if progress is not None:
-        progress(1.0, "done")
+    return rows, futures
+
+
+def _distortion_columns(sp: _Split, t: float, A_tr: np.ndarray, timings: dict) -> dict[str, Any]:
+    """Step 3a: t, lam, the measured and predicted distortion and W2 leakage on the training split."""
+    from ..transport import distortion_leakage, lam_of_t
+
+    t0 = time.perf_counter()
+    D_t, L_t = distortion_leakage(t, sp.V)
+    row: dict[str, Any] = {
+        "t": float(t),
+        "lam": lam_of_t(t),
+        "distortion": distortion_leakage(t, sp.dist_per_row)[0],
+        "distortion_pred": D_t,
+        "w2_leakage": sp.maps.w2_leakage(A_tr, sp.z_tr),
+        "w2_leakage_pred": L_t,
+    }
+    timings["distortion_w2"] += time.perf_counter() - t0
+    return row
+
+
+def _probe_columns(probe, S_tr: np.ndarray, S_te: np.ndarray, sp: _Split, timings: dict) -> dict[str, float]:
+    """Step 3b: the warm-started linear probe for Z, trained on X_t (train) and scored on X_t (test)."""
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lbfgs iteration warnings on nearly separable steps
+        probe.fit(S_tr, sp.codes_tr)
+    # Scores are rounded to 1e-6 before ranking: at t = 1 the Gaussian maps equalise the training
+    # groups' means exactly, the logistic optimum is then w = 0 and the probe's outputs differ only
+    # by solver residue (~1e-7), whose arbitrary order gave meaningless AUCs (0.40-0.57 on Adult).
+    pz = np.round(probe.predict_proba(S_te), 6)
+    cols = {"probe_acc": metrics.accuracy(sp.codes_te, pz.argmax(axis=1)),
+            "probe_auc": metrics.auc(sp.codes_te, pz if pz.shape[1] > 2 else pz[:, 1])}
+    timings["probe"] += time.perf_counter() - t0
+    return cols
+
+
+def _downstream_columns(model, S_tr: np.ndarray, S_te: np.ndarray, sp: _Split, task: str,
+                        timings: dict) -> tuple[dict[str, float], np.ndarray]:
+    """Step 3c: the warm-started downstream model's test utility, fairness and outputs."""
+    t0 = time.perf_counter()
+    y_te, z_te = sp.y_te, sp.z_te
+    row: dict[str, float] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(S_tr, sp.y_tr)
+    if task == "classification":
+        proba = model.predict_proba(S_te)
+        classes = model.classes_
+        y_codes = np.searchsorted(classes, y_te)
+        row["accuracy"] = metrics.accuracy(y_te, classes[proba.argmax(axis=1)])
+        row["auc"] = metrics.auc(y_codes, proba if proba.shape[1] > 2 else proba[:, 1])
+        cols = [proba[:, 1]] if proba.shape[1] == 2 else [proba[:, c] for c in range(proba.shape[1])]
+        # Fairlearn's selection-rate gap and the mean-score gap
+        gaps = metrics.parity_gaps(proba, z_te)
+        row["dp_gap"] = gaps["dp_gap_rate"]
+        row.update(gaps)
+        row["discrimination"] = max(metrics.discrimination_ratio(p, z_te) for p in cols)
+        outputs = proba
+    else:
+        pred = model.predict(S_te)
+        row["mse"] = metrics.mse(y_te, pred)
+        row["r2"] = metrics.r2(y_te, pred)
+        row["dp_gap"] = metrics.demographic_parity_gap(pred, z_te)
+        row["ks"] = metrics.ks_gap(pred, z_te)
+        outputs = pred
+    timings["downstream"] += time.perf_counter() - t0
+    return row, outputs
+
+
+def _analytic_result(dataset, c: AnalyticFrontierConfig, sp: _Split, rows: list[dict], est_col: str | None,
+                     seed: int, timings: dict, start: float) -> Frontier:
+    """Step 4: the table, its axes and the sweep's settings as a Frontier."""
     table = pd.DataFrame(rows)
-    utility = "auc" if task == "classification" else "r2"
-    leakage = est_col if est_col is not None else ("attack_auc" if attacker is not None else "probe_auc")
+    utility = "auc" if sp.task == "classification" else "r2"
+    leakage = est_col if est_col is not None else ("attack_auc" if c.attacker is not None else "probe_auc")
     seconds = time.perf_counter() - start
     meta = {
         "dataset": dataset.name,
         "fingerprint": dataset.fingerprint(),
-        "method": maps.method,
-        "downstream": downstream,
-        "attacker": attacker,
-        "keep_z": keep_z,
-        "leakage_estimator": leakage_estimator,
-        "test_size": test_size,
+        "method": sp.maps.method,
+        "downstream": c.downstream,
+        "attacker": c.attacker,
+        "keep_z": c.keep_z,
+        "leakage_estimator": c.leakage_estimator,
+        "test_size": c.test_size,
         "random_state": seed,
-        "n_train": int(X_tr.shape[0]),
-        "n_test": int(X_te.shape[0]),
-        "V": V,
-        "maps": maps.summary(),
+        "n_train": int(sp.X_tr.shape[0]),
+        "n_test": int(sp.X_te.shape[0]),
+        "V": sp.V,
+        "maps": sp.maps.summary(),
         "timings": timings,
         "notes": (
             "distortion and w2_leakage are measured on the training split (where the maps were fitted); "
@@ -555,4 +640,6 @@ def analytic_frontier(
     )
 
 
-__all__ = ["DEFAULT_TS", "DOWNSTREAM", "analytic_frontier", "heldout_view", "transform_split", "view_attack"]
+
+__all__ = ["DEFAULT_TS", "DOWNSTREAM", "AnalyticFrontierConfig", "analytic_frontier", "heldout_view",
+           "transform_split", "view_attack"]

@@ -7,12 +7,13 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._config import config_signature, resolve
 from .._utils import RandomState, seed_from
 from ._types import Frontier
 
@@ -62,27 +63,36 @@ def _check_lambdas(lambdas: Sequence[float]) -> np.ndarray:
     return np.sort(lams)
 
 
+@dataclass(frozen=True)
+class TrainedFrontierConfig:
+    """The settings of a lam sweep (:func:`trained_frontier`); the fields are described there."""
+
+    lambdas: Sequence[float] = DEFAULT_LAMBDAS
+    estimator: str = "softmax-averaging"
+    model: str = "mlp"
+    hidden: tuple[int, ...] = (64, 32)
+    epochs: int = 20
+    warm_epochs: int | None = None
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warm_start: bool = True
+    eval_estimators: Sequence[str] = ("probe", "knn")
+    test_size: float = 0.3
+    random_state: RandomState = 0
+    keep_results: bool = False
+    num_threads: int | None = 1
+
+
+@config_signature(TrainedFrontierConfig)
 def trained_frontier(
     dataset,
+    config: TrainedFrontierConfig | None = None,
     *,
-    lambdas: Sequence[float] = DEFAULT_LAMBDAS,
-    estimator: str = "softmax-averaging",
-    model: str = "mlp",
-    hidden: tuple[int, ...] = (64, 32),
-    epochs: int = 20,
-    warm_epochs: int | None = None,
-    batch_size: int = 256,
-    lr: float = 1e-3,
-    weight_decay: float = 0.0,
-    warm_start: bool = True,
-    eval_estimators: Sequence[str] = ("probe", "knn"),
-    test_size: float = 0.3,
-    random_state: RandomState = 0,
     progress=None,
     should_stop=None,
-    keep_results: bool = False,
-    num_threads: int | None = 1,
     executor: Executor | None = None,
+    **overrides: Any,
 ) -> Frontier:
     """Sweep lam in task loss + lam * I_hat(S'; Z) and evaluate each trained model on held-out data.
 
@@ -99,6 +109,8 @@ def trained_frontier(
     Parameters
     ----------
     dataset : a Dataset with a classification or regression target.
+    config : a :class:`TrainedFrontierConfig` with the settings below; any of them may also be given as a
+        keyword, which overrides the config's value (an unknown keyword is a TypeError).
     lambdas : the lam grid (distinct, >= 0; sorted ascending). The default suits softmax averaging.
     estimator : the differentiable estimator trained against (``leakage.differentiable.PENALTIES``).
     model, hidden, batch_size, lr, weight_decay : as in :func:`~unlearn_core.training.train`.
@@ -131,129 +143,189 @@ def trained_frontier(
     over the last epoch), test_reg (the same estimator on held-out rows), task_loss, epochs, seconds
     (train + evaluate), diverged, pareto.
     """
+    start = time.perf_counter()
+    c = resolve(TrainedFrontierConfig, config, overrides, "trained_frontier")
+    plan = _plan(dataset, c)
+    if executor is None:
+        out = _serial_sweep(plan, c, progress, should_stop)
+    elif c.warm_start:
+        out = _warm_parallel_sweep(plan, c, progress, should_stop, executor)
+    else:
+        out = _cold_parallel_sweep(plan, c, progress, should_stop, executor)
+    return _sweep_frontier(dataset, plan, c, out, start)
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """The sweep's fixed plan: sorted lambdas, epochs per lam, step counts and the shared data."""
+
+    lams: np.ndarray
+    epoch_plan: list[int]
+    w_epochs: int
+    steps_per_epoch: int
+    total_steps: int
+    task: str
+    shared: _SweepData
+
+
+@dataclass
+class _Outcome:
+    """What a sweep collects: one row and one TrainResult per finished lam, messages, whether it stopped."""
+
+    rows: list = field(default_factory=list)
+    results: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    stopped: bool = False
+
+    def add(self, row: dict, res) -> None:
+        """Record one finished lam (and its divergence message, if any)."""
+        if res.diverged:
+            self.messages.append(f"lam={row['lam']:g}: {res.message}")
+        self.rows.append(row)
+        self.results.append(res)
+
+
+def _plan(dataset, c: TrainedFrontierConfig) -> _Plan:
+    """Step 1: check the settings, split the data and plan the epochs of every lam."""
     from ..training import dataset_arrays, get_penalty, train_test_arrays
 
-    start = time.perf_counter()
-    lams = _check_lambdas(lambdas)
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    w_epochs = math.ceil(int(epochs) / 4) if warm_epochs is None else int(warm_epochs)
+    lams = _check_lambdas(c.lambdas)
+    if int(c.epochs) < 1:
+        raise ValueError(f"epochs must be >= 1, got {c.epochs}")
+    w_epochs = math.ceil(int(c.epochs) / 4) if c.warm_epochs is None else int(c.warm_epochs)
     if w_epochs < 1:
-        raise ValueError(f"warm_epochs must be >= 1, got {warm_epochs}")
-    seed = seed_from(random_state)
+        raise ValueError(f"warm_epochs must be >= 1, got {c.warm_epochs}")
+    seed = seed_from(c.random_state)
     dataset_arrays(dataset)  # raises a clear ValueError when there is no target
     task = dataset.task
     if lams.max() > 0:
-        get_penalty(estimator, task)  # fail before any training when the estimator cannot apply
-    train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=test_size, random_state=seed)
-    steps_per_epoch = max(1, math.ceil(len(train_xyz[0]) / int(batch_size)))
-    epoch_plan = [int(epochs) if (i == 0 or not warm_start) else w_epochs for i in range(lams.size)]
-    total_steps = sum(epoch_plan) * steps_per_epoch
-
-    rows: list[dict] = []
-    results = []
-    messages: list[str] = []
-    stopped = False
-    fit_kw = dict(task=task, estimator=estimator, model=model, hidden=hidden, batch_size=batch_size, lr=lr,
-                  weight_decay=weight_decay, random_state=seed, eval_set=None, classes=classes, groups=groups)
+        get_penalty(c.estimator, task)  # fail before any training when the estimator cannot apply
+    train_xyz, test_xyz, classes, groups = train_test_arrays(dataset, test_size=c.test_size,
+                                                             random_state=seed)
+    steps_per_epoch = max(1, math.ceil(len(train_xyz[0]) / int(c.batch_size)))
+    epoch_plan = [int(c.epochs) if (i == 0 or not c.warm_start) else w_epochs for i in range(lams.size)]
+    fit_kw = dict(task=task, estimator=c.estimator, model=c.model, hidden=c.hidden, batch_size=c.batch_size,
+                  lr=c.lr, weight_decay=c.weight_decay, random_state=seed, eval_set=None, classes=classes,
+                  groups=groups)
     shared = _SweepData(train_xyz=train_xyz, test_xyz=test_xyz, fit_kw=fit_kw,
-                        eval_estimators=tuple(eval_estimators), seed=seed)
+                        eval_estimators=tuple(c.eval_estimators), seed=seed)
+    return _Plan(lams=lams, epoch_plan=epoch_plan, w_epochs=w_epochs, steps_per_epoch=steps_per_epoch,
+                 total_steps=sum(epoch_plan) * steps_per_epoch, task=task, shared=shared)
+
+
+def _serial_sweep(plan: _Plan, c: TrainedFrontierConfig, progress, should_stop) -> _Outcome:
+    """Step 2 (no executor): train and evaluate each lam in turn, warm-starting from the previous one."""
     from ..training import torch_threads
 
-    if executor is None:
-        prev = None
-        offset = 0
-        with torch_threads(num_threads):  # once for the sweep: threadpoolctl's library scan is not free
-            for lam, n_ep in zip(lams, epoch_plan, strict=True):
-                t0 = time.perf_counter()
-                res = _fit_lam(shared, float(lam), n_ep, prev if warm_start else None, progress=progress,
-                               should_stop=should_stop, step_offset=offset, total_steps=total_steps)
-                offset += n_ep * steps_per_epoch
-                if res.stopped:
-                    stopped = True
-                    messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
-                    break
-                row, res = _evaluate_lam(shared, res, float(lam), time.perf_counter() - t0)
-                if res.diverged:
-                    messages.append(f"lam={lam:g}: {res.message}")
-                rows.append(row)
-                results.append(res)
-                prev = res
-    else:
-        from ..parallel import make_tasks, map_tasks, share, submit
+    out = _Outcome()
+    prev = None
+    offset = 0
+    with torch_threads(c.num_threads):  # once for the sweep: threadpoolctl's library scan is not free
+        for lam, n_ep in zip(plan.lams, plan.epoch_plan, strict=True):
+            t0 = time.perf_counter()
+            res = _fit_lam(plan.shared, float(lam), n_ep, prev if c.warm_start else None, progress=progress,
+                           should_stop=should_stop, step_offset=offset, total_steps=plan.total_steps)
+            offset += n_ep * plan.steps_per_epoch
+            if res.stopped:
+                out.stopped = True
+                out.messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
+                break
+            row, res = _evaluate_lam(plan.shared, res, float(lam), time.perf_counter() - t0)
+            out.add(row, res)
+            prev = res
+    return out
 
-        ids = [f"lam={float(lam)!r}" for lam in lams]
-        if warm_start:
-            # Each lam starts from the previous solution, so training is a chain: it stays here while each
-            # finished model's held-out evaluation (probe attacker, k-NN MI: ~45% of a sweep on Adult) runs
-            # on the executor, overlapping the next lam's training.
-            tasks = make_tasks([None] * lams.size, ids=ids, base_seed=seed)
-            ref = share(executor, shared)
-            futures = []
-            prev = None
-            offset = 0
-            with torch_threads(num_threads):
-                for job, lam, n_ep in zip(tasks, lams, epoch_plan, strict=True):
-                    t0 = time.perf_counter()
-                    res = _fit_lam(shared, float(lam), n_ep, prev, progress=progress, should_stop=should_stop,
-                                   step_offset=offset, total_steps=total_steps)
-                    offset += n_ep * steps_per_epoch
-                    if res.stopped:
-                        stopped = True
-                        messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
-                        break
-                    job = dataclasses.replace(job, payload=(float(lam), res, time.perf_counter() - t0))
-                    futures.append(submit(_evaluate_task, job, ref, executor=executor,
-                                          num_threads=num_threads))
-                    prev = res
-            done = [f.result() for f in futures]
-        else:
-            payloads = [(float(lam), n_ep) for lam, n_ep in zip(lams, epoch_plan, strict=True)]
-            tasks = make_tasks(payloads, ids=ids, base_seed=seed)
-            per_task = epoch_plan[0] * steps_per_epoch
-            sub = None if progress is None else (
-                lambda k, n, m: progress(k * per_task, total_steps, {"lam": float(lams[int(m["task"])])}))
-            done = map_tasks(_cold_task, tasks, executor, sub, should_stop, shared=shared,
-                             num_threads=num_threads)
-            if len(done) < len(tasks):
-                stopped = True
-                messages.append(f"lam={lams[len(done)]:g}: stopped; the sweep ended before this lam")
-        for row, res in done:
-            if res.diverged:
-                messages.append(f"lam={row['lam']:g}: {res.message}")
-            rows.append(row)
-            results.append(res)
 
+def _warm_parallel_sweep(plan: _Plan, c: TrainedFrontierConfig, progress, should_stop, executor) -> _Outcome:
+    """Step 2 (warm, executor): train the chain here, evaluate each finished lam on the executor."""
+    from ..parallel import make_tasks, share, submit
+    from ..training import torch_threads
+
+    # Each lam starts from the previous solution, so training is a chain: it stays here while each
+    # finished model's held-out evaluation (probe attacker, k-NN MI: ~45% of a sweep on Adult) runs
+    # on the executor, overlapping the next lam's training.
+    out = _Outcome()
+    ids = [f"lam={float(lam)!r}" for lam in plan.lams]
+    tasks = make_tasks([None] * plan.lams.size, ids=ids, base_seed=plan.shared.seed)
+    ref = share(executor, plan.shared)
+    futures = []
+    prev = None
+    offset = 0
+    with torch_threads(c.num_threads):
+        for job, lam, n_ep in zip(tasks, plan.lams, plan.epoch_plan, strict=True):
+            t0 = time.perf_counter()
+            res = _fit_lam(plan.shared, float(lam), n_ep, prev, progress=progress, should_stop=should_stop,
+                           step_offset=offset, total_steps=plan.total_steps)
+            offset += n_ep * plan.steps_per_epoch
+            if res.stopped:
+                out.stopped = True
+                out.messages.append(f"lam={lam:g}: {res.message}; the sweep ended before this lam")
+                break
+            job = dataclasses.replace(job, payload=(float(lam), res, time.perf_counter() - t0))
+            futures.append(submit(_evaluate_task, job, ref, executor=executor, num_threads=c.num_threads))
+            prev = res
+    for row, res in [f.result() for f in futures]:
+        out.add(row, res)
+    return out
+
+
+def _cold_parallel_sweep(plan: _Plan, c: TrainedFrontierConfig, progress, should_stop, executor) -> _Outcome:
+    """Step 2 (cold, executor): one lam per task, each trained from the seeded initialisation."""
+    from ..parallel import make_tasks, map_tasks
+
+    out = _Outcome()
+    lams = plan.lams
+    ids = [f"lam={float(lam)!r}" for lam in lams]
+    payloads = [(float(lam), n_ep) for lam, n_ep in zip(lams, plan.epoch_plan, strict=True)]
+    tasks = make_tasks(payloads, ids=ids, base_seed=plan.shared.seed)
+    per_task = plan.epoch_plan[0] * plan.steps_per_epoch
+    total_steps = plan.total_steps
+    sub = None if progress is None else (
+        lambda k, n, m: progress(k * per_task, total_steps, {"lam": float(lams[int(m["task"])])}))
+    done = map_tasks(_cold_task, tasks, executor, sub, should_stop, shared=plan.shared,
+                     num_threads=c.num_threads)
+    if len(done) < len(tasks):
+        out.stopped = True
+        out.messages.append(f"lam={lams[len(done)]:g}: stopped; the sweep ended before this lam")
+    for row, res in done:
+        out.add(row, res)
+    return out
+
+
+def _sweep_frontier(dataset, plan: _Plan, c: TrainedFrontierConfig, out: _Outcome, start: float) -> Frontier:
+    """Step 3: the table of finished lam values and the sweep's settings as a Frontier."""
+    task = plan.task
     columns = ["lam", *_ROW_COLUMNS[task], *_LEAK_COLUMNS, *_PARITY_COLUMNS, "softmax_mi", "reg", "test_reg",
                "task_loss", "epochs", "seconds", "diverged"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(out.rows, columns=columns)
     meta = {
         "dataset": dataset.name,
         "fingerprint": dataset.fingerprint(),
         "task": task,
         "sensitive": dataset.sensitive,
-        "estimator": estimator,
-        "eval_estimators": tuple(eval_estimators),
-        "model": model,
-        "hidden": tuple(hidden) if model == "mlp" else (),
-        "epochs": int(epochs),
-        "warm_epochs": w_epochs if warm_start else None,
-        "warm_start": bool(warm_start),
-        "batch_size": int(batch_size),
-        "lr": lr,
-        "random_state": seed,
-        "test_size": test_size,
-        "n_train": len(train_xyz[0]),
-        "n_test": len(test_xyz[0]),
-        "stopped": stopped,
-        "messages": tuple(messages),
+        "estimator": c.estimator,
+        "eval_estimators": tuple(c.eval_estimators),
+        "model": c.model,
+        "hidden": tuple(c.hidden) if c.model == "mlp" else (),
+        "epochs": int(c.epochs),
+        "warm_epochs": plan.w_epochs if c.warm_start else None,
+        "warm_start": bool(c.warm_start),
+        "batch_size": int(c.batch_size),
+        "lr": c.lr,
+        "random_state": plan.shared.seed,
+        "test_size": c.test_size,
+        "n_train": len(plan.shared.train_xyz[0]),
+        "n_test": len(plan.shared.test_xyz[0]),
+        "stopped": out.stopped,
+        "messages": tuple(out.messages),
     }
-    if keep_results:
-        meta["results"] = tuple(results)
+    if c.keep_results:
+        meta["results"] = tuple(out.results)
     return Frontier.build(
         table, kind="trained", param="lam", utility="auc" if task == "classification" else "r2",
         leakage="probe_auc", meta=meta, seconds=time.perf_counter() - start,
     )
+
 
 
 def _test_reg(res, test_xyz) -> float:

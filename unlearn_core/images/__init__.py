@@ -15,7 +15,7 @@ accuracy vs attacker AUC along t), :mod:`.grid` (the picture), :mod:`.figures` (
 from .figures import analytic_chart, frontier_chart
 from .frontier import DEFAULT_TS, ImageFrontier, digit_classifier, image_frontier
 from .grid import GridSample, grid_sample, pick_sample, render_grid
-from .neural import NeuralBarycenter, fit_neural_ot
+from .neural import NeuralBarycenter, NeuralOTConfig, fit_neural_ot
 from .representation import PCARepresentation, fit_pca
 from .transport import (
     DEFAULT_METHOD,
@@ -35,6 +35,7 @@ __all__ = [
     "ImageFrontier",
     "ImageTransport",
     "NeuralBarycenter",
+    "NeuralOTConfig",
     "PCARepresentation",
     "analytic_chart",
     "blend",

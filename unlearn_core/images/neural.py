@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .._config import config_signature, resolve
 from .._utils import RandomState, limit_threads, seed_from
 
 Progress = Callable[[float, str], None]
@@ -158,25 +159,35 @@ def _train_direction(
     return T, (cost, gap)
 
 
+@dataclass(frozen=True)
+class NeuralOTConfig:
+    """The settings of :func:`fit_neural_ot` (the fields are described there)."""
+
+    hidden: int = 128
+    n_iter: int = 600
+    inner_steps: int = 5
+    batch_size: int = 256
+    lr: float = 1e-3
+    random_state: RandomState = 0
+
+
+@config_signature(NeuralOTConfig)
 def fit_neural_ot(
     C: np.ndarray,
     codes: np.ndarray,
     weights: np.ndarray,
     groups: np.ndarray,
+    config: NeuralOTConfig | None = None,
     *,
-    hidden: int = 128,
-    n_iter: int = 600,
-    inner_steps: int = 5,
-    batch_size: int = 256,
-    lr: float = 1e-3,
-    random_state: RandomState = 0,
     progress: Progress | None = None,
+    **overrides: Any,
 ) -> NeuralBarycenter:
     """Train the two neural OT maps and return the barycenter maps of the two groups.
 
     Parameters
     ----------
     C : (n, k) codes; codes : (n,) group codes 0/1; weights : (2,) w_a, w_b; groups : (2,) labels.
+    config : a :class:`NeuralOTConfig` with the settings below; keywords override its values.
     hidden : width of both hidden layers of T and f.
     n_iter : outer (potential) steps per direction; inner_steps : map steps per outer step.
     batch_size, lr : mini-batch size and Adam learning rate.
@@ -187,6 +198,8 @@ def fit_neural_ot(
 
     import torch  # noqa: F401  (fail early with a clear ImportError)
 
+    c = resolve(NeuralOTConfig, config, overrides, "fit_neural_ot")
+    hidden, n_iter, inner_steps, batch_size, lr = c.hidden, c.n_iter, c.inner_steps, c.batch_size, c.lr
     if weights.shape[0] != 2:
         raise ValueError(
             f"the neural OT method handles exactly 2 groups, got {weights.shape[0]}; use 'gaussian' or "
@@ -203,7 +216,7 @@ def fit_neural_ot(
     start = time.perf_counter()
     scale = float(C.std()) or 1.0
     A, B = C[codes == 0] / scale, C[codes == 1] / scale
-    seed = seed_from(random_state)
+    seed = seed_from(c.random_state)
     nets, losses = [], []
     with limit_threads(1):
         for direction, (src, dst) in enumerate(((A, B), (B, A))):
@@ -249,4 +262,4 @@ def fit_neural_ot(
     )
 
 
-__all__ = ["NeuralBarycenter", "fit_neural_ot"]
+__all__ = ["NeuralBarycenter", "NeuralOTConfig", "fit_neural_ot"]

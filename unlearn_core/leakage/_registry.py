@@ -240,6 +240,92 @@ def _bounded(raw: float, ci: tuple[float, float] | None, is_mi: bool, h_z: float
     return value, (c_lo, c_hi)
 
 
+def _aligned_groups(S: np.typing.ArrayLike, z: np.typing.ArrayLike) -> tuple[np.ndarray, ...]:
+    """Step 1 of :func:`estimate`: S as 2-D floats, z as codes; aligned, >= 2 groups of >= 2 rows each."""
+    S_arr = as_2d_float(S, "S")
+    codes, labels = encode_groups(z)
+    if codes.size != S_arr.shape[0]:
+        raise ValueError(
+            f"S has {S_arr.shape[0]} rows but z has {codes.size}; they must be aligned row by row"
+        )
+    n_groups = labels.size
+    if n_groups < 2:
+        raise ValueError(
+            f"z has a single group ({labels[0]!r}); leakage about a constant is 0 by definition, "
+            "pass at least two groups"
+        )
+    counts = np.bincount(codes, minlength=n_groups)
+    if counts.min() < 2:
+        raise ValueError(
+            f"group {labels[int(np.argmin(counts))]!r} has {counts.min()} row(s); "
+            "every group needs at least 2 (drop or merge rare groups)"
+        )
+    return S_arr, codes, labels
+
+
+def _interval(spec: MethodSpec, core: _Core, data: tuple, rng: np.random.Generator, how: tuple,
+              refit_options: dict, diagnostics: dict) -> tuple[float, float]:
+    """Step 3 of :func:`estimate`: the normal interval from ``n_boot`` row resamples or half-sample refits.
+
+    ``data`` is (S, codes, n_groups) and ``how`` is (n_boot, ci_level, interval).
+    """
+    n_boot, ci_level, interval = how
+    codes, n_groups = data[1], data[2]
+    use_rows = core.boot_stat is not None and (
+        interval == "rows" or (interval == "auto" and spec.bootstrap == "rows"))
+    if interval == "rows" and core.boot_stat is None:
+        raise ValueError(
+            f"method {spec.name!r} keeps no per-row quantities; use interval='half-sampling'"
+        )
+    if use_rows:
+        reps, lo_c, hi_c = _row_resamples(core, codes, n_groups, rng, n_boot, diagnostics)
+    else:
+        reps, lo_c, hi_c = _half_samples(spec, core, data, rng, n_boot, refit_options, diagnostics)
+    # normal interval from the resampling SD: with tens of resamples an SD is far more stable
+    # than the 5% / 95% quantiles a percentile interval needs
+    sd = float(np.std(reps, ddof=1)) if n_boot > 1 else 0.0
+    zq = float(NormalDist().inv_cdf(1.0 - (1.0 - ci_level) / 2.0))
+    lo, hi = lo_c - zq * sd, hi_c + zq * sd
+    diagnostics["bootstrap_sd"] = sd
+    return (float(lo), float(hi))
+
+
+def _row_resamples(core: _Core, codes: np.ndarray, n_groups: int, rng: np.random.Generator, n_boot: int,
+                   diagnostics: dict) -> tuple[np.ndarray, float, float]:
+    """Interval step, "rows": resample the fit's stored per-row quantities; (replicates, centres)."""
+    reps = np.empty(int(n_boot))
+    bc = core.boot_codes if core.boot_codes is not None else codes
+    for b in range(int(n_boot)):
+        reps[b] = core.boot_stat(bootstrap_resample(bc, rng, n_groups=n_groups))
+    diagnostics["bootstrap"] = "rows"
+    return reps, float(core.raw), float(core.raw)
+
+
+def _half_samples(spec: MethodSpec, core: _Core, data: tuple, rng: np.random.Generator, n_boot: int,
+                  refit_options: dict, diagnostics: dict) -> tuple[np.ndarray, float, float]:
+    """Interval step, "half-sampling": refit on random halves; (deltas est_half - est, bias-aware centres)."""
+    S_arr, codes, n_groups = data
+    reps = np.empty(int(n_boot))
+    # half-sampling: refit on random halves (no duplicated rows, which distort plug-in
+    # estimators); Var(est_{n/2} - est_n) ~ Var(est_n) for root-n estimators, and the mean
+    # shift of the halves estimates a 1/n bias, which the interval's centre removes
+    for b in range(int(n_boot)):
+        idx = half_sample(codes, rng, n_groups=n_groups)
+        reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **refit_options).raw
+    reps = reps - core.raw  # deltas est_half - est
+    shift = float(reps.mean())
+    diagnostics["half_sampling_bias"] = shift
+    lo_c, hi_c = _bias_aware_centres(float(core.raw), shift, core.bias_exponents)
+    if core.bias_exponents != (1.0, 1.0):
+        # None stands for alpha = inf (no bias admitted) and keeps the diagnostics JSON-safe;
+        # bias_range is the bias at n implied by the slowest and the fastest admitted rate
+        diagnostics["bias_exponents"] = tuple(float(a) if np.isfinite(a) else None
+                                              for a in core.bias_exponents)
+        diagnostics["bias_range"] = (float(core.raw - hi_c), float(core.raw - lo_c))
+    diagnostics["bootstrap"] = "half-sampling refit"
+    return reps, lo_c, hi_c
+
+
 def estimate(
     S: np.typing.ArrayLike,
     z: np.typing.ArrayLike,
@@ -302,24 +388,8 @@ def estimate(
     check_seed(random_state)
     if n_threads is not None:
         n_threads = check_scalar(n_threads, "n_threads", int, min_val=1)
-    S_arr = as_2d_float(S, "S")
-    codes, labels = encode_groups(z)
-    if codes.size != S_arr.shape[0]:
-        raise ValueError(
-            f"S has {S_arr.shape[0]} rows but z has {codes.size}; they must be aligned row by row"
-        )
+    S_arr, codes, labels = _aligned_groups(S, z)
     n_groups = labels.size
-    if n_groups < 2:
-        raise ValueError(
-            f"z has a single group ({labels[0]!r}); leakage about a constant is 0 by definition, "
-            "pass at least two groups"
-        )
-    counts = np.bincount(codes, minlength=n_groups)
-    if counts.min() < 2:
-        raise ValueError(
-            f"group {labels[int(np.argmin(counts))]!r} has {counts.min()} row(s); "
-            "every group needs at least 2 (drop or merge rare groups)"
-        )
     if spec.input == "probabilities":
         S_arr = _as_probabilities(S_arr, method)
     if interval not in ("auto", "rows", "half-sampling"):
@@ -333,44 +403,8 @@ def estimate(
         # options an estimator resolved from the data (e.g. "auto" choices) are fixed for the refits
         refit_options = {**options, **diagnostics.pop("_refit_options", {})}
         if n_boot > 0:
-            reps = np.empty(int(n_boot))
-            use_rows = core.boot_stat is not None and (
-                interval == "rows" or (interval == "auto" and spec.bootstrap == "rows"))
-            if interval == "rows" and core.boot_stat is None:
-                raise ValueError(
-                    f"method {method!r} keeps no per-row quantities; use interval='half-sampling'"
-                )
-            if use_rows:
-                bc = core.boot_codes if core.boot_codes is not None else codes
-                for b in range(int(n_boot)):
-                    reps[b] = core.boot_stat(bootstrap_resample(bc, rng, n_groups=n_groups))
-                lo_c = hi_c = float(core.raw)
-                diagnostics["bootstrap"] = "rows"
-            else:
-                # half-sampling: refit on random halves (no duplicated rows, which distort plug-in
-                # estimators); Var(est_{n/2} - est_n) ~ Var(est_n) for root-n estimators, and the mean
-                # shift of the halves estimates a 1/n bias, which the interval's centre removes
-                for b in range(int(n_boot)):
-                    idx = half_sample(codes, rng, n_groups=n_groups)
-                    reps[b] = spec.fn(S_arr[idx], codes[idx], n_groups, rng=rng, **refit_options).raw
-                reps = reps - core.raw  # deltas est_half - est
-                shift = float(reps.mean())
-                diagnostics["half_sampling_bias"] = shift
-                lo_c, hi_c = _bias_aware_centres(float(core.raw), shift, core.bias_exponents)
-                if core.bias_exponents != (1.0, 1.0):
-                    # None stands for alpha = inf (no bias admitted) and keeps the diagnostics JSON-safe;
-                    # bias_range is the bias at n implied by the slowest and the fastest admitted rate
-                    diagnostics["bias_exponents"] = tuple(float(a) if np.isfinite(a) else None
-                                                          for a in core.bias_exponents)
-                    diagnostics["bias_range"] = (float(core.raw - hi_c), float(core.raw - lo_c))
-                diagnostics["bootstrap"] = "half-sampling refit"
-            # normal interval from the resampling SD: with tens of resamples an SD is far more stable
-            # than the 5% / 95% quantiles a percentile interval needs
-            sd = float(np.std(reps, ddof=1)) if n_boot > 1 else 0.0
-            zq = float(NormalDist().inv_cdf(1.0 - (1.0 - ci_level) / 2.0))
-            lo, hi = lo_c - zq * sd, hi_c + zq * sd
-            ci = (float(lo), float(hi))
-            diagnostics["bootstrap_sd"] = sd
+            ci = _interval(spec, core, (S_arr, codes, n_groups), rng, (n_boot, ci_level, interval),
+                           refit_options, diagnostics)
     raw = float(core.raw)
     if not np.isfinite(raw):
         raise ValueError(

@@ -58,6 +58,63 @@ def _neighbour_counts(
     return radius, m_all
 
 
+def _check_knn_options(S: np.ndarray, codes: np.ndarray, n_groups: int, k: int, jitter: float,
+                       bias_exponents) -> tuple[int, float, float, np.ndarray]:
+    """Step 1 of :func:`knn_mi`: k, the bias exponents and jitter are valid; (k, exponents, group counts)."""
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"k must be a positive integer, got {k}")
+    if bias_exponents is None:
+        bias_exponents = (min(1.0, 2.0 / S.shape[1]), float("inf"))
+    a_lo, a_hi = (float(a) for a in bias_exponents)
+    if not 0.0 < a_lo <= a_hi:
+        raise ValueError(
+            f"bias_exponents must be (low, high) with 0 < low <= high (inf allowed), got "
+            f"{bias_exponents!r}; (1, 1) gives the 1/n-centred interval"
+        )
+    if not jitter >= 0:
+        raise ValueError(f"jitter must be >= 0 (relative to each column's scale), got {jitter}")
+    counts = np.bincount(codes, minlength=n_groups)
+    present = counts[counts > 0]
+    if k >= present.min():
+        g = int(np.flatnonzero(counts == present.min())[0])
+        raise ValueError(
+            f"k = {k} needs more than k rows in every group, but group {g} has {int(present.min())}; "
+            f"lower k below {int(present.min())} or merge rare groups (the default half-sampling interval "
+            "refits on halves of each group, so k below half the smallest group keeps it valid)"
+        )
+    return k, a_lo, a_hi, counts
+
+
+def _knn_inputs(S: np.ndarray, rng: np.random.Generator, standardize_columns: bool,
+                jitter: float) -> tuple[np.ndarray, float]:
+    """Step 2 of :func:`knn_mi`: warn on copied rows, z-score columns, jitter ties; (X, duplicated share)."""
+    X = np.asarray(S, dtype=float)
+    n = X.shape[0]
+    n_distinct = np.unique(X, axis=0).shape[0]
+    duplicated = 1.0 - n_distinct / n
+    if 0.0 < duplicated and n_distinct > n / 2:
+        # mostly distinct rows with some exact copies: a resample of continuous data, not discrete data
+        warnings.warn(
+            f"S has {100 * duplicated:.1f}% duplicated rows (a bootstrap resample?): the k-NN estimator "
+            "counts a row's copies as its nearest neighbours and is biased upwards (+0.05 nats at "
+            "I = 0.3, K = 2, d = 2 on an ordinary bootstrap resample); estimate on the distinct rows, "
+            "and use the default half-sampling interval rather than resampled inputs",
+            RuntimeWarning,
+            stacklevel=4,  # the caller of leakage.estimate, as when this lived in knn_mi
+        )
+    scales = _column_scales(X)
+    if standardize_columns:
+        X = (X - X.mean(axis=0)) / scales
+        scales = np.ones_like(scales)
+    if jitter > 0:
+        # Ties (one-hot columns, duplicated rows, bootstrap resamples) give zero radii; a seeded Gaussian
+        # jitter of ``jitter`` times each column's scale breaks them, as scikit-learn's
+        # mutual_info_classif does (there 1e-10 of each standardised feature).
+        X = X + (jitter * scales) * rng.standard_normal(X.shape)
+    return X, duplicated
+
+
 def knn_mi(
     S: np.ndarray,
     codes: np.ndarray,
@@ -126,51 +183,9 @@ def knn_mi(
     labels, clipped probabilities) beyond the tie-breaking jitter: the estimate then reflects the
     jitter, not the data. Larger ``k`` lowers variance and raises bias.
     """
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"k must be a positive integer, got {k}")
-    if bias_exponents is None:
-        bias_exponents = (min(1.0, 2.0 / S.shape[1]), float("inf"))
-    a_lo, a_hi = (float(a) for a in bias_exponents)
-    if not 0.0 < a_lo <= a_hi:
-        raise ValueError(
-            f"bias_exponents must be (low, high) with 0 < low <= high (inf allowed), got "
-            f"{bias_exponents!r}; (1, 1) gives the 1/n-centred interval"
-        )
-    if not jitter >= 0:
-        raise ValueError(f"jitter must be >= 0 (relative to each column's scale), got {jitter}")
+    k, a_lo, a_hi, counts = _check_knn_options(S, codes, n_groups, k, jitter, bias_exponents)
     n = codes.size
-    counts = np.bincount(codes, minlength=n_groups)
-    present = counts[counts > 0]
-    if k >= present.min():
-        g = int(np.flatnonzero(counts == present.min())[0])
-        raise ValueError(
-            f"k = {k} needs more than k rows in every group, but group {g} has {int(present.min())}; "
-            f"lower k below {int(present.min())} or merge rare groups (the default half-sampling interval "
-            "refits on halves of each group, so k below half the smallest group keeps it valid)"
-        )
-    X = np.asarray(S, dtype=float)
-    n_distinct = np.unique(X, axis=0).shape[0]
-    duplicated = 1.0 - n_distinct / n
-    if 0.0 < duplicated and n_distinct > n / 2:
-        # mostly distinct rows with some exact copies: a resample of continuous data, not discrete data
-        warnings.warn(
-            f"S has {100 * duplicated:.1f}% duplicated rows (a bootstrap resample?): the k-NN estimator "
-            "counts a row's copies as its nearest neighbours and is biased upwards (+0.05 nats at "
-            "I = 0.3, K = 2, d = 2 on an ordinary bootstrap resample); estimate on the distinct rows, "
-            "and use the default half-sampling interval rather than resampled inputs",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    scales = _column_scales(X)
-    if standardize_columns:
-        X = (X - X.mean(axis=0)) / scales
-        scales = np.ones_like(scales)
-    if jitter > 0:
-        # Ties (one-hot columns, duplicated rows, bootstrap resamples) give zero radii; a seeded Gaussian
-        # jitter of ``jitter`` times each column's scale breaks them, as scikit-learn's
-        # mutual_info_classif does (there 1e-10 of each standardised feature).
-        X = X + (jitter * scales) * rng.standard_normal(X.shape)
+    X, duplicated = _knn_inputs(S, rng, standardize_columns, jitter)
     radius, m_all = _neighbour_counts(X, codes, n_groups, k)
     m_all = np.maximum(m_all, 1.0)
     terms = digamma(n) + digamma(k) - digamma(counts[codes]) - digamma(m_all)

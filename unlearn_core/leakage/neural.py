@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._config import resolve
 from .._utils import seed_from
 from ._common import torch_threads
 from ._registry import MethodSpec, _Core, register
@@ -57,26 +59,32 @@ def infonce_bound(T: torch.Tensor, z: torch.Tensor, log_pi: torch.Tensor) -> tor
 _BOUNDS = {"dv": dv_bound, "infonce": infonce_bound}
 
 
-def _neural(
-    kind: str,
-    S: np.ndarray,
-    codes: np.ndarray,
-    n_groups: int,
-    *,
-    rng: np.random.Generator,
-    hidden: tuple[int, ...] = (32, 32),
-    max_iter: int = 400,
-    lr: float = 1e-2,
-    weight_decay: float = 1e-3,
-    train_fraction: float = 0.5,
-    eval_every: int = 5,
-    patience: int = 10,
-    n_threads: int | None = 1,
-) -> _Core:
+@dataclass(frozen=True)
+class CriticConfig:
+    """The options of the neural bounds ``dv`` and ``infonce`` (see :func:`dv_mi`): the critic's
+    ``hidden`` widths, ``max_iter`` Adam steps at ``lr`` with ``weight_decay``, the share of rows it
+    trains on (``train_fraction``), early stopping (``eval_every``, ``patience``) and ``n_threads``."""
+
+    hidden: tuple[int, ...] = (32, 32)
+    max_iter: int = 400
+    lr: float = 1e-2
+    weight_decay: float = 1e-3
+    train_fraction: float = 0.5
+    eval_every: int = 5
+    patience: int = 10
+    n_threads: int | None = 1
+
+
+def _neural(kind: str, S: np.ndarray, codes: np.ndarray, n_groups: int, *, rng: np.random.Generator,
+            config: CriticConfig) -> _Core:
+    """Train the critic of the ``kind`` bound on part of the rows and evaluate the bound on the rest."""
     import torch
 
     from ..models import make_model
 
+    c = config
+    hidden, max_iter, lr, weight_decay = c.hidden, c.max_iter, c.lr, c.weight_decay
+    train_fraction, eval_every, patience, n_threads = c.train_fraction, c.eval_every, c.patience, c.n_threads
     if int(max_iter) < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     if not 0.1 <= train_fraction <= 0.9:
@@ -176,7 +184,7 @@ def dv_mi(S, codes, n_groups, *, rng, **options) -> _Core:
     here because the same bound is a training penalty (``differentiable.PENALTIES["dv"]``) and users ask
     for MINE.
     """
-    return _neural("dv", S, codes, n_groups, rng=rng, **options)
+    return _neural("dv", S, codes, n_groups, rng=rng, config=resolve(CriticConfig, None, options, "dv_mi"))
 
 
 def infonce_mi(S, codes, n_groups, *, rng, **options) -> _Core:
@@ -198,7 +206,8 @@ def infonce_mi(S, codes, n_groups, *, rng, **options) -> _Core:
     50%). Slower than ``probe`` for the same answer on Gaussian-like outputs; do not use it at small n
     in 10 dimensions; use it for non-linear leakage at large n.
     """
-    return _neural("infonce", S, codes, n_groups, rng=rng, **options)
+    return _neural("infonce", S, codes, n_groups, rng=rng,
+                   config=resolve(CriticConfig, None, options, "infonce_mi"))
 
 
 register(MethodSpec(

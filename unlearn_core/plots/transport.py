@@ -163,6 +163,28 @@ def _padded_range(a: np.ndarray, b: np.ndarray) -> list[float]:
     return [lo - pad, hi + pad]
 
 
+def _frame_controls(ts: list[float], t: float) -> tuple[dict, dict]:
+    """The slider over the frames (starting at the frame nearest ``t``) and the play button."""
+    slider = dict(
+        active=_nearest(ts, t), currentvalue=dict(prefix="preview t = "), pad=dict(t=35), len=0.9, x=0.1,
+        steps=[
+            dict(
+                label=f"{tt:.2f}", method="animate",
+                args=[[f"{tt:.2f}"], dict(mode="immediate", frame=dict(duration=0, redraw=False),
+                                           transition=dict(duration=0))],
+            )
+            for tt in ts
+        ],
+    )
+    play = dict(
+        type="buttons", showactive=False, x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=45),
+        buttons=[dict(label="▶", method="animate",
+                      args=[None, dict(frame=dict(duration=120, redraw=False), transition=dict(duration=0),
+                                       fromcurrent=True, mode="immediate")])],
+    )
+    return slider, play
+
+
 def transport_figure(
     points: DisplayPoints,
     *,
@@ -230,24 +252,7 @@ def transport_figure(
         F = xy(tt)
         frames.append(go.Frame(name=f"{tt:.2f}", data=[dict(type="scatter", x=F[:, 0], y=F[:, 1])],
                                traces=[points_trace]))
-    active = _nearest(ts, t)
-    slider = dict(
-        active=active, currentvalue=dict(prefix="preview t = "), pad=dict(t=35), len=0.9, x=0.1,
-        steps=[
-            dict(
-                label=f"{tt:.2f}", method="animate",
-                args=[[f"{tt:.2f}"], dict(mode="immediate", frame=dict(duration=0, redraw=False),
-                                           transition=dict(duration=0))],
-            )
-            for tt in ts
-        ],
-    )
-    play = dict(
-        type="buttons", showactive=False, x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=45),
-        buttons=[dict(label="▶", method="animate",
-                      args=[None, dict(frame=dict(duration=120, redraw=False), transition=dict(duration=0),
-                                       fromcurrent=True, mode="immediate")])],
-    )
+    slider, play = _frame_controls(ts, t)
     sub = f"{points.n_shown} of {points.n_total} rows shown"
     if points.explained is not None:
         sub += f"; PCA axes explain {points.explained[0]:.0%} and {points.explained[1]:.0%} of the variance"

@@ -18,7 +18,6 @@ Public pieces for reuse (data-point unlearning builds on them): :func:`fit` (the
 
 from ._evaluate import EVAL_ESTIMATORS, attack_view, evaluate, knn_mi, probe_attack
 from ._loop import (
-    fit,
     get_penalty,
     make_optimizer,
     model_outputs,
@@ -26,11 +25,12 @@ from ._loop import (
     task_loss,
     torch_threads,
 )
-from ._train import TrainConfig, dataset_arrays, finish, train, train_test_arrays
+from ._train import FitConfig, TrainConfig, dataset_arrays, finish, fit, train, train_test_arrays
 from ._types import ModelSpec, Scaler, TrainResult
 
 __all__ = [
     "EVAL_ESTIMATORS",
+    "FitConfig",
     "ModelSpec",
     "Scaler",
     "TrainConfig",

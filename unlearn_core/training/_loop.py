@@ -1,4 +1,4 @@
-"""The regularised training loop on arrays: stratified batches, optimiser, objective, :func:`fit`.
+"""The regularised training loop on arrays: stratified batches, optimiser, objective, the steps of ``fit``.
 
 Objective (docs/design.md section 3.3; Xu & Strohmer 2025, arXiv 2502.05684):
 
@@ -15,18 +15,18 @@ prediction for regression) and I_hat a differentiable estimator from
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._utils import RandomState, as_2d_float, limit_threads, seed_from
+from .._utils import as_2d_float, limit_threads
 from .._validation import check_labels, check_scalar, check_seed
 from ..models import make_model, to_tensor
 from ._types import ModelSpec, Scaler, TrainResult
@@ -185,113 +185,65 @@ def _validate(lam: float, epochs: int, batch_size: int, eval_every: int, task: s
         check_scalar(num_threads, "num_threads", int, min_val=1)
 
 
-def fit(
-    X: np.ndarray,
-    y: np.ndarray,
-    z: np.ndarray,
-    *,
-    task: str = "classification",
-    lam: float = 0.0,
-    estimator: str = "softmax-averaging",
-    model: str = "mlp",
-    hidden: tuple[int, ...] = (64, 32),
-    epochs: int = 20,
-    batch_size: int = 256,
-    lr: float = 1e-3,
-    weight_decay: float = 0.0,
-    random_state: RandomState = 0,
-    init: TrainResult | Mapping[str, torch.Tensor] | None = None,
-    eval_set: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-    eval_every: int = 1,
-    classes: np.ndarray | None = None,
-    groups: np.ndarray | None = None,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
-    step_offset: int = 0,
-    total_steps: int | None = None,
-    num_threads: int | None = 1,
-) -> TrainResult:
-    """Train a torch model on raw arrays with task loss + lam * I_hat(S'; Z) (see the module docstring).
-
-    Parameters
-    ----------
-    X : (n, d) raw features; standardised inside with statistics of these rows (``result.scaler``).
-    y : (n,) class labels (classification) or real targets (regression, standardised inside).
-    z : (n,) labels of the attribute to forget.
-    task : "classification" or "regression".
-    lam : weight of the regulariser (>= 0). lam = 0 is plain training: the penalty is then only logged,
-        never differentiated, so the weights equal those of an unregularised loop with the same seed.
-    estimator : name in ``leakage.differentiable.PENALTIES``.
-    model, hidden : a name in ``models.MODELS`` and (for "mlp") the hidden widths.
-    epochs, batch_size, lr, weight_decay : optimisation (Adam; AdamW when weight_decay > 0).
-    random_state : seeds the initialisation and the batches (a private torch/numpy generator; no
-        global seeding).
-    init : a previous TrainResult or a state dict to start from (warm start); its scaler is reused when
-        it is a TrainResult, so warm starts along a lam sweep see identical inputs.
-    eval_set : optional raw (X, y, z) held-out arrays for the per-epoch history.
-    eval_every : evaluate the held-out history every this many epochs (0: only after the last epoch).
-    classes, groups : label orders for y and z (default: sorted distinct values of ``y`` / ``z``).
-    progress : called as ``progress(step, total, metrics)`` after each epoch.
-    should_stop : polled before every step; when it returns True training stops cleanly
-        (``stopped=True``, weights usable).
-    step_offset, total_steps : let a sweep report one progress bar across several runs.
-    num_threads : torch intra-op threads during this call (restored afterwards); None leaves torch's
-        setting. The default 1 is deliberate: these models are small (a 256 x 64 matmul gains nothing
-        from a second thread) and on a busy machine oversubscribed intra-op threads spin-wait; on the
-        shared 2-core box a 5-epoch Adult fit took 2.5 s with 1 thread and 78 s with 2.
-
-    Returns
-    -------
-    TrainResult with ``metrics`` holding the last training epoch's ``task_loss`` and ``reg`` and the
-    last held-out evaluation (``test_*``) when ``eval_set`` is given.
-    """
-    _validate(lam, epochs, batch_size, eval_every, task, lr=lr, weight_decay=weight_decay,
-              random_state=random_state, num_threads=num_threads)
-    start = time.perf_counter()
+def _check_arrays(X: np.ndarray, y: np.ndarray, z: np.ndarray, task: str) -> tuple[np.ndarray, ...]:
+    """Step 1 of ``fit``: X as 2-D floats, z (and y for classification) checked as labels, same lengths."""
     X = as_2d_float(X, "X")
     z = check_labels(z, "z")  # NaN / None / mixed types are not a group
     y = check_labels(y, "y") if task == "classification" else np.asarray(y)
     if not (len(y) == len(z) == len(X)):
         raise ValueError(f"X, y and z must have the same number of rows, got {len(X)}, {len(y)} and {len(z)}")
+    return X, y, z
+
+
+def _pick_penalty(estimator: str, task: str, lam: float):
+    """Step 2 of ``fit``: the penalty to train against (lam > 0), or only to log (NaN if it cannot)."""
     if lam > 0:
-        penalty = get_penalty(estimator, task)
-    else:  # plain training: log the penalty when it applies to this task, never fail because of it
-        try:
-            penalty = get_penalty(estimator, task)
-        except ValueError:
-            if estimator not in _penalties():
-                raise
-            penalty = _nan_penalty
+        return get_penalty(estimator, task)
+    try:  # plain training: log the penalty when it applies to this task, never fail because of it
+        return get_penalty(estimator, task)
+    except ValueError:
+        if estimator not in _penalties():
+            raise
+        return _nan_penalty
+
+
+@dataclasses.dataclass
+class _Targets:
+    """Step 3 of ``fit``: label orders, integer codes and the training target tensor."""
+
+    groups: np.ndarray
+    z_codes: np.ndarray
+    classes: np.ndarray | None
+    y_t: torch.Tensor
+    n_outputs: int
+    t_mean: float
+    t_std: float
+
+
+def _encode_targets(y: np.ndarray, z: np.ndarray, task: str, classes, groups) -> _Targets:
+    """Step 3 of ``fit``: code z (and a class y) in their label orders; standardise a regression y."""
     groups = np.unique(z) if groups is None else np.asarray(groups)
     z_codes = _codes(z, groups, "z")
-    n_groups = groups.size
-    if n_groups < 2:
+    if groups.size < 2:
         raise ValueError(f"z must have at least two groups to regularise I(S'; Z), got {groups.tolist()}")
-
     if task == "classification":
         classes = np.unique(y) if classes is None else np.asarray(classes)
         if classes.size < 2:
             raise ValueError(f"classification needs at least two classes in y, got {classes.tolist()}")
-        y_codes = _codes(y, classes, "y")
-        y_t = torch.as_tensor(y_codes)
-        n_outputs = classes.size
-        t_mean, t_std = 0.0, 1.0
-    else:
-        y_f = np.asarray(y, dtype=float)
-        if not np.all(np.isfinite(y_f)):
-            raise ValueError("y contains NaN or infinite values; drop or impute those rows first")
-        classes = None
-        t_mean, t_std = float(y_f.mean()), float(y_f.std()) or 1.0
-        y_t = to_tensor((y_f - t_mean) / t_std)
-        n_outputs = 1
+        y_t = torch.as_tensor(_codes(y, classes, "y"))
+        return _Targets(groups, z_codes, classes, y_t, classes.size, 0.0, 1.0)
+    y_f = np.asarray(y, dtype=float)
+    if not np.all(np.isfinite(y_f)):
+        raise ValueError("y contains NaN or infinite values; drop or impute those rows first")
+    t_mean, t_std = float(y_f.mean()), float(y_f.std()) or 1.0
+    return _Targets(groups, z_codes, None, to_tensor((y_f - t_mean) / t_std), 1, t_mean, t_std)
 
+
+def _build_model(X: np.ndarray, n_outputs: int, init: Any, *, model: str, hidden, seed: int):
+    """Step 4 of ``fit``: the scaler (reused from a warm start), the model spec and the (warm-started) net."""
     init_state = _init_state(init)
     warm_scaler = isinstance(init, TrainResult) and init.scaler.mean.shape == (X.shape[1],)
     scaler = init.scaler if warm_scaler else Scaler.fit(X)
-    X_t = to_tensor(scaler.transform(X))
-    z_t = torch.as_tensor(z_codes)
-
-    seed = seed_from(random_state)
     spec = ModelSpec(model, X.shape[1], n_outputs, tuple(int(h) for h in hidden) if model == "mlp" else ())
     options = {"hidden": spec.hidden} if model == "mlp" else {}
     net = make_model(model, X.shape[1], n_outputs, random_state=seed, **options)
@@ -302,120 +254,139 @@ def fit(
             raise ValueError(
                 f"init does not fit a {model} with {X.shape[1]} inputs and {n_outputs} outputs: {exc}"
             ) from exc
-    optimizer = make_optimizer(net, lr=lr, weight_decay=weight_decay)
-    rng = np.random.default_rng([seed, 1])  # batches: a stream separate from the initialisation
+    return scaler, spec, net
 
-    ev = None
-    if eval_set is not None:
-        Xe, ye, ze = eval_set
-        Xe_s = scaler.transform(as_2d_float(Xe, "eval X"))
-        ze_codes = _codes(np.asarray(ze), groups, "eval z")
-        sub = np.sort(np.random.default_rng([seed, 2]).permutation(len(Xe_s))[:_EVAL_REG_ROWS])
-        if task == "classification":
-            ye_arr = _codes(np.asarray(ye), classes, "eval y")
-        else:
-            ye_arr = np.asarray(ye, float)
-        ev = dict(X=to_tensor(Xe_s), y=ye_arr, z=ze_codes, sub=torch.as_tensor(sub),
-                  z_sub=torch.as_tensor(ze_codes[sub]))
 
-    steps_per_epoch = max(1, math.ceil(len(X) / int(batch_size)))
-    total = total_steps if total_steps is not None else step_offset + int(epochs) * steps_per_epoch
-    rows: list[dict[str, float]] = []
-    step = 0
-    stopped = diverged = False
-    message = ""
-    last: dict[str, float] = {"task_loss": float("nan"), "reg": float("nan")}
-    epoch = 0
-    with torch_threads(num_threads):
-        net.train()
-        for epoch in range(1, int(epochs) + 1):
-            sums = torch.zeros(3, dtype=torch.float64)
-            n_b = 0
-            for idx in stratified_batches(z_codes, int(batch_size), rng, n_groups=n_groups):
-                if should_stop is not None and should_stop():
-                    stopped = True
-                    message = f"stopped by request after {epoch - 1} full epochs and {step} steps"
-                    break
-                idx_t = torch.from_numpy(idx)
-                logits = net(X_t[idx_t])
-                loss = task_loss(logits, y_t[idx_t], task)
-                out = model_outputs(logits, task)
-                if lam > 0:
-                    reg = penalty(out, z_t[idx_t], n_groups)
-                    total_loss = loss + lam * reg
-                else:  # plain training: the penalty is logged, never differentiated
-                    with torch.no_grad():
-                        reg = penalty(out.detach(), z_t[idx_t], n_groups)
-                    total_loss = loss
-                if not torch.isfinite(total_loss):
-                    diverged = True
-                    message = (
-                        f"training diverged at epoch {epoch}, step {step + 1}: the loss became "
-                        f"{float(total_loss.detach())} (task {float(loss.detach()):.4g}, "
-                        f"regulariser {float(reg.detach()):.4g}); "
-                        f"lower lr (now {lr:g}) or lam (now {lam:g}), or try another estimator"
-                    )
-                    break
-                optimizer.zero_grad(set_to_none=True)
-                total_loss.backward()
-                optimizer.step()
-                sums += torch.stack([loss.detach(), reg.detach(), total_loss.detach()]).double()
-                n_b += 1
-                step += 1
-            if n_b == 0:
-                break
-            if not diverged and not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
-                # the losses were finite but an update was not (e.g. lr = inf): report it as divergence
-                diverged = True
-                message = (f"training diverged at epoch {epoch} (by step {step}): the weights became "
-                           f"non-finite; lower lr (now {lr:g}) or lam (now {lam:g})")
-            means = (sums / n_b).tolist()
-            last = {"task_loss": means[0], "reg": means[1], "total": means[2]}
-            row = {"epoch": epoch, "step": step, **last}
-            is_last = epoch == int(epochs) or stopped or diverged
-            if ev is not None and ((eval_every and epoch % int(eval_every) == 0) or is_last):
-                row.update(_eval_light(net, ev, task, penalty, n_groups, t_mean, t_std))
-            row["seconds"] = time.perf_counter() - start
-            rows.append(row)
-            if progress is not None:
-                progress(step_offset + step, total, {"lam": float(lam), **row})
-            if stopped or diverged:
-                break
-    if not diverged and not all(bool(torch.isfinite(p).all()) for p in net.parameters()):
+def _eval_tensors(eval_set, scaler: Scaler, tg: _Targets, task: str, seed: int) -> dict | None:
+    """Step 5 of ``fit``: the held-out arrays, scaled and coded, with the subsample the regulariser sees."""
+    if eval_set is None:
+        return None
+    Xe, ye, ze = eval_set
+    Xe_s = scaler.transform(as_2d_float(Xe, "eval X"))
+    ze_codes = _codes(np.asarray(ze), tg.groups, "eval z")
+    sub = np.sort(np.random.default_rng([seed, 2]).permutation(len(Xe_s))[:_EVAL_REG_ROWS])
+    if task == "classification":
+        ye_arr = _codes(np.asarray(ye), tg.classes, "eval y")
+    else:
+        ye_arr = np.asarray(ye, float)
+    return dict(X=to_tensor(Xe_s), y=ye_arr, z=ze_codes, sub=torch.as_tensor(sub),
+                z_sub=torch.as_tensor(ze_codes[sub]))
+
+
+@dataclasses.dataclass
+class _LoopState:
+    """What the epochs of ``fit`` carry from one to the next: steps, history rows and how it ended."""
+
+    step: int = 0
+    stopped: bool = False
+    diverged: bool = False
+    message: str = ""
+    rows: list = dataclasses.field(default_factory=list)
+    last: dict = dataclasses.field(default_factory=lambda: {"task_loss": float("nan"), "reg": float("nan")})
+
+
+@dataclasses.dataclass
+class _Loop:
+    """The fixed pieces of one training loop: net, optimiser, tensors, penalty and settings."""
+
+    net: nn.Module
+    optimizer: torch.optim.Optimizer
+    X_t: torch.Tensor
+    tg: _Targets
+    z_t: torch.Tensor
+    penalty: Any
+    rng: np.random.Generator
+    ev: dict | None
+    task: str
+    lam: float
+    lr: float
+    start: float
+
+
+def _weights_finite(net: nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in net.parameters())
+
+
+def _batch_step(lp: _Loop, idx: np.ndarray, st: _LoopState, epoch: int) -> torch.Tensor | None:
+    """One minibatch: loss + lam * penalty, an optimiser step; None (``st.diverged``) on a non-finite loss."""
+    idx_t = torch.from_numpy(idx)
+    logits = lp.net(lp.X_t[idx_t])
+    loss = task_loss(logits, lp.tg.y_t[idx_t], lp.task)
+    out = model_outputs(logits, lp.task)
+    if lp.lam > 0:
+        reg = lp.penalty(out, lp.z_t[idx_t], lp.tg.groups.size)
+        total_loss = loss + lp.lam * reg
+    else:  # plain training: the penalty is logged, never differentiated
+        with torch.no_grad():
+            reg = lp.penalty(out.detach(), lp.z_t[idx_t], lp.tg.groups.size)
+        total_loss = loss
+    if not torch.isfinite(total_loss):
+        st.diverged = True
+        st.message = (
+            f"training diverged at epoch {epoch}, step {st.step + 1}: the loss became "
+            f"{float(total_loss.detach())} (task {float(loss.detach()):.4g}, "
+            f"regulariser {float(reg.detach()):.4g}); "
+            f"lower lr (now {lp.lr:g}) or lam (now {lp.lam:g}), or try another estimator"
+        )
+        return None
+    lp.optimizer.zero_grad(set_to_none=True)
+    total_loss.backward()
+    lp.optimizer.step()
+    st.step += 1
+    return torch.stack([loss.detach(), reg.detach(), total_loss.detach()]).double()
+
+
+def _epoch(lp: _Loop, st: _LoopState, epoch: int, batch_size: int, should_stop) -> tuple[torch.Tensor, int]:
+    """One epoch of stratified minibatches; the summed (task, reg, total) losses and the batch count."""
+    sums = torch.zeros(3, dtype=torch.float64)
+    n_b = 0
+    for idx in stratified_batches(lp.tg.z_codes, batch_size, lp.rng, n_groups=lp.tg.groups.size):
+        if should_stop is not None and should_stop():
+            st.stopped = True
+            st.message = f"stopped by request after {epoch - 1} full epochs and {st.step} steps"
+            break
+        losses = _batch_step(lp, idx, st, epoch)
+        if losses is None:
+            break
+        sums += losses
+        n_b += 1
+    return sums, n_b
+
+
+def _run_epochs(lp: _Loop, st: _LoopState, *, epochs: int, batch_size: int, eval_every: int, should_stop,
+               report) -> None:
+    """Step 6 of ``fit``: the epochs, each logged as a history row (held-out figures every ``eval_every``)."""
+    lp.net.train()
+    for epoch in range(1, int(epochs) + 1):
+        sums, n_b = _epoch(lp, st, epoch, int(batch_size), should_stop)
+        if n_b == 0:
+            break
+        if not st.diverged and not _weights_finite(lp.net):
+            # the losses were finite but an update was not (e.g. lr = inf): report it as divergence
+            st.diverged = True
+            st.message = (f"training diverged at epoch {epoch} (by step {st.step}): the weights became "
+                          f"non-finite; lower lr (now {lp.lr:g}) or lam (now {lp.lam:g})")
+        means = (sums / n_b).tolist()
+        st.last = {"task_loss": means[0], "reg": means[1], "total": means[2]}
+        row = {"epoch": epoch, "step": st.step, **st.last}
+        is_last = epoch == int(epochs) or st.stopped or st.diverged
+        if lp.ev is not None and ((eval_every and epoch % int(eval_every) == 0) or is_last):
+            row.update(_eval_light(lp.net, lp.ev, lp.task, lp.penalty, lp.tg.groups.size, lp.tg.t_mean,
+                                   lp.tg.t_std))
+        row["seconds"] = time.perf_counter() - lp.start
+        st.rows.append(row)
+        report(st.step, row)
+        if st.stopped or st.diverged:
+            break
+
+
+def _check_final_weights(lp: _Loop, st: _LoopState) -> None:
+    """Step 7 of ``fit``: weights made non-finite by the very last update mark the run as diverged."""
+    if not st.diverged and not _weights_finite(lp.net):
         # the last step's loss was finite but the update was not (e.g. lr = inf): the weights are unusable
-        diverged = True
-        message = (f"training diverged after step {step}: the weights became non-finite; lower lr "
-                   f"(now {lr:g}) or lam (now {lam:g})")
-    net.eval()
-    history = pd.DataFrame(rows)
-    metrics = dict(last)
-    if rows:
-        metrics.update({k: v for k, v in rows[-1].items() if k.startswith("test_")})
-    return TrainResult(
-        state_dict={k: v.detach().clone() for k, v in net.state_dict().items()},
-        spec=spec,
-        task=task,
-        scaler=scaler,
-        classes=classes,
-        target_mean=t_mean,
-        target_std=t_std,
-        groups=groups,
-        lam=float(lam),
-        estimator=estimator,
-        history=history,
-        metrics=metrics,
-        seconds=time.perf_counter() - start,
-        n_epochs=len(rows),
-        n_steps=step,
-        stopped=stopped,
-        diverged=diverged,
-        message=message,
-        config=dict(
-            task=task, lam=float(lam), estimator=estimator, model=model, hidden=spec.hidden,
-            epochs=int(epochs), batch_size=int(batch_size), lr=lr, weight_decay=weight_decay,
-            random_state=seed,
-        ),
-    )
+        st.diverged = True
+        st.message = (f"training diverged after step {st.step}: the weights became non-finite; lower lr "
+                      f"(now {lp.lr:g}) or lam (now {lp.lam:g})")
 
 
 @torch.no_grad()

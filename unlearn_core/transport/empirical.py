@@ -200,6 +200,67 @@ def _plan_cost(G, Xk: np.ndarray, Y: np.ndarray) -> float:
     return float(coo.data @ np.einsum("ij,ij->i", diff, diff))
 
 
+def _group_atoms(X: np.ndarray, codes: np.ndarray, K: int, max_samples: int,
+                 rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray], bool]:
+    """Step 1 of ``_fit_ot``: each group's distinct rows and masses (subsampled past ``max_samples``)."""
+    groups, a_list = [], []
+    subsampled = False
+    for k in range(K):
+        Xk = X[codes == k]
+        # Repeated rows (one-hot tabular data has few distinct rows) are one atom with their count as
+        # mass: the same empirical measure, so the same OT problem, often orders of magnitude smaller.
+        uniq, counts = _distinct_rows(Xk)
+        if uniq.shape[0] > max_samples:
+            Xk = Xk[np.sort(rng.choice(Xk.shape[0], max_samples, replace=False))]
+            uniq, counts = _distinct_rows(Xk)
+            subsampled = True
+        groups.append(np.ascontiguousarray(uniq, dtype=float))
+        a_list.append(counts / counts.sum())
+    return groups, a_list, subsampled
+
+
+def _start_support(X: np.ndarray, groups: list, a_list: list, weights: np.ndarray, n_support: int,
+                   init: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """Step 2 of ``_fit_ot``: the initial support, ``init`` or a draw from the groups' w-weighted mixture."""
+    if init is None:
+        # draw the initial support from the w-weighted mixture of the groups
+        pool = np.vstack(groups)
+        p = np.concatenate([w * a for a, w in zip(a_list, weights, strict=True)])
+        return pool[rng.choice(pool.shape[0], n_support, replace=n_support > np.count_nonzero(p),
+                               p=p / p.sum())]
+    Y = np.array(init, dtype=float)
+    if Y.shape != (n_support, X.shape[1]):
+        raise ValueError(f"init must have shape ({n_support}, {X.shape[1]}), got {Y.shape}")
+    return Y
+
+
+def _projection(G, Xk: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """A group's plan cost and each row's move to its barycentric projection onto the support Y."""
+    cost = _plan_cost(G, Xk, Y)
+    mass = np.asarray(G.sum(axis=1)).reshape(-1, 1)
+    proj = np.asarray(G @ Y) / mass
+    return cost, proj - Xk
+
+
+def _fit_notes(n_support: int, reg: float | None, subsampled_to: int | None, converged: bool,
+               solved: bool) -> list[str]:
+    """The fit's notes: support and solver, subsampling, blur, and whether it converged and solved."""
+    solver = "exact LP" if reg is None else "Sinkhorn"
+    notes = [f"free-support barycenter on {n_support} points, {solver} plans"]
+    if subsampled_to is not None:
+        notes.append(
+            f"subsampled to {subsampled_to} rows per group (max_samples; groups have more distinct rows); "
+            "the maps are approximate"
+        )
+    if reg is not None:
+        notes.append(f"entropic regularisation reg={reg:g} × mean squared distance blurs the maps")
+    if not converged:
+        notes.append("not converged: the maps and costs use the last iteration's plans (max_iter)")
+    if not solved:
+        notes.append("some transport plans did not meet their marginals (solver iteration limit)")
+    return notes
+
+
 def _fit_ot(
     X: np.ndarray,
     codes: np.ndarray,
@@ -221,43 +282,20 @@ def _fit_ot(
         raise ValueError(f"reg must be positive (a fraction of the mean squared distance), got {reg}")
     rng = check_random_state(random_state)
     K = weights.shape[0]
-    groups, a_list = [], []
-    subsampled = False
-    for k in range(K):
-        Xk = X[codes == k]
-        # Repeated rows (one-hot tabular data has few distinct rows) are one atom with their count as
-        # mass: the same empirical measure, so the same OT problem, often orders of magnitude smaller.
-        uniq, counts = _distinct_rows(Xk)
-        if uniq.shape[0] > max_samples:
-            Xk = Xk[np.sort(rng.choice(Xk.shape[0], max_samples, replace=False))]
-            uniq, counts = _distinct_rows(Xk)
-            subsampled = True
-        groups.append(np.ascontiguousarray(uniq, dtype=float))
-        a_list.append(counts / counts.sum())
+    groups, a_list, subsampled = _group_atoms(X, codes, K, max_samples, rng)
     if n_support is None:
         n_support = min(max(int(np.sum(codes == k)) for k in range(K)), 500)
     if n_support < 1:
         raise ValueError(f"n_support must be a positive number of barycenter points, got {n_support}")
     b = np.full(n_support, 1.0 / n_support)
-    if init is None:
-        # draw the initial support from the w-weighted mixture of the groups
-        pool = np.vstack(groups)
-        p = np.concatenate([w * a for a, w in zip(a_list, weights, strict=True)])
-        Y = pool[rng.choice(pool.shape[0], n_support, replace=n_support > np.count_nonzero(p), p=p / p.sum())]
-    else:
-        Y = np.array(init, dtype=float)
-        if Y.shape != (n_support, X.shape[1]):
-            raise ValueError(f"init must have shape ({n_support}, {X.shape[1]}), got {Y.shape}")
+    Y = _start_support(X, groups, a_list, weights, n_support, init, rng)
     exact_lp = reg is None
     scale = max(float(np.var(X, axis=0).mean()), 1e-300)
     # entropic eps fixed per group from the first cost matrix, so that the scalings can be warm-started
     eps = [None if exact_lp else reg * float(_sqdist(Y, Xk).mean()) for Xk in groups]
     warm: list[tuple | None] = [None] * K
     plans: list[Any] = [None] * K  # each group's last plan, (n_z, k), for the maps (no final re-solve)
-    converged = False
-    n_iter = 0
-    solved = True
-    change = np.inf
+    converged, n_iter, solved, change = False, 0, True, np.inf
     for _ in range(max_iter):
         n_iter += 1
         Y_new = np.zeros_like(Y)
@@ -297,29 +335,14 @@ def _fit_ot(
             solved &= ok
             plans[k] = _compact(GT, exact_lp)
             del GT
-        G = plans[k]
-        group_costs[k] = _plan_cost(G, Xk, Y)
-        mass = np.asarray(G.sum(axis=1)).reshape(-1, 1)
-        proj = np.asarray(G @ Y) / mass
+        group_costs[k], move = _projection(plans[k], Xk, Y)
         anchors.append(Xk)  # distinct rows already: each gets its own barycentric projection
-        moves.append(proj - Xk)
+        moves.append(move)
         plans[k] = None
     mean = b @ Y
     C = Y - mean
     cov = (C * b[:, None]).T @ C
-    solver = "exact LP" if exact_lp else "Sinkhorn"
-    notes = [f"free-support barycenter on {n_support} points, {solver} plans"]
-    if subsampled:
-        notes.append(
-            f"subsampled to {max_samples} rows per group (max_samples; groups have more distinct rows); "
-            "the maps are approximate"
-        )
-    if reg is not None:
-        notes.append(f"entropic regularisation reg={reg:g} × mean squared distance blurs the maps")
-    if not converged:
-        notes.append("not converged: the maps and costs use the last iteration's plans (max_iter)")
-    if not solved:
-        notes.append("some transport plans did not meet their marginals (solver iteration limit)")
+    notes = _fit_notes(n_support, reg, max_samples if subsampled else None, converged, solved)
     return dict(
         total_cost=float(weights @ group_costs),
         group_costs=group_costs,

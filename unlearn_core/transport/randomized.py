@@ -239,6 +239,22 @@ def _free_support(
     return Y, n_iter, converged, solved
 
 
+def _group_plan(Xg: np.ndarray, Y: np.ndarray, b: np.ndarray,
+                smoothing: float) -> tuple[_GroupPlan, float, bool]:
+    """One group's exact plan to the support Y, its draw CDFs and (smoothed) dual; (plan, cost, solved)."""
+    atoms, a = _atoms(Xg)
+    M = _sqdist(atoms, Y)
+    G, dual, ok = _emd(a, b, M)
+    cost = float((G * M).sum())
+    cdf = np.cumsum(G, axis=1)
+    cdf /= cdf[:, -1:]  # each row's draw distribution Gamma[i] / a_i, exactly normalised
+    lookup = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(atoms))}
+    eps = float(smoothing) * float(M.mean())
+    if eps > 0:
+        dual = _entropic_dual(a, b, M, eps, dual)
+    return _GroupPlan(atoms=atoms, lookup=lookup, cdf=cdf, dual=dual, eps=eps), cost, ok
+
+
 def fit_ot_randomized(
     X: np.ndarray,
     codes: np.ndarray,
@@ -298,18 +314,9 @@ def fit_ot_randomized(
         if max_plan_rows is not None and Xg.shape[0] > max_plan_rows:
             Xg = Xg[np.sort(rng.choice(Xg.shape[0], int(max_plan_rows), replace=False))]
             capped = True
-        atoms, a = _atoms(Xg)
-        M = _sqdist(atoms, Y)
-        G, dual, ok = _emd(a, b, M)
+        plan, group_costs[g], ok = _group_plan(Xg, Y, b, smoothing)
         solved &= ok
-        group_costs[g] = float((G * M).sum())
-        cdf = np.cumsum(G, axis=1)
-        cdf /= cdf[:, -1:]  # each row's draw distribution Gamma[i] / a_i, exactly normalised
-        lookup = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(atoms))}
-        eps = float(smoothing) * float(M.mean())
-        if eps > 0:
-            dual = _entropic_dual(a, b, M, eps, dual)
-        plans.append(_GroupPlan(atoms=atoms, lookup=lookup, cdf=cdf, dual=dual, eps=eps))
+        plans.append(plan)
     if not converged:
         warnings.warn(
             f"ot-randomized: the barycenter objective was still falling after {n_iter} iterations; the "
