@@ -52,6 +52,14 @@ def _warm(_task, _shared) -> int:
     return os.getpid()
 
 
+def _spin(task, _shared) -> float:
+    """Pure-Python work (no library, no memory traffic): the machine's own two-worker speed-up."""
+    x = 0
+    for i in range(1_500_000):
+        x += i * i
+    return float(x % 7)
+
+
 def _load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -63,6 +71,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", nargs="*",
                     default=["trained-cold", "trained-warm", "forgetting", "forgetting-default"])
+    ap.add_argument("--reference", action="store_true",
+                    help="also time 8 pure-Python tasks (~0.15 s each): what two workers can gain on this "
+                    "machine at that moment, with no library and no memory traffic")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")  # the workers' k-NN duplicate-row notes, not figures
@@ -108,7 +119,9 @@ def main() -> None:
             fg.repeat(m, orig, pb, n_trials=2 * n, random_state=0, lam=1.0, epochs=1, executor=ex)
 
     n = args.workers
+    spin_tasks = make_tasks(list(range(8)), ids=[f"spin{i}" for i in range(8)], base_seed=0)
     work = {
+        "reference (pure Python)": lambda ex: pd.DataFrame({"v": map_tasks(_spin, spin_tasks, ex)}),
         "trained-cold": lambda ex: trained(ex, False),
         "trained-warm": lambda ex: trained(ex, True),
         "forgetting": forgetting,
@@ -130,7 +143,7 @@ def main() -> None:
               f"process pool {submission_bytes(_warm, task, share(None, adult)):,}")
         executors = {"serial": None, "dask": dask, "processes": proc}
         rows = []
-        for name in args.only:
+        for name in (["reference (pure Python)"] if args.reference else []) + list(args.only):
             times: dict[str, list[float]] = {k: [] for k in executors}
             loads = []
             tables = {}

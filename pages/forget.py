@@ -10,7 +10,6 @@ from ui import forget_page as fp
 from ui import runs as runs_  # "runs" is this page's list of (method, λ, epochs)
 from ui.nav import ensure_frame
 from ui.usable import current_data_for, title_of
-from unlearn_core import forgetting as fg
 
 DEFAULT_DATASET = "digits"
 LAM_CHOICES: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 5.0, 8.0, 10.0, 20.0, 50.0)
@@ -19,7 +18,7 @@ LAM_CHOICES: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 
 # The defaults live on ui.AppState (a link without the knob opens them).
 DEFAULT_LAM: float = ui.field_default("forget_lam")
 DEFAULT_EPOCHS: int = ui.field_default("forget_epochs")
-BASELINES = tuple(m for m in fg.METHODS if m not in ("mi", "retrain"))
+BASELINES = tuple(m for m in fp.METHODS if m not in ("mi", "retrain"))
 AUTO_RUN_MAX_ROWS = 5000  # on data this small every change runs by itself; larger data waits for "Run"
 KIND_LABELS = {
     "class-fraction": "a fraction of one class",
@@ -48,7 +47,7 @@ top = st.columns([2, 2, 3])
 top[0].caption(f"Dataset **{title_of(data)}** (the sidebar's): {ds.n_samples:,} rows, "
                f"{len(pd.unique(ds.y.astype(str)))} classes.")
 
-kinds = list(fg.KINDS)
+kinds = list(fp.KINDS)
 kind = top[1].selectbox("Forget", kinds, format_func=lambda k: KIND_LABELS.get(k, k),
                         **ui.bind("forget_kind", "forget_kind", options=kinds, fallback=kinds[0],
                                   what="Forget-set kind"))
@@ -63,11 +62,11 @@ lam = float(c[0].select_slider("λ", LAM_CHOICES, **ui.bind("forget_lam", "forge
 epochs = int(c[1].slider("Epochs", 1, 20, **ui.bind("forget_epochs", "forget_epochs")))
 baselines = [] if lesson else c[2].multiselect(
     "Baselines (retraining is always run: it is the reference)", BASELINES,
-    format_func=lambda m: fg.METHOD_TITLES.get(m, m),
+    format_func=lambda m: fp.METHOD_TITLES.get(m, m),
     **ui.bind("forget_baselines", "forget_baselines", options=BASELINES, what="Baselines"))
 
 with ui.engine_errors("Reading the forget set"):
-    spec = fg.ForgetSpec(random_state=int(state.seed), **spec_args)
+    spec = fp.ForgetSpec(random_state=int(state.seed), **spec_args)
 base = fp.Base(dkey, spec, int(state.seed))
 runs = [("mi", lam, epochs)] + [(m, 1.0 if m != "finetune" else 0.0, epochs) for m in baselines]
 

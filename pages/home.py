@@ -6,7 +6,6 @@ import ui
 from ui import words
 from ui.cache import DataKey
 from ui.nav import ensure_frame, page_blurb, registered_pages
-from unlearn_core import datasets
 from unlearn_core.plots import vega
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
@@ -91,6 +90,5 @@ if ds.description:
 st.markdown(f"**Source:** {s['source'] or 'n/a'}  \n**License:** {s['license'] or 'n/a'}")
 if ds.notes:
     st.caption(" · ".join(ds.notes))
-spec = datasets.registry().get(data.key.name)
-if spec is not None and not spec.shipped:
+if ui.cache.downloaded(data.key.name):
     st.caption("This dataset is downloaded once on first use and cached on your machine.")

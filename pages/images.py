@@ -8,8 +8,7 @@ from ui import words
 from ui.nav import ensure_frame
 from ui.remote_files import ensure_files
 from ui.usable import current_data_for
-from unlearn_core import datasets, images
-from unlearn_core.datasets import morpho
+from unlearn_core.images import figures
 
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
@@ -26,22 +25,23 @@ st.caption(
 # the sidebar's dataset when it is image data; else one sentence and buttons to the image datasets
 dataset = current_data_for("images", "Image unlearning", prefer="digits").key.name
 c = st.columns(3)
-c[0].caption(f"Images: **{datasets.registry()[dataset].title}** (the sidebar's dataset).")
+c[0].caption(f"Images: **{iui.dataset_title(dataset)}** (the sidebar's dataset).")
+ATTRIBUTES, METHODS = iui.attributes(), iui.method_titles()
 attribute = c[1].selectbox(
     "Attribute Z to remove",
-    morpho.ATTRIBUTES,
-    **ui.bind("img_attribute", "img_attribute", options=list(morpho.ATTRIBUTES),
-              fallback=morpho.ATTRIBUTES[0], what="Attribute"),
-    format_func=lambda a: f"{a} ({' vs '.join(morpho.GROUPS[a])})",
+    list(ATTRIBUTES),
+    **ui.bind("img_attribute", "img_attribute", options=list(ATTRIBUTES),
+              fallback=list(ATTRIBUTES)[0], what="Attribute"),
+    format_func=lambda a: f"{a} ({' vs '.join(ATTRIBUTES[a][0])})",
 )
-method_names = images.methods()
+method_names = list(METHODS)
 method = c[2].selectbox(
     "Transport",
     method_names,
     **ui.bind("img_method", "img_method", options=method_names, fallback=method_names[0], what="Transport"),
-    help="\n\n".join(f"**{m}**: {images.METHODS[m]}" for m in method_names),
+    help="\n\n".join(f"**{m}**: {METHODS[m]}" for m in method_names),
 )
-st.caption(f"**{method}**: {images.METHODS[method]}")
+st.caption(f"**{method}**: {METHODS[method]}")
 key = iui.ImageKey(dataset, attribute, method, int(state.seed))
 
 if not ensure_files(dataset):  # MNIST is not shipped: say where to get it and take the upload
@@ -89,7 +89,7 @@ def explorer() -> None:
                 png,
                 output_format="PNG",
                 caption=f"Held-out images of each group: originals and at t = {t:.2f}, the measured "
-                f"{attribute} ({morpho.UNITS[attribute]}) under each.",
+                f"{attribute} ({ATTRIBUTES[attribute][1]}) under each.",
             )
             st.download_button(
                 "Image grid (PNG)",
@@ -112,14 +112,14 @@ def explorer() -> None:
             frontier = iui.image_frontier(key, progress=progress)
             if bar is not None:
                 bar.empty()
-            st.vega_lite_chart(*images.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
+            st.vega_lite_chart(*figures.frontier_chart(frontier, t=t), width="stretch", key="img_frontier")
             words.note("The ringed point is your t. Up means the digits are still read correctly; right "
                        "means an attacker still tells the two groups apart from the images.")
             D, L = fit.analytic(t)
             m = st.columns(2)
             m[0].metric("D(t) = t²V", f"{D:.3g}", help="distortion of the codes in the representation")
             m[1].metric("L(t) = (1 − t)²V", f"{L:.3g}", help="W2 leakage left in the representation")
-            st.vega_lite_chart(*images.analytic_chart(frontier, t=t), width="stretch", key="img_analytic")
+            st.vega_lite_chart(*figures.analytic_chart(frontier, t=t), width="stretch", key="img_analytic")
             words.note("In the code space the trade-off is exact: distortion D = t²V rises as the leakage "
                        "L = (1 − t)²V falls.")
             st.download_button(

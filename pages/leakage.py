@@ -7,8 +7,6 @@ import streamlit as st
 import ui
 from ui import lab, words
 from ui.nav import ensure_frame
-from unlearn_core import leakage
-from unlearn_core.leakage import ground_truth
 from unlearn_core.plots import leakage as lplots
 
 DEFAULT_METHODS: tuple[str, ...] = ui.field_default("lab_methods")  # the defaults live on ui.AppState
@@ -22,7 +20,7 @@ DEFAULT_BOOT: int = ui.field_default("lab_boot")
 ensure_frame()  # must come first: a deep link on a fresh server may skip app.py
 state = ui.state()
 lesson = ui.lesson_mode()
-specs = leakage.specs()
+specs = lab.specs()
 titles = {n: s.title for n, s in specs.items()}
 
 st.title("Leakage lab: measuring I(S'; Z)")
@@ -41,9 +39,9 @@ kind = c[0].radio("Measure leakage in", kinds, format_func=lab.CASE_LABELS.get,
                   **ui.bind("lab_case", "lab_case", options=kinds, fallback=kinds[0], what="Case"))
 with c[1]:
     if kind == "world":
-        worlds = list(ground_truth.WORLDS)
+        worlds = list(lab.worlds())
         k = st.columns(4)
-        world = k[0].selectbox("World", worlds, format_func=lambda w: ground_truth.WORLDS[w].title,
+        world = k[0].selectbox("World", worlds, format_func=lambda w: lab.worlds()[w].title,
                                **ui.bind("lab_world", "lab_world", options=worlds, fallback=worlds[0],
                                          what="World"))
         K = k[1].selectbox("Groups K", K_CHOICES, **ui.bind("lab_K", "lab_K", options=K_CHOICES,
@@ -75,7 +73,7 @@ with c[1]:
                     f"({att.auc_ci[0]:.3f}–{att.auc_ci[1]:.3f}). "
                     + att.verdict(), icon=":material/gpp_maybe:" if att.recovered else ":material/shield:")
 
-names = leakage.methods()
+names = lab.methods()
 e = st.columns([4, 1])
 chosen = e[0].multiselect(
     "Estimators", names, format_func=lambda m: titles.get(m, m),

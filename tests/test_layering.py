@@ -314,3 +314,52 @@ def test_the_private_import_scan_catches_one(root, tmp_path):
                                              "from unlearn_core.plots.frontier import _label\n")
     found = _private_imports(tmp_path)
     assert len(found) == 2 and all(x.startswith("ui/leak.py") for x in found), found
+
+
+# -- pages are thin: ui and the figure builders only ---------------------------------------------------
+PAGE_ALLOWED = ("ui", "unlearn_core.plots", "unlearn_core.images.figures")
+PAGE_LIBRARIES = {"__future__", "functools", "math", "json", "dataclasses", "typing", "pathlib",
+                  "collections", "streamlit", "numpy", "pandas"}
+
+
+def _page_problems(path: Path) -> list[str]:
+    """What makes a page more than a layout: an import of the engine outside the figure builders, an
+    st.cache_* of its own, or more than 150 lines."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    out = []
+    if len(source.splitlines()) >= 150:
+        out.append(f"{path.name}: {len(source.splitlines())} lines (a page script stays under 150)")
+    for node in ast.walk(tree):
+        mods = []
+        if isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            mods = [f"{node.module}.{a.name}" if node.module.startswith("unlearn_core") else node.module
+                    for a in node.names]
+        for m in mods:
+            ok = m.split(".")[0] in PAGE_LIBRARIES or any(m == a or m.startswith(a + ".")
+                                                          for a in PAGE_ALLOWED)
+            if not ok:
+                out.append(f"{path.name}:{node.lineno} imports {m} (pages import only ui and the figure "
+                           "builders)")
+        if isinstance(node, ast.Attribute) and node.attr.startswith("cache_") and \
+                isinstance(node.value, ast.Name) and node.value.id == "st":
+            out.append(f"{path.name}:{node.lineno} uses st.{node.attr} (caches live in ui/)")
+    return out
+
+
+def test_pages_import_only_ui_and_figure_builders_and_hold_no_cache(root):
+    problems = [p for page in sorted((root / "pages").glob("*.py")) for p in _page_problems(page)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_page_scan_catches_an_engine_import_and_a_cache(tmp_path):
+    page = tmp_path / "bad.py"
+    page.write_text("import streamlit as st\nfrom unlearn_core import forgetting as fg\n"
+                    "from unlearn_core.plots import vega\nimport ui\n\n"
+                    "@st.cache_data\ndef f():\n    return 1\n", encoding="utf-8")
+    problems = _page_problems(page)
+    assert any("imports unlearn_core.forgetting" in p for p in problems), problems
+    assert any("st.cache_data" in p for p in problems), problems
+    assert not any("imports unlearn_core.plots" in p or "imports ui" in p for p in problems), problems

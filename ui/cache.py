@@ -334,3 +334,11 @@ def cached_display(key: DataKey, method: str, seed: int, features: tuple[int, in
     fit = cached_fit(key, method, seed)
     return display_points(fit.X, fit.X_end, fit.z, features=features, columns=fit.columns,
                           max_points=max_points, random_state=seed)
+
+
+def downloaded(name: str) -> bool:
+    """True for a registered dataset that is not shipped (downloaded once on first use, then cached)."""
+    from unlearn_core import datasets
+
+    spec = datasets.registry().get(name)
+    return spec is not None and not spec.shipped

@@ -23,6 +23,8 @@ from .errors import engine_errors
 from .state import bind, bound_key, choice, commit, field_default
 from .state import state as app_state
 
+# The engine's names the page lists (so the page imports no engine module itself)
+METHODS, METHOD_TITLES, KINDS, ForgetSpec = fg.METHODS, fg.METHOD_TITLES, fg.KINDS, fg.ForgetSpec
 FRACTIONS: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 21))  # the fraction sliders' stops
 MAX_ENTRIES = 48
 CANCEL_KEY = "_forget_cancel"

@@ -145,3 +145,20 @@ def frontier_ready(key: ImageKey) -> bool:
 def grid_png(key: ImageKey, t: float) -> bytes:
     """The grid of originals and images at t as PNG bytes (fast: blends and measures 16 images)."""
     return images.render_grid(image_fit(key).sample, t)
+
+
+# -- what the page lists, so that it imports no engine module itself -------------------------------
+def method_titles() -> dict[str, str]:
+    """Image transport methods in menu order, with their one-line descriptions."""
+    return {m: images.METHODS[m] for m in images.methods()}
+
+
+def attributes() -> dict[str, tuple[tuple[str, str], str]]:
+    """Measured attributes (Morpho-MNIST style): name -> ((group names), unit)."""
+    from unlearn_core.datasets import morpho
+
+    return {a: (tuple(morpho.GROUPS[a]), morpho.UNITS[a]) for a in morpho.ATTRIBUTES}
+
+
+def dataset_title(name: str) -> str:
+    return datasets.registry()[name].title

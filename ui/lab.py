@@ -25,6 +25,27 @@ CASE_LABELS = {
 }
 
 
+def specs() -> dict:
+    """The leakage estimators' specs (title, unit, input, bias, when to use), by name."""
+    from unlearn_core import leakage
+
+    return leakage.specs()
+
+
+def methods() -> list[str]:
+    """The leakage estimators' names, in the registry's order."""
+    from unlearn_core import leakage
+
+    return leakage.methods()
+
+
+def worlds() -> dict:
+    """The ground-truth worlds (known I(S; Z)) by name, each with its ``title``."""
+    from unlearn_core.leakage import ground_truth
+
+    return ground_truth.WORLDS
+
+
 class Case(NamedTuple):
     """What is measured: a synthetic world with its parameters, or the current data / outcome.
 
