@@ -50,9 +50,9 @@ PAGES: dict[str, tuple[str, str, str | None]] = {
     "barycenter": ("Feature unlearning", ".st-key-frontier_chart", None),
     "trained": ("Trained frontier", ".st-key-trained_chart", "Run sweep"),
     "forget": ("Data unlearning", _PLOTLY, "Run"),  # the epoch curves
-    "images": ("Image unlearning", _VEGA, None),  # the image frontier
-    "leakage": ("Leakage lab", _PLOTLY, None),  # the estimates
-    "audit": ("Audit & export", _PLOTLY, None),  # the attacker vs the bound (after the certificate)
+    "images": ("Image unlearning", _VEGA, None),  # the image frontier (on tabular data: its refusal)
+    "leakage": ("Leakage lab", _VEGA, None),  # the estimates (Vega-Lite)
+    "audit": ("Audit & export", _VEGA, None),  # the attacker vs the bound (Vega-Lite; after the certificate)
 }
 
 # Done: script idle, title shown, the main chart present and drawn (plotly SVG, Vega canvas or SVG), no
@@ -63,6 +63,8 @@ JS_DONE = (
     " if (!document.querySelector(\"[data-testid='stMain'] h1\")) return false;"
     " if (Array.from(document.querySelectorAll(\"[data-testid='stMain'] [data-testid=stSpinner],"
     " [data-testid='stMain'] [data-testid=stProgress]\")).some(e => e.checkVisibility())) return false;"
+    # a page that cannot use the dataset is done when its sentence and its "use this dataset" buttons show
+    " if (document.querySelector(\"[data-testid='stMain'] [class*='st-key-use_']\")) return true;"
     " const main = document.querySelector(sel);"
     " return !!main && !!main.querySelector('.js-plotly-plot .main-svg, canvas, svg.marks'); }"
 )

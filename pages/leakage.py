@@ -53,8 +53,7 @@ with c[1]:
             "lab_target", "lab_target", options=MI_TARGETS, fallback=ui.field_default("lab_target"),
             what="Target MI"))
         n = st.select_slider("Sample size n", N_CHOICES, **_bind_n)
-        case = lab.Case("world", world=world, K=int(K), d=int(d), target_mi=float(target), n=int(n),
-                    seed=int(state.seed))
+        case = lab.world_case(world, K, d, target, n, state.seed)
     else:
         data = ui.current_data()
         n = st.select_slider("Rows used (a random subset of larger data)", N_CHOICES, **_bind_n)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from app_helpers import figure_by_key as figure
-from app_helpers import run_page
+from app_helpers import run_page, vega_chart
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "audit.py")
@@ -29,8 +30,10 @@ def test_defaults_render_attack_check_and_downloads():
     assert not at.error, [e.value for e in at.error]
     acc, bound = metric(at, "Attacker accuracy"), metric(at, "Pinsker bound")
     assert 0.5 <= acc <= bound <= 1.0  # the bound from the k-NN interval holds for the probe
-    bars = figure(at, "audit_attack")["data"][0]
-    assert list(bars["y"]) == ["majority baseline", "attacker (held out)", "Pinsker bound from Î"]
+    bars = vega_chart(at, "Can an attacker recover Z?")[1]
+    assert list(bars["bar"]) == ["majority baseline", "attacker (held out)", "Pinsker bound from Î"]
+    assert bars["accuracy"].iloc[1] == pytest.approx(acc, abs=5e-4)
+    assert not at.get("plotly_chart")  # no plotly.js on a first visit: the figure preview is on request
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Analytic frontier" in labels and "Download figure (HTML)" in labels
     assert any(label.startswith("Transformed data at t = 0.50") for label in labels)
@@ -57,6 +60,7 @@ def test_t_moves_the_attack_check():
 
 def test_figure_picker_changes_the_preview():
     at = app()
+    at.toggle(key="audit_preview_on").set_value(True).run()
     assert figure(at, "audit_preview")["data"][0]["name"] == "sweep over t"
     at.selectbox(key="audit_figure").set_value("Distortion vs W2 leakage").run()
     names = [d.get("name") for d in figure(at, "audit_preview")["data"]]
@@ -75,6 +79,7 @@ def test_trained_frontier_from_the_session_is_offered():
         table, kind="trained", param="lam", utility="auc", leakage="probe_auc")
     at.run()
     assert "Trained frontier (last sweep)" in [b.proto.label for b in at.get("download_button")]
+    at.toggle(key="audit_preview_on").set_value(True)
     at.selectbox(key="audit_figure").set_value("Trained frontier (last sweep)").run()
     assert figure(at, "audit_preview")["data"][0]["name"] == "trained (λ sweep)"
 

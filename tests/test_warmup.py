@@ -105,3 +105,22 @@ def test_serve_tells_streamlit_the_app_routes_with_navigation_before_any_session
     warmup.use_navigation_from_the_start()
     assert PagesManager.uses_pages_directory is False
     assert "use_navigation_from_the_start()" in (ROOT / "serve.py").read_text(encoding="utf-8")
+
+
+def test_warm_up_computes_the_leakage_labs_default_view(monkeypatch):
+    """After the warm-up the Leakage lab's first run reads its default estimates from the cache."""
+    from app_helpers import open_app
+
+    from ui import warmup
+    from unlearn_core import leakage
+
+    warmup._lab()
+
+    def no_estimate(*args, **kwargs):
+        raise RuntimeError("estimated again on the first visit")
+
+    monkeypatch.setattr(leakage, "estimate", no_estimate)
+    at = open_app(page="leakage")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [w.value for w in at.warning if "did not run" in w.value]  # every estimate came from the cache
+    assert "the Leakage lab's default estimates" in [name for name, _, _ in warmup.STEPS]

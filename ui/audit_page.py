@@ -116,9 +116,9 @@ def attacker_panel(att: dict) -> None:
         st.caption(f"{rows} These are estimates from one sample, not a proof: a stronger attacker or more "
                    "data could find more.")
     with b:
-        st.plotly_chart(aplots.attack_bound_figure(accuracy=att["accuracy"], baseline=att["baseline"],
-                                                   bound=att["bound"]), key="audit_attack",
-                        config={"displaylogo": False})
+        # Vega-Lite: the first visit loads no plotly.js (the figure exports below preview on request)
+        st.vega_lite_chart(*aplots.attack_bound_at(accuracy=att["accuracy"], baseline=att["baseline"],
+                                                    bound=att["bound"]), width="stretch")
         words.note("If the attacker's bar reaches past the majority baseline, it guesses Z better than "
                    "always naming the larger group: Z is still in the data.")
     if att["status"] == "PASS":
@@ -214,6 +214,9 @@ def figure_exports(data, frontier, t: float) -> None:
                              lambda: aplots.figure_html(fig, offline=offline, title=which),
                              file_name=f"{data.key.label}-{slug}.html", mime="text/html", on_click="ignore",
                              key="audit_fig_html")
-        st.plotly_chart(fig, key="audit_preview", config={"displaylogo": False})
-        words.note("A preview of the file you download: the same figure, as an HTML page that opens "
-                   "anywhere.")
+        # on request: the only plotly chart of the page, so a first visit loads no plotly.js
+        if st.toggle("Preview the figure", key="audit_preview_on",
+                     help="Draw the figure here, as the downloaded HTML page will show it."):
+            st.plotly_chart(fig, key="audit_preview", config={"displaylogo": False})
+            words.note("A preview of the file you download: the same figure, as an HTML page that opens "
+                       "anywhere.")

@@ -64,6 +64,24 @@ class Case(NamedTuple):
     seed: int = 0
 
 
+def world_case(world: str, K: int, d: int, target_mi: float, n: int, seed: int) -> Case:
+    """The Case of a ground-truth world (the page's and the start-up warm-up's: one constructor, so both
+    make the same cache key)."""
+    return Case("world", world=world or next(iter(worlds())), K=int(K), d=int(d), target_mi=float(target_mi),
+                n=int(n), seed=int(seed))
+
+
+def warm_default() -> None:
+    """Compute the Leakage lab's default view (its world, estimators and resamples) into the caches."""
+    from .state import AppState
+
+    s = AppState()
+    case = world_case(s.lab_world, s.lab_K, s.lab_d, s.lab_target, s.lab_n, s.seed)
+    case_data(case)
+    for method in s.lab_methods:
+        cached_estimate(case, method, int(s.lab_boot), int(s.seed))
+
+
 @st.cache_data(max_entries=16, show_spinner="Drawing the sample…")
 def case_data(case: Case) -> tuple[np.ndarray, np.ndarray, float | None, float, str]:
     """(S, z, true MI or None, its numerical error, a description); data cases use ``case.n`` random rows.

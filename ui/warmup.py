@@ -10,7 +10,9 @@ process, not per session), instead of paying for them while the user looks at an
    the Audit page's certificate) with the data each was computed on (loaded and hashed, so a page can
    trust them at once: :mod:`ui.precomputed`);
 3. the Home page's default dataset and its mini-demo fit (the toy Gaussians, closed-form maps);
-4. scikit-learn and POT, which the Leakage lab and the live frontiers import on first use.
+4. scikit-learn and POT, which the Leakage lab and the live frontiers import on first use;
+5. the Leakage lab's default view: its ground-truth world and the default estimators with their
+   bootstrap intervals (about 1 s), which the page would otherwise compute on its first visit.
 
 It is a plain daemon thread: a visit that arrives while it runs waits only for the import or cache
 entry it shares (Python's import lock, Streamlit's cache lock), never for the whole warm-up. Steps 3
@@ -96,12 +98,19 @@ def _estimators() -> None:
     import unlearn_core.leakage  # noqa: F401
 
 
+def _lab() -> None:
+    from . import lab
+
+    lab.warm_default()
+
+
 #: (name, step, heavy): a heavy step first waits until no page is running (:func:`_wait_until_quiet`).
 STEPS: tuple[tuple[str, Callable[[], None], bool], ...] = (
     ("imports", _imports, False),
     ("shipped results and their data", _shipped, False),
     ("Home's default data and mini-demo", _home, True),
     ("scikit-learn and POT", _estimators, True),
+    ("the Leakage lab's default estimates", _lab, True),
 )
 
 

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from ._style import HIGHLIGHT, MUTED, PALETTE, base_layout
 
-__all__ = ["attack_bound_figure", "figure_html"]
+__all__ = ["attack_bound_at", "attack_bound_figure", "figure_html"]
 
 
 def figure_html(fig: go.Figure, *, offline: bool = True, title: str | None = None) -> str:
@@ -75,3 +75,37 @@ def attack_bound_figure(
         xaxis=dict(title="accuracy guessing Z", range=[0, 1.0]),
     ))
     return fig
+
+
+def attack_bound_at(*, accuracy: float, baseline: float, bound: float | None = None):
+    """:func:`attack_bound_figure` as Vega-Lite ``(data, spec)``: the Audit page draws this one, so its
+    first visit loads no plotly.js. Data: one row per bar (``bar``, ``accuracy``, ``label``)."""
+    import pandas as pd
+
+    for name, v in (("accuracy", accuracy), ("baseline", baseline)):
+        if not (0.0 <= float(v) <= 1.0):
+            raise ValueError(f"{name} must be in [0, 1], got {v}")
+    bars = [("majority baseline", float(baseline), MUTED),
+            ("attacker (held out)", float(accuracy), PALETTE[0])]
+    if bound is not None:
+        bars.append(("Pinsker bound from Î", float(bound), HIGHLIGHT))
+    data = pd.DataFrame({"bar": [b[0] for b in bars], "accuracy": [b[1] for b in bars],
+                         "label": [f"{b[1]:.3f}" for b in bars]})
+    y = {"field": "bar", "type": "nominal", "title": None, "sort": [b[0] for b in bars][::-1],
+         "axis": {"labelLimit": 160}}
+    x = {"field": "accuracy", "type": "quantitative", "title": "accuracy guessing Z",
+         "scale": {"domain": [0, 1]}}
+    spec = {
+        "title": {"text": "Can an attacker recover Z?", "anchor": "start"},
+        "height": {"step": 40},
+        "layer": [
+            {"mark": {"type": "bar"}, "encoding": {
+                "x": x, "y": y, "tooltip": [{"field": "bar", "title": "bar"},
+                                            {"field": "accuracy", "format": ".4f"}],
+                "color": {"field": "bar", "type": "nominal", "legend": None,
+                          "scale": {"domain": [b[0] for b in bars], "range": [b[2] for b in bars]}}}},
+            {"mark": {"type": "text", "align": "right", "dx": -4, "color": "white"},
+             "encoding": {"x": x, "y": y, "text": {"field": "label"}}},
+        ],
+    }
+    return data, spec
