@@ -42,11 +42,11 @@ def test_defaults_estimate_a_known_mi_with_intervals(at):
     assert_allclose(est["value"], 0.3, atol=0.06)  # n = 2000: all three near the truth
     assert np.all(est["hi"] - est["lo"] > 0)  # bootstrap intervals drawn
     assert np.all((est["lo"] <= est["value"]) & (est["value"] <= est["hi"]))
-    table = at.dataframe[0].value
+    table = at.table[0].value  # the results (a static table), then the guide
     assert table["CI covers truth"].sum() >= 2
     timings = vega_chart(at, "Time per estimate")[1]
     assert len(timings) == 3 and np.all(timings["seconds"] > 0)
-    guide = at.table[0].value
+    guide = at.table[1].value
     assert len(guide) == len(leakage.methods()) and guide["when to use"].str.len().min() > 10
 
 

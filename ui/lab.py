@@ -157,10 +157,12 @@ def results_table(estimates: Sequence, truth: float | None, specs: dict, titles:
             row["CI covers truth"] = bool(est.ci[0] <= truth <= est.ci[1]) if est.ci else None
         row["known bias"] = est.bias
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-        k: st.column_config.NumberColumn(k, format="%.4f")
-        for k in ("value", "CI low", "CI high", "value before clipping at 0", "error vs truth")
-    } | {"seconds": st.column_config.NumberColumn("time (s)", format="%.3f")})
+    # A static table (st.table), not a data grid: the grid's script is the heaviest thing a first visit
+    # would fetch for three rows. Numbers to 4 decimals (time to 3); "–" where a value does not apply.
+    table = pd.DataFrame(rows).rename(columns={"seconds": "time (s)"}).set_index("estimator")
+    fmt = {k: "{:.4f}" for k in ("value", "CI low", "CI high", "value before clipping at 0", "error vs truth")
+           if k in table} | {"time (s)": "{:.3f}"}
+    st.table(table.style.format(fmt, na_rep="–"))
 
 
 def guide(names: Sequence[str], specs: dict) -> None:
