@@ -84,3 +84,15 @@ def test_current_data_case_has_no_truth(at):
     assert any("no ground truth" in c.value for c in at.caption)
     # on the toy data the groups are separated: every MI estimate sees leakage
     assert np.all(estimates(at)["value"] > 0.05)
+
+
+def test_the_estimator_benchmark_shows_on_request(at):
+    """The 32 kB benchmark table is drawn only when asked for (it cost ~0.7 s of a first visit)."""
+    from ui.lab import BENCHMARK
+
+    if not BENCHMARK.is_file():
+        pytest.skip("benchmarks/results/leakage.md is not in this build")
+    first_line = BENCHMARK.read_text(encoding="utf-8").strip().splitlines()[0].lstrip("# ").strip()
+    assert not any(first_line in m.value for m in at.markdown)
+    at.toggle(key="lab_show_benchmark").set_value(True).run()
+    assert any(first_line in m.value for m in at.markdown)

@@ -175,7 +175,10 @@ def guide(names: Sequence[str], specs: dict) -> None:
     } for s in (specs[m] for m in names)])
     st.table(table.set_index("estimator"))  # a table wraps the long "when to use" text; a dataframe cuts it
     if BENCHMARK.is_file():
-        with st.expander("The estimator benchmark (bias, spread, interval coverage, time)", expanded=False):
+        # on request, not in a collapsed expander: an expander's content is still sent and drawn, and
+        # these 32 kB of Markdown tables took about 0.7 s of the page's first visit
+        if st.toggle("Show the estimator benchmark (bias, spread, interval coverage, time)",
+                     key="lab_show_benchmark"):
             st.markdown(BENCHMARK.read_text(encoding="utf-8"))
     else:
         st.caption("The benchmark table (benchmarks/results/leakage.md) is not in this build.")
