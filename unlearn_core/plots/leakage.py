@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._style import HIGHLIGHT, PALETTE, base_layout, plain_numbers
+from ._style import HIGHLIGHT, INK, PALETTE, base_layout, plain_numbers
 
 __all__ = ["estimate_rows", "estimates_at", "estimates_figure", "timings_at", "timings_figure"]
 
@@ -213,7 +213,9 @@ def estimates_at(
     title = "Estimates with bootstrap intervals" + (" beside the truth" if known else "")
     sub = ("dashed red line: the true I(S; Z)" + (f" (± {truth_error:.1g})" if truth_error else "")
            if known else "no ground truth for this case")
-    spec = {"title": {"text": title, "subtitle": sub, "anchor": "start"},
+    # the subtitle's colour set: Streamlit's theme colours chart titles but not subtitles (Vega's black
+    # default is unreadable on the dark theme)
+    spec = {"title": {"text": title, "subtitle": sub, "anchor": "start", "subtitleColor": INK},
             "vconcat": [panel(p) for p in panels], "resolve": {"scale": {"x": "independent"}}}
     return data, spec
 
