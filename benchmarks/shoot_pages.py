@@ -4,10 +4,11 @@ Run from the project root:
 
     python benchmarks/shoot_pages.py [--port 8624] [--out test-artifacts/screenshots]
 
-Starts one ``streamlit run app.py`` server, opens each page in Chromium (1280 px wide, a tall viewport:
-Streamlit scrolls its own container, so a full-page shot would cut), waits until the script is idle and
-every chart is drawn (on Adult the Trained frontier's "Run sweep" is pressed first), and saves a PNG
-reduced to a 256-colour palette (about a third of the size). Prints each file with the time it took.
+Starts one ``streamlit run serve.py`` server (the README's command), opens each page in Chromium
+(1280 px wide, a tall viewport: Streamlit scrolls its own container, so a full-page shot would cut),
+waits until the script is idle and every chart is drawn (on Adult the Trained frontier's "Run sweep" is
+pressed first), and saves a PNG reduced to a 256-colour palette (about a third of the size). Prints
+each file with the time it took. Home is opened at "/" (its address), the other pages at "/<page>".
 """
 
 from __future__ import annotations
@@ -63,11 +64,15 @@ def main() -> None:
     url = f"http://127.0.0.1:{args.port}"
     log = open(Path(tempfile.gettempdir()) / f"shoot-pages-{args.port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port",
          str(args.port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
         cwd=args.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    shots = [(f"{p}-default", f"/{p}", None) for p in PAGES]
-    shots += [(f"{p}-adult", f"/{p}?dataset=adult", "sweep" if p == "trained" else None) for p in PAGES]
+    def route(p: str) -> str:  # Home is the default page: its address is "/", not "/home"
+        return "/" if p == "home" else f"/{p}"
+
+    shots = [(f"{p}-default", route(p), None) for p in PAGES]
+    shots += [(f"{p}-adult", f"{route(p)}?dataset=adult", "sweep" if p == "trained" else None)
+              for p in PAGES]
     shots += [("barycenter-crime-gaussian", "/barycenter?dataset=crime&method=gaussian&t=1.0", None)]
     only = {s for s in args.only.split(",") if s}
     try:
